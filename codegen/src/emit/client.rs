@@ -1,0 +1,263 @@
+//! Emits the spec-specific half of `client.rs`: one async method per operation, its success
+//! type and its error enum.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::validate::validator_fn;
+use super::{doc, ident, lit, ty_nullable};
+use crate::ir::{BodyKind, Ir, Operation, ParamIn, Response, SchemeKind};
+
+/// The generated part of the `client` module.
+pub fn emit(ir: &Ir) -> TokenStream {
+    let default = ir.servers.first().filter(|u| !u.contains('{') && u.contains("://")).map(|u| {
+        let u = lit(u);
+        quote! {
+            /// The first server of the spec.
+            pub const DEFAULT_BASE_URL: &str = #u;
+
+            impl Default for Client {
+                /// A client for [`DEFAULT_BASE_URL`].
+                fn default() -> Self {
+                    Client::new(DEFAULT_BASE_URL)
+                }
+            }
+        }
+    });
+    let mut types = Vec::new();
+    let mut methods = Vec::new();
+    for op in &ir.operations {
+        let (t, m) = operation(ir, op);
+        types.push(t);
+        methods.push(m);
+    }
+    quote! {
+        #default
+        #(#types)*
+        impl Client {
+            #(#methods)*
+        }
+    }
+}
+
+fn payload(ir: &Ir, r: &Response) -> Option<TokenStream> {
+    let (_, kind) = r.body.as_ref()?;
+    Some(match kind {
+        BodyKind::Json(s) => ty_nullable(ir, *s),
+        BodyKind::Raw => quote!(::std::vec::Vec<u8>),
+    })
+}
+
+/// An enum of responses (success or error) with one variant per status.
+fn status_enum(ir: &Ir, name: &proc_macro2::Ident, about: &str, rs: &[&Response]) -> TokenStream {
+    let d = lit(about);
+    let variants = rs.iter().map(|r| {
+        let v = ident(&r.variant);
+        let docs = doc(r.doc.as_deref());
+        let sd = lit(&format!(" Status `{}`.", r.status));
+        let fields = match (r.code().is_none(), payload(ir, r)) {
+            (false, None) => quote!(),
+            (false, Some(p)) => quote!((#p)),
+            (true, None) => quote!({ status: u16 }),
+            (true, Some(p)) => quote!({ status: u16, body: #p }),
+        };
+        quote!(#[doc = #sd] #docs #v #fields,)
+    });
+    quote! {
+        #[doc = #d]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name { #(#variants)* }
+    }
+}
+
+/// `match status` arm pattern for a response.
+fn status_pattern(r: &Response) -> TokenStream {
+    if let Some(c) = r.code() {
+        return quote!(#c);
+    }
+    if r.status == "default" {
+        return quote!(_);
+    }
+    let base = u16::from(r.status.as_bytes()[0] - b'0') * 100;
+    let end = base + 99;
+    quote!(#base..=#end)
+}
+
+fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
+    let fname = ident(&op.fn_name);
+    let err_name = format_ident!("{}Error", op.type_prefix);
+    let ok_name = format_ident!("{}Success", op.type_prefix);
+    let successes: Vec<&Response> = op.responses.iter().filter(|r| r.is_success()).collect();
+    let errors: Vec<&Response> = op.responses.iter().filter(|r| !r.is_success()).collect();
+    let mut types = vec![status_enum(ir, &err_name, &format!(" Documented error responses of `{}`.", op.fn_name), &errors)];
+    let many = successes.len() > 1;
+    if many {
+        types.push(status_enum(ir, &ok_name, &format!(" Documented success responses of `{}`.", op.fn_name), &successes));
+    }
+    let ok_type = if many {
+        quote!(#ok_name)
+    } else {
+        successes.first().and_then(|r| payload(ir, r)).unwrap_or(quote!(()))
+    };
+
+    let mut helpers = Vec::new();
+    let mut arms = Vec::new();
+    let mut default_arm = None;
+    let mut sorted: Vec<&Response> = op.responses.iter().collect();
+    sorted.sort_by_key(|r| (r.status == "default", r.code().is_none()));
+    for (i, r) in sorted.iter().enumerate() {
+        let pat = status_pattern(r);
+        let decoded = match &r.body {
+            Some((_, BodyKind::Json(s))) => {
+                let (vf, helper) = validator_fn(ir, *s, &format!("validate_response_{i}"));
+                helpers.push(helper);
+                Some(quote!(self.decode(status, &body, #vf)?))
+            }
+            Some((_, BodyKind::Raw)) => Some(quote!(body)),
+            None => None,
+        };
+        let v = ident(&r.variant);
+        let build = |enum_name: &proc_macro2::Ident| match (r.code().is_none(), &decoded) {
+            (false, None) => quote!(#enum_name::#v),
+            (false, Some(d)) => quote!(#enum_name::#v(#d)),
+            (true, None) => quote!(#enum_name::#v { status }),
+            (true, Some(d)) => quote!(#enum_name::#v { status, body: #d }),
+        };
+        let arm = if r.is_success() {
+            let value = if many { build(&ok_name) } else { decoded.clone().unwrap_or(quote!(())) };
+            quote!(#pat => Ok(#value),)
+        } else {
+            let e = build(&err_name);
+            quote!(#pat => Err(ClientError::Api(#e)),)
+        };
+        if r.status == "default" {
+            default_arm = Some(arm);
+        } else {
+            arms.push(arm);
+        }
+    }
+    if successes.is_empty() {
+        arms.push(quote!(200..=299 => Ok(()),));
+    }
+    arms.push(default_arm.unwrap_or(quote!(_ => Err(ClientError::UnexpectedStatus { status, body }),)));
+
+    let mut args = Vec::new();
+    let mut prep = Vec::new();
+    let path_code = path_builder(op);
+    if let Some(pt) = &op.params_type {
+        let pt = ident(pt);
+        args.push(quote!(params: &crate::types::#pt,));
+        for p in &op.params {
+            let f = ident(&p.ident);
+            let wire = lit(&p.name);
+            let apply = match p.location {
+                ParamIn::Path => continue,
+                ParamIn::Query => quote!(request = request.query(&query_param(#wire, value));),
+                ParamIn::Header => quote!(request = request.header(#wire, param_text(value));),
+                ParamIn::Cookie => quote!(request = request.header(reqwest::header::COOKIE, format!("{}={}", #wire, param_text(value)));),
+            };
+            prep.push(if p.required {
+                quote!({ let value = &params.#f; #apply })
+            } else {
+                quote!(if let Some(value) = &params.#f { #apply })
+            });
+        }
+    }
+    let mut auth = Vec::new();
+    let mut seen = BTreeSet::new();
+    for alt in &op.security {
+        for (scheme, _) in alt {
+            if !seen.insert(scheme.clone()) {
+                continue;
+            }
+            auth.push(match ir.security_schemes.get(scheme) {
+                Some(SchemeKind::Bearer) => quote!(request = self.bearer(request).await.map_err(ClientError::Auth)?;),
+                Some(SchemeKind::Basic) => quote!(request = self.basic(request);),
+                Some(SchemeKind::ApiKeyHeader(h)) => {
+                    let h = lit(h);
+                    quote!(request = self.key_header(request, #h);)
+                }
+                Some(SchemeKind::ApiKeyQuery(q)) => {
+                    let q = lit(q);
+                    quote!(request = self.key_query(request, #q);)
+                }
+                Some(SchemeKind::ApiKeyCookie(c)) => {
+                    let c = lit(c);
+                    quote!(request = self.key_cookie(request, #c);)
+                }
+                _ => TokenStream::new(),
+            });
+        }
+    }
+    let mut send_body = TokenStream::new();
+    if let Some(b) = &op.body {
+        let (t, set) = match &b.kind {
+            BodyKind::Json(s) => (ty_nullable(ir, *s), quote!(request = request.json(body);)),
+            BodyKind::Raw => {
+                let mt = lit(&b.media_type);
+                (quote!([u8]), quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(body.to_vec());))
+            }
+        };
+        if b.required {
+            args.push(quote!(body: &#t,));
+            send_body = set;
+        } else {
+            args.push(quote!(body: ::std::option::Option<&#t>,));
+            send_body = quote!(if let Some(body) = body { #set });
+        }
+    }
+    let method = format_ident!("{}", op.method.to_ascii_uppercase());
+    let docs = doc(op.doc.as_deref());
+    let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
+    let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
+    let method_tokens = quote! {
+        #docs
+        #[doc = ""]
+        #[doc = #where_]
+        #dep
+        pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
+            #(#helpers)*
+            #path_code
+            let mut request = self.request(reqwest::Method::#method, &path);
+            #(#prep)*
+            #(#auth)*
+            #send_body
+            let (status, body) = self.execute(request).await?;
+            match status {
+                #(#arms)*
+            }
+        }
+    };
+    (quote!(#(#types)*), method_tokens)
+}
+
+/// Code that builds `path` from the template, percent-encoding each path parameter.
+fn path_builder(op: &Operation) -> TokenStream {
+    let mut pieces = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        let lit_part = lit(&rest[..open]);
+        pieces.push(quote!(path.push_str(#lit_part);));
+        let name = &rest[open + 1..open + close];
+        match op.params.iter().find(|p| p.location == ParamIn::Path && p.name == name) {
+            Some(p) => {
+                let f = ident(&p.ident);
+                pieces.push(quote!(path.push_str(&encode_segment(&param_text(&params.#f)));));
+            }
+            None => {
+                let raw = lit(&rest[open..open + close + 1]);
+                pieces.push(quote!(path.push_str(#raw);));
+            }
+        }
+        rest = &rest[open + close + 1..];
+    }
+    let tail = lit(rest);
+    quote! {
+        let mut path = String::new();
+        #(#pieces)*
+        path.push_str(#tail);
+    }
+}

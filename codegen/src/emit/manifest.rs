@@ -1,0 +1,155 @@
+//! Emits the generated crate's `Cargo.toml` (published dependencies only, `server`/`client`
+//! features) and its `lib.rs`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::lit;
+use crate::ir::Ir;
+use crate::{GenerateError, Options};
+
+/// A semver version for the crate: `info.version` when it is one, else `0.0.0` plus the text as metadata.
+fn crate_version(v: &str) -> String {
+    let core = v.trim().trim_start_matches('v');
+    let nums: Vec<&str> = core.split('.').collect();
+    if nums.len() == 3 && nums.iter().all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) && (n.len() == 1 || !n.starts_with('0'))) {
+        return core.to_string();
+    }
+    let meta: String = v.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.').collect::<String>();
+    let meta: Vec<&str> = meta.split('.').filter(|s| !s.is_empty()).collect();
+    if meta.is_empty() { "0.0.0".into() } else { format!("0.0.0+{}", meta.join(".")) }
+}
+
+/// The package name: `--name`, else derived from `info.title`.
+pub fn crate_name(ir: &Ir, options: &Options) -> String {
+    let raw = match &options.crate_name {
+        Some(n) => n.clone(),
+        // Version words (`v1`, `2.0`) make poor package names: `RevDesk v1 API` -> `revdesk-api`.
+        None => ir
+            .info
+            .title
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| {
+                let digits = w.strip_prefix(['v', 'V']).unwrap_or(w);
+                !(digits.is_empty() || digits.chars().all(|c| c.is_ascii_digit()))
+            })
+            .collect::<Vec<_>>()
+            .join("-"),
+    };
+    let mut name: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if name.is_empty() {
+        name = "api".into();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "api-");
+    }
+    name
+}
+
+/// `Cargo.toml`, serialised by `toml` so spec text cannot break the manifest.
+pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, GenerateError> {
+    use toml::{Table, Value};
+    let dep = |version: &str, optional: bool, features: &[&str], default_features: bool| {
+        let mut t = Table::new();
+        t.insert("version".into(), Value::String(version.into()));
+        if !default_features {
+            t.insert("default-features".into(), Value::Boolean(false));
+        }
+        if !features.is_empty() {
+            t.insert("features".into(), Value::Array(features.iter().map(|f| Value::String((*f).into())).collect()));
+        }
+        if optional {
+            t.insert("optional".into(), Value::Boolean(true));
+        }
+        Value::Table(t)
+    };
+    let mut package = Table::new();
+    package.insert("name".into(), Value::String(crate_name(ir, options)));
+    package.insert("version".into(), Value::String(crate_version(&ir.info.version)));
+    package.insert("edition".into(), Value::String("2024".into()));
+    package.insert("rust-version".into(), Value::String("1.85".into()));
+    package.insert("publish".into(), Value::Boolean(false));
+    let description: String = format!("Generated from the OpenAPI document `{}` ({}).", ir.info.title, ir.info.version)
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    package.insert("description".into(), Value::String(description));
+    let mut lib = Table::new();
+    lib.insert("doctest".into(), Value::Boolean(false));
+    let mut features = Table::new();
+    let strings = |v: &[&str]| Value::Array(v.iter().map(|s| Value::String((*s).into())).collect());
+    features.insert("default".into(), strings(&[]));
+    features.insert("server".into(), strings(&["dep:axum", "dep:form_urlencoded"]));
+    features.insert("client".into(), strings(&["dep:reqwest"]));
+    features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
+    let mut deps = Table::new();
+    deps.insert("serde".into(), dep("1", false, &["derive"], true));
+    deps.insert("serde_json".into(), dep("1", false, &[], true));
+    deps.insert("regress".into(), dep("0.12", false, &[], true));
+    deps.insert("axum".into(), dep("0.8", true, &["http1", "tokio", "json", "query"], false));
+    deps.insert("form_urlencoded".into(), dep("1", true, &[], true));
+    deps.insert("reqwest".into(), dep("0.13", true, &["json", "query"], false));
+    let mut root = Table::new();
+    root.insert("package".into(), Value::Table(package));
+    root.insert("lib".into(), Value::Table(lib));
+    root.insert("features".into(), Value::Table(features));
+    root.insert("dependencies".into(), Value::Table(deps));
+    if options.standalone {
+        root.insert("workspace".into(), Value::Table(Table::new()));
+    }
+    let text = toml::to_string(&root).map_err(|e| GenerateError::Internal(format!("Cargo.toml: {e}")))?;
+    Ok(format!("# {stamp}\n{text}"))
+}
+
+/// `lib.rs`: crate docs and the module tree.
+pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
+    let title = lit(&format!(" {} {} (OpenAPI {}).", ir.info.title.replace(['\r', '\n'], " "), ir.info.version.replace(['\r', '\n'], " "), ir.info.openapi));
+    let server = if options.server {
+        quote! {
+            #[cfg(feature = "server")]
+            pub mod server;
+        }
+    } else {
+        TokenStream::new()
+    };
+    let client = if options.client {
+        quote! {
+            #[cfg(feature = "client")]
+            pub mod client;
+        }
+    } else {
+        TokenStream::new()
+    };
+    let desc_inner = match ir.info.description.as_deref() {
+        Some(d) => {
+            let lines = super::clean_doc(d).into_iter().map(|l| lit(&l));
+            quote!(#![doc = ""] #(#![doc = #lines])*)
+        }
+        None => TokenStream::new(),
+    };
+    quote! {
+        #![doc = #title]
+        #desc_inner
+        #![doc = ""]
+        #![doc = " Modules: `types` (serde types), `validate` (JSON Schema validators), `server` (axum, feature"]
+        #![doc = " `server`), `client` (reqwest, feature `client`). Requests are validated as JSON before they"]
+        #![doc = " are converted; responses are decoded tolerantly unless the client is strict."]
+        #![allow(clippy::large_enum_variant, clippy::too_many_arguments, clippy::doc_markdown, clippy::needless_lifetimes)]
+        #![allow(deprecated)]
+
+        pub mod runtime;
+        pub mod types;
+        pub mod validate;
+        #server
+        #client
+
+        pub use runtime::{Validate, Violation};
+    }
+}

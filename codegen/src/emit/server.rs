@@ -1,0 +1,536 @@
+//! Emits the spec-specific half of `server.rs`: the `Api` trait, per-operation response enums,
+//! handlers that run the request pipeline, the auth glue and the router.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::validate::validator_fn;
+use super::{doc, ident, lit, ty_nullable};
+use crate::ir::{BodyKind, ErrorShape, Ir, JsonType, Operation, ParamIn, Response, SchemaId, SchemeKind, Shape};
+
+/// The generated part of the `server` module.
+pub fn emit(ir: &Ir) -> TokenStream {
+    let secured = ir.operations.iter().any(Operation::has_security);
+    let error_body = error_body(ir);
+    let api = api_trait(ir, secured);
+    let auth = if secured { auth_glue(ir) } else { TokenStream::new() };
+    let responses = ir.operations.iter().map(|op| response_enum(ir, op));
+    let handlers = ir.operations.iter().map(|op| handler(ir, op));
+    let router = router(ir);
+    quote! {
+        #error_body
+        #api
+        #auth
+        #(#responses)*
+        #(#handlers)*
+        #router
+    }
+}
+
+fn error_body(ir: &Ir) -> TokenStream {
+    let inner = quote! {
+        let mut inner = ::serde_json::Map::new();
+        inner.insert("code".into(), ::serde_json::Value::from(code));
+        inner.insert("message".into(), ::serde_json::Value::from(message));
+        if !fields.is_empty() {
+            inner.insert("fields".into(), ::serde_json::Value::Object(
+                fields.iter().map(|(k, v)| (k.clone(), ::serde_json::Value::from(v.as_str()))).collect(),
+            ));
+        }
+    };
+    let (shape_doc, wrap) = match &ir.error_shape {
+        ErrorShape::Envelope(_) => (" `{\"error\": {\"code\", \"message\", \"fields\"}}`", quote! {
+            let mut outer = ::serde_json::Map::new();
+            outer.insert("error".into(), ::serde_json::Value::Object(inner));
+            ::serde_json::Value::Object(outer)
+        }),
+        ErrorShape::Flat(_) => (" `{\"code\", \"message\", \"fields\"}`", quote!(::serde_json::Value::Object(inner))),
+    };
+    let d = lit(&format!(" The error body of rejections, in the spec's error shape:{shape_doc}."));
+    quote! {
+        #[doc = #d]
+        pub fn error_body(code: &str, message: &str, fields: &BTreeMap<String, String>) -> ::serde_json::Value {
+            #inner
+            #wrap
+        }
+    }
+}
+
+fn principal_param(op: &Operation) -> Option<TokenStream> {
+    if !op.has_security() {
+        return None;
+    }
+    Some(if op.allows_anonymous() { quote!(principal: ::std::option::Option<Self::Principal>,) } else { quote!(principal: Self::Principal,) })
+}
+
+fn body_type(ir: &Ir, op: &Operation) -> Option<TokenStream> {
+    let b = op.body.as_ref()?;
+    let t = match &b.kind {
+        BodyKind::Json(s) => ty_nullable(ir, *s),
+        BodyKind::Raw => quote!(::axum::body::Bytes),
+    };
+    Some(if b.required { t } else { quote!(::std::option::Option<#t>) })
+}
+
+fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
+    let assoc = if secured {
+        quote! {
+            /// What `authenticate` proves about the caller; handed to every secured operation.
+            type Principal: Send + 'static;
+
+            /// The auth hook, called once per scheme of the first security alternative whose
+            /// credentials the request carries, before the body is read. Return the principal,
+            /// or a 401/403 rejection.
+            fn authenticate(&self, ctx: &RequestContext, request: AuthRequest)
+                -> impl ::std::future::Future<Output = ::std::result::Result<Self::Principal, AuthRejection>> + Send;
+        }
+    } else {
+        TokenStream::new()
+    };
+    let methods = ir.operations.iter().map(|op| {
+        let f = ident(&op.fn_name);
+        let docs = doc(op.doc.as_deref());
+        let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
+        let resp = format_ident!("{}Response", op.type_prefix);
+        let principal = principal_param(op);
+        let mut args = vec![quote!(ctx)];
+        if principal.is_some() {
+            args.push(quote!(principal));
+        }
+        let params = op.params_type.as_ref().map(|p| {
+            let p = ident(p);
+            args.push(quote!(params));
+            quote!(params: crate::types::#p,)
+        });
+        let body = body_type(ir, op).map(|t| {
+            args.push(quote!(body));
+            quote!(body: #t,)
+        });
+        let name = lit(&op.fn_name);
+        let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
+        quote! {
+            #docs
+            #[doc = ""]
+            #[doc = #where_]
+            #dep
+            fn #f(&self, ctx: RequestContext, #principal #params #body)
+                -> impl ::std::future::Future<Output = ::std::result::Result<#resp, ApiError>> + Send {
+                async move {
+                    let _ = (#(#args),*);
+                    Err(ApiError::not_implemented(#name))
+                }
+            }
+        }
+    });
+    quote! {
+        /// The API: one method per operation. Every method has a default answering 501, so an
+        /// implementation can start with one operation. Inputs arrive validated and typed.
+        pub trait Api: Send + Sync + 'static {
+            #assoc
+            #(#methods)*
+
+            /// Turns a rejection (or handler error) into the response; see the module docs.
+            fn rejection_response(&self, rejection: Rejection) -> Response {
+                default_rejection_response(&rejection)
+            }
+        }
+    }
+}
+
+fn auth_glue(ir: &Ir) -> TokenStream {
+    let arms = ir.security_schemes.iter().map(|(name, kind)| {
+        let n = lit(name);
+        let extract = match kind {
+            SchemeKind::Bearer => quote!(bearer_credentials(&ctx.headers)),
+            SchemeKind::Basic => quote!(basic_credentials(&ctx.headers)),
+            SchemeKind::OtherHttp(s) => {
+                let s = lit(s);
+                quote!(http_credentials(&ctx.headers, #s))
+            }
+            SchemeKind::ApiKeyHeader(h) => {
+                let h = lit(h);
+                quote!(header_key(&ctx.headers, #h))
+            }
+            SchemeKind::ApiKeyQuery(q) => {
+                let q = lit(q);
+                quote!(query_key(&ctx.uri, #q))
+            }
+            SchemeKind::ApiKeyCookie(c) => {
+                let c = lit(c);
+                quote!(cookie_key(&ctx.headers, #c))
+            }
+            SchemeKind::MutualTls => quote!(Some(Ok(Credentials::MutualTls))),
+        };
+        quote!(#n => #extract,)
+    });
+    quote! {
+        /// The credentials of scheme `scheme` in the request: `None` when absent, `Err` when malformed.
+        fn extract_credentials(scheme: &str, ctx: &RequestContext) -> Option<Result<Credentials, String>> {
+            match scheme {
+                #(#arms)*
+                _ => None,
+            }
+        }
+
+        /// Tries the security alternatives in order; the first whose credentials are all present
+        /// is authenticated (every scheme of it), and decides.
+        async fn authorize<A: Api>(
+            api: &A,
+            ctx: &RequestContext,
+            operation: &'static str,
+            alternatives: &'static [&'static [(&'static str, &'static [&'static str])]],
+        ) -> Result<Option<A::Principal>, Rejection> {
+            let mut problem: Option<String> = None;
+            let mut anonymous = false;
+            'alternatives: for alternative in alternatives {
+                if alternative.is_empty() {
+                    anonymous = true;
+                    continue;
+                }
+                let mut found = Vec::new();
+                for (scheme, scopes) in alternative.iter() {
+                    match extract_credentials(scheme, ctx) {
+                        Some(Ok(credentials)) => found.push(AuthRequest { scheme, credentials, scopes, operation }),
+                        Some(Err(message)) => {
+                            problem.get_or_insert(message);
+                            continue 'alternatives;
+                        }
+                        None => continue 'alternatives,
+                    }
+                }
+                let mut principal = None;
+                for request in found {
+                    let p = api.authenticate(ctx, request).await.map_err(Rejection::from)?;
+                    principal.get_or_insert(p);
+                }
+                return Ok(principal);
+            }
+            if anonymous && problem.is_none() {
+                return Ok(None);
+            }
+            Err(Rejection::Unauthorized(problem.unwrap_or_else(|| "missing credentials".to_string())))
+        }
+    }
+}
+
+fn response_payload(ir: &Ir, r: &Response) -> Option<TokenStream> {
+    let (_, kind) = r.body.as_ref()?;
+    Some(match kind {
+        BodyKind::Json(s) => ty_nullable(ir, *s),
+        BodyKind::Raw => quote!(::std::vec::Vec<u8>),
+    })
+}
+
+/// Exact codes have a fixed status; ranges and `default` carry theirs.
+fn carries_status(r: &Response) -> bool {
+    r.code().is_none()
+}
+
+fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
+    let name = format_ident!("{}Response", op.type_prefix);
+    let d = lit(&format!(" Responses of `{}`, one variant per documented status.", op.fn_name));
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    for r in &op.responses {
+        let v = ident(&r.variant);
+        let docs = doc(r.doc.as_deref());
+        let status_doc = lit(&format!(" Status `{}`.", r.status));
+        let payload = response_payload(ir, r);
+        let status_expr = match r.code() {
+            Some(c) => quote!(StatusCode::from_u16(#c).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)),
+            None => quote!(status),
+        };
+        let respond = match &r.body {
+            Some((_, BodyKind::Json(_))) => quote!(json_response(#status_expr, &body)),
+            Some((mt, BodyKind::Raw)) => {
+                let mt = lit(mt);
+                quote!(raw_response(#status_expr, #mt, body))
+            }
+            None => quote!(#status_expr.into_response()),
+        };
+        let (fields, pattern) = match (carries_status(r), &payload) {
+            (false, None) => (quote!(), quote!()),
+            (false, Some(p)) => (quote!((#p)), quote!((body))),
+            (true, None) => (quote!({ status: StatusCode }), quote!({ status })),
+            (true, Some(p)) => (quote!({ status: StatusCode, body: #p }), quote!({ status, body })),
+        };
+        variants.push(quote! { #[doc = #status_doc] #docs #v #fields, });
+        arms.push(quote! { #name::#v #pattern => #respond, });
+    }
+    if variants.is_empty() {
+        return quote! {
+            #[doc = #d]
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #name {
+                /// A status the spec does not document, with a JSON body.
+                Other { status: StatusCode, body: ::serde_json::Value },
+            }
+            impl IntoResponse for #name {
+                fn into_response(self) -> Response {
+                    match self { #name::Other { status, body } => json_response(status, &body) }
+                }
+            }
+        };
+    }
+    quote! {
+        #[doc = #d]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl IntoResponse for #name {
+            fn into_response(self) -> Response {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+/// How a parameter's text is coerced before validation, from its schema's types.
+fn coerce(ir: &Ir, id: SchemaId) -> TokenStream {
+    let id = resolve(ir, id);
+    let f = &ir.schemas[id].facts;
+    let scalar = |t: Option<Vec<JsonType>>| match t.as_deref() {
+        Some([JsonType::Integer] | [JsonType::Number] | [JsonType::Integer, JsonType::Number]) => quote!(Number),
+        Some([JsonType::Boolean]) => quote!(Boolean),
+        _ => quote!(String),
+    };
+    let array_item = match &ir.schemas[id].shape {
+        Shape::Array(item) => Some(*item),
+        _ if f.non_null_types().as_deref() == Some(&[JsonType::Array][..]) => Some(f.items),
+        _ => None,
+    };
+    match (&ir.schemas[id].shape, array_item) {
+        (_, Some(item)) => {
+            let item = match item {
+                Some(i) => {
+                    let i = resolve(ir, i);
+                    scalar(ir.schemas[i].facts.non_null_types())
+                }
+                None => quote!(String),
+            };
+            quote!(Coerce::ArrayOf(Scalar::#item))
+        }
+        (Shape::Integer | Shape::Number, _) => quote!(Coerce::Number),
+        (Shape::Bool, _) => quote!(Coerce::Boolean),
+        _ => {
+            let s = scalar(f.non_null_types());
+            quote!(Coerce::#s)
+        }
+    }
+}
+
+fn resolve(ir: &Ir, mut id: SchemaId) -> SchemaId {
+    for _ in 0..ir.schemas.len() {
+        match ir.schemas[id].shape {
+            Shape::Alias(t) => id = t,
+            _ => break,
+        }
+    }
+    id
+}
+
+fn handler(ir: &Ir, op: &Operation) -> TokenStream {
+    let handler = format_ident!("handle_{}", op.fn_name);
+    let method = ident(&op.fn_name);
+    let name = lit(&op.fn_name);
+    let mut steps = Vec::new();
+    let mut args = vec![quote!(ctx)];
+    let mut helpers = Vec::new();
+    if op.has_security() {
+        let alts = op.security.iter().map(|alt| {
+            let items = alt.iter().map(|(s, scopes)| {
+                let s = lit(s);
+                let scopes = scopes.iter().map(|x| lit(x));
+                quote!((#s, &[#(#scopes),*]))
+            });
+            quote!(&[#(#items),*])
+        });
+        steps.push(quote!(let principal = authorize(&state.api, &ctx, #name, &[#(#alts),*]).await?;));
+        if !op.allows_anonymous() {
+            steps.push(quote!(let principal = principal.ok_or_else(|| Rejection::Unauthorized("missing credentials".into()))?;));
+        }
+        args.push(quote!(principal));
+    }
+    steps.push(quote!(let mut violations: Vec<Violation> = Vec::new();));
+    if let Some(pt) = &op.params_type {
+        let pt = ident(pt);
+        // Required parameters are read into options first, so every violation is collected.
+        let mut reads = Vec::new();
+        let mut fields = Vec::new();
+        for (i, p) in op.params.iter().enumerate() {
+            let field = ident(&p.ident);
+            let local = format_ident!("param_{}", i);
+            let wire = lit(&p.name);
+            let raw = match p.location {
+                ParamIn::Path => quote!(raw_path.iter().filter(|(k, _)| k == #wire).map(|(_, v)| v.clone()).collect::<Vec<String>>()),
+                ParamIn::Query => quote!(query.iter().filter(|(k, _)| k == #wire).map(|(_, v)| v.clone()).collect::<Vec<String>>()),
+                ParamIn::Header => quote!(header_values(&ctx.headers, #wire)),
+                ParamIn::Cookie => quote!(cookie_values(&ctx.headers, #wire)),
+            };
+            let c = coerce(ir, p.schema);
+            let (vf, helper) = validator_fn(ir, p.schema, &format!("validate_param_{i}"));
+            helpers.push(helper);
+            let required = p.required;
+            let t = ty_nullable(ir, p.schema);
+            reads.push(quote!(let #local: Option<#t> = read_param(param_value(#raw, #c), #wire, #required, #vf, &mut violations);));
+            fields.push(if p.required { quote!(#field: #local?) } else { quote!(#field: #local) });
+        }
+        if op.params.iter().any(|p| p.location == ParamIn::Query) {
+            steps.push(quote!(let query = query_pairs(&ctx.uri);));
+        }
+        steps.extend(reads);
+        steps.push(quote!(let params = (|| Some(crate::types::#pt { #(#fields),* }))();));
+        args.push(quote!(params));
+    }
+    let params_done = if op.params_type.is_some() {
+        quote! {
+            let params = match params {
+                Some(p) if violations.is_empty() => p,
+                _ => return Err(Rejection::validation(violations)),
+            };
+        }
+    } else {
+        TokenStream::new()
+    };
+    if let Some(b) = &op.body {
+        let mt = lit(&b.media_type);
+        let accepts = match &b.kind {
+            BodyKind::Json(_) => quote!(is_json),
+            BodyKind::Raw => {
+                let essence = lit(&b.media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+                helpers.push(quote! {
+                    fn accepts_body(essence: &str) -> bool {
+                        let expected: &str = #essence;
+                        expected == essence || expected == "*/*" || (expected.ends_with("/*") && essence.starts_with(expected.trim_end_matches('*')))
+                    }
+                });
+                quote!(accepts_body)
+            }
+        };
+        let read = quote! {
+            check_content_type(&ctx.headers, #mt, #accepts)?;
+            let bytes = read_body(&ctx.headers, body, state.config.body_limit).await?;
+        };
+        let convert = match &b.kind {
+            BodyKind::Json(s) => {
+                let (vf, helper) = validator_fn(ir, *s, "validate_body");
+                helpers.push(helper);
+                let t = ty_nullable(ir, *s);
+                quote! {
+                    let value = parse_json(&bytes)?;
+                    let body: #t = typed_body(value, #vf, &mut violations)?;
+                }
+            }
+            BodyKind::Raw => quote! {
+                if !violations.is_empty() { return Err(Rejection::validation(violations)); }
+                let body = bytes;
+            },
+        };
+        if b.required {
+            steps.push(quote! {
+                #read
+                #convert
+                #params_done
+            });
+        } else {
+            steps.push(quote! {
+                let absent = !ctx.headers.contains_key(::axum::http::header::CONTENT_TYPE)
+                    && ctx.headers.get(::axum::http::header::CONTENT_LENGTH).is_none_or(|v| v == "0");
+                let body = if absent {
+                    None
+                } else {
+                    #read
+                    #convert
+                    Some(body)
+                };
+                if !violations.is_empty() { return Err(Rejection::validation(violations)); }
+                #params_done
+            });
+        }
+        args.push(quote!(body));
+    } else {
+        steps.push(quote! {
+            #params_done
+            if !violations.is_empty() { return Err(Rejection::validation(violations)); }
+            drop(body);
+        });
+    }
+    let path_params = if op.params.iter().any(|p| p.location == ParamIn::Path) {
+        quote! {
+            let raw_path: Vec<(String, String)> =
+                match <::axum::extract::RawPathParams as ::axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &()).await {
+                    Ok(p) => p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                    Err(_) => Vec::new(),
+                };
+        }
+    } else {
+        TokenStream::new()
+    };
+    let parts_mut = if path_params.is_empty() { quote!(parts) } else { quote!(mut parts) };
+    quote! {
+        async fn #handler<A: Api>(::axum::extract::State(state): State<A>, request: ::axum::extract::Request) -> Response {
+            #(#helpers)*
+            let (#parts_mut, body) = request.into_parts();
+            #path_params
+            let ctx = context(parts);
+            let result: Result<Response, Rejection> = async {
+                #(#steps)*
+                match state.api.#method(#(#args),*).await {
+                    Ok(response) => Ok(response.into_response()),
+                    Err(error) => Err(Rejection::from(error)),
+                }
+            }.await;
+            match result {
+                Ok(response) => response,
+                Err(rejection) => state.api.rejection_response(rejection),
+            }
+        }
+    }
+}
+
+fn router(ir: &Ir) -> TokenStream {
+    let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for op in &ir.operations {
+        by_path.entry(op.path.as_str()).or_default().push(op);
+    }
+    let routes = by_path.iter().map(|(path, ops)| {
+        let p = lit(path);
+        let chain = ops.iter().map(|op| {
+            let m = format_ident!("{}", op.method);
+            let h = format_ident!("handle_{}", op.fn_name);
+            quote!(.#m(#h::<A>))
+        });
+        quote!(.route(#p, ::axum::routing::MethodRouter::new() #(#chain)*))
+    });
+    quote! {
+        /// The router with default settings (1 MiB body limit).
+        pub fn router<A: Api>(api: A) -> ::axum::Router {
+            router_with_config(api, RouterConfig::default())
+        }
+
+        /// The router: unknown paths answer 404 and known paths with another method 405, both
+        /// through [`Api::rejection_response`].
+        pub fn router_with_config<A: Api>(api: A, config: RouterConfig) -> ::axum::Router {
+            let state = Arc::new(Shared { api, config });
+            ::axum::Router::new()
+                #(#routes)*
+                .fallback(not_found::<A>)
+                .method_not_allowed_fallback(method_not_allowed::<A>)
+                .with_state(state)
+        }
+
+        async fn not_found<A: Api>(::axum::extract::State(state): State<A>) -> Response {
+            state.api.rejection_response(Rejection::NotFound)
+        }
+
+        async fn method_not_allowed<A: Api>(::axum::extract::State(state): State<A>) -> Response {
+            state.api.rejection_response(Rejection::MethodNotAllowed)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Emits `types.rs`: one serde type per named schema (structs, string enums, aliases) and the params structs.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc, ident, is_nullable, lit, shape_ty, ty};
+use crate::ir::{Field, Ir, ParamIn, SchemaId, Shape};
+
+/// The `types` module.
+pub fn emit(ir: &Ir) -> TokenStream {
+    let mut items = Vec::new();
+    let mut named: Vec<(&str, SchemaId)> =
+        ir.schemas.iter().enumerate().filter_map(|(id, n)| n.name.as_deref().map(|name| (name, id))).collect();
+    named.sort();
+    for (name, id) in named {
+        items.push(type_item(ir, id, name));
+    }
+    for op in &ir.operations {
+        if let Some(name) = &op.params_type {
+            items.push(params_struct(ir, op, name));
+        }
+    }
+    quote! {
+        //! Request, response and component types. Requests are validated against the schema
+        //! before they are converted into these types; unknown response fields are ignored
+        //! unless the client runs in strict mode.
+        #(#items)*
+    }
+}
+
+fn deprecated(flag: bool) -> TokenStream {
+    if flag { quote!(#[deprecated]) } else { TokenStream::new() }
+}
+
+fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
+    let node = &ir.schemas[id];
+    let name_i = ident(name);
+    let docs = doc(node.doc.as_deref());
+    let dep = deprecated(node.deprecated);
+    match &node.shape {
+        Shape::Struct(fields) => {
+            let fields = fields.iter().map(|f| field(ir, f));
+            let extra = match node.facts.additional {
+                crate::ir::Additional::Schema(s) if !node.facts.properties.is_empty() => {
+                    let t = super::ty_nullable(ir, s);
+                    quote! {
+                        /// Properties not listed in the schema (`additionalProperties`).
+                        #[serde(flatten)]
+                        pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #t>,
+                    }
+                }
+                _ => TokenStream::new(),
+            };
+            quote! {
+                #docs
+                #dep
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                pub struct #name_i {
+                    #(#fields)*
+                    #extra
+                }
+            }
+        }
+        Shape::StringEnum(variants) => {
+            let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
+            let wires: Vec<_> = variants.iter().map(|v| lit(&v.wire)).collect();
+            quote! {
+                #docs
+                #dep
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+                pub enum #name_i {
+                    #( #[doc = #wires] #[serde(rename = #wires)] #idents, )*
+                }
+
+                impl #name_i {
+                    /// The value as it is written on the wire.
+                    pub fn as_str(&self) -> &'static str {
+                        match self { #( Self::#idents => #wires, )* }
+                    }
+                }
+
+                impl ::std::fmt::Display for #name_i {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(self.as_str())
+                    }
+                }
+            }
+        }
+        _ => {
+            let t = shape_ty(ir, id);
+            quote! {
+                #docs
+                pub type #name_i = #t;
+            }
+        }
+    }
+}
+
+fn field(ir: &Ir, f: &Field) -> TokenStream {
+    let node = &ir.schemas[f.schema];
+    let name = ident(&f.ident);
+    let wire = lit(&f.wire);
+    let rename = if f.ident != f.wire { quote!(#[serde(rename = #wire)]) } else { TokenStream::new() };
+    let docs = doc(node.doc.as_deref());
+    let dep = deprecated(node.deprecated);
+    let mut t = ty(ir, f.schema);
+    if f.boxed {
+        t = quote!(::std::boxed::Box<#t>);
+    }
+    let nullable = is_nullable(ir, f.schema);
+    let (t, attrs) = match (f.required, nullable) {
+        (true, false) => (t, TokenStream::new()),
+        (true, true) => (quote!(::std::option::Option<#t>), TokenStream::new()),
+        (false, false) => (
+            quote!(::std::option::Option<#t>),
+            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+        ),
+        (false, true) => (
+            quote!(::std::option::Option<::std::option::Option<#t>>),
+            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "crate::runtime::double_option")]),
+        ),
+    };
+    quote! {
+        #docs
+        #dep
+        #rename
+        #attrs
+        pub #name: #t,
+    }
+}
+
+fn params_struct(ir: &Ir, op: &crate::ir::Operation, name: &str) -> TokenStream {
+    let name_i = ident(name);
+    let fields = op.params.iter().map(|p| {
+        let i = ident(&p.ident);
+        let t = super::ty_nullable(ir, p.schema);
+        let t = if p.required { t } else { quote!(::std::option::Option<#t>) };
+        let where_ = match p.location {
+            ParamIn::Path => "path",
+            ParamIn::Query => "query",
+            ParamIn::Header => "header",
+            ParamIn::Cookie => "cookie",
+        };
+        let head = lit(&format!(" `{}` ({where_} parameter)", p.name.escape_debug()));
+        let docs = doc(p.doc.as_deref());
+        quote! {
+            #[doc = #head]
+            #docs
+            pub #i: #t,
+        }
+    });
+    let summary = lit(&format!(" Parameters of `{}`.", op.fn_name));
+    let default = if op.params.iter().all(|p| !p.required) { quote!(Default,) } else { TokenStream::new() };
+    quote! {
+        #[doc = #summary]
+        #[derive(Debug, Clone, #default PartialEq)]
+        pub struct #name_i {
+            #(#fields)*
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! Emits `validate.rs`: one function per named schema that checks a JSON value against every
+//! assertion in the IR and collects all violations with their instance paths.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{ident, lit, value_tokens};
+use crate::ir::{Additional, Facts, Ir, JsonType, SchemaId, Shape};
+
+/// The `validate` module.
+pub fn emit(ir: &Ir) -> TokenStream {
+    let mut fns = Vec::new();
+    for (id, node) in ir.schemas.iter().enumerate() {
+        let Some(fname) = &node.validator else { continue };
+        let f = ident(fname);
+        let body = facts_code(ir, id);
+        let body = if body.is_empty() { quote!(let _ = (v, path, out);) } else { body };
+        let about = lit(&format!(" Validates a value against `{}` ({}).", node.name.as_deref().unwrap_or(""), node.loc));
+        fns.push(quote! {
+            #[doc = #about]
+            pub fn #f(v: &::serde_json::Value, path: &mut crate::runtime::InstancePath, out: &mut ::std::vec::Vec<crate::runtime::Violation>) {
+                #body
+            }
+        });
+        if matches!(node.shape, Shape::Struct(_) | Shape::StringEnum(_)) {
+            let t = ident(node.name.as_deref().unwrap_or_default());
+            fns.push(quote! {
+                impl crate::runtime::Validate for crate::types::#t {
+                    fn validate_at(v: &::serde_json::Value, path: &mut crate::runtime::InstancePath, out: &mut ::std::vec::Vec<crate::runtime::Violation>) {
+                        #f(v, path, out);
+                    }
+                }
+            });
+        }
+    }
+    quote! {
+        //! Validators: every JSON Schema assertion of the spec, checked on the JSON value before it
+        //! is converted into a Rust type. Keywords apply only to instances of their type.
+        #(#fns)*
+    }
+}
+
+/// Code that validates `v` (a `&Value` at `path`) against schema `id`, appending to `out`.
+pub fn check(ir: &Ir, id: SchemaId) -> TokenStream {
+    match &ir.schemas[id].validator {
+        Some(f) => {
+            let f = ident(f);
+            quote!(crate::validate::#f(v, path, out);)
+        }
+        None => facts_code(ir, id),
+    }
+}
+
+fn type_test(t: JsonType) -> TokenStream {
+    match t {
+        JsonType::Null => quote!(v.is_null()),
+        JsonType::Boolean => quote!(v.is_boolean()),
+        JsonType::Object => quote!(v.is_object()),
+        JsonType::Array => quote!(v.is_array()),
+        JsonType::Number => quote!(v.is_number()),
+        JsonType::Integer => quote!(crate::runtime::is_integer(v)),
+        JsonType::String => quote!(v.is_string()),
+    }
+}
+
+fn num(x: f64) -> proc_macro2::Literal {
+    proc_macro2::Literal::f64_suffixed(x)
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+}
+
+/// A sub-check whose violations are collected into a temporary list; evaluates to `true` when valid.
+fn passes(ir: &Ir, id: SchemaId) -> TokenStream {
+    let c = check(ir, id);
+    if c.is_empty() {
+        return quote!(true);
+    }
+    quote!({
+        let mut scratch = ::std::vec::Vec::new();
+        {
+            let out = &mut scratch;
+            #c
+        }
+        scratch.is_empty()
+    })
+}
+
+fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
+    let f: &Facts = &ir.schemas[id].facts;
+    match f.boolean {
+        Some(true) => return TokenStream::new(),
+        Some(false) => return quote!(crate::runtime::violation(out, path, "false", "no value is allowed here");),
+        None => {}
+    }
+    let mut body = Vec::new();
+    if let Some(r) = f.reference {
+        body.push(check(ir, r));
+    }
+    if let Some(types) = &f.types {
+        let tests = types.iter().map(|t| type_test(*t));
+        let expected = lit(&types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" or "));
+        body.push(quote! {
+            if !(#(#tests)||*) {
+                crate::runtime::violation(out, path, "type", ::std::format!("expected {}, found {}", #expected, crate::runtime::type_name(v)));
+            }
+        });
+    }
+    if let Some(values) = &f.enum_values {
+        let tests = values.iter().map(|x| match x {
+            serde_json::Value::String(s) => {
+                let s = lit(s);
+                quote!(v.as_str() == ::std::option::Option::Some(#s))
+            }
+            serde_json::Value::Null => quote!(v.is_null()),
+            serde_json::Value::Bool(b) => quote!(v.as_bool() == ::std::option::Option::Some(#b)),
+            other => {
+                let t = value_tokens(other);
+                quote!(crate::runtime::json_eq(v, &#t))
+            }
+        });
+        let shown = lit(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
+        body.push(quote! {
+            if !(false #(|| #tests)*) {
+                crate::runtime::violation(out, path, "enum", ::std::format!("must be one of: {}", #shown));
+            }
+        });
+    }
+    if let Some(c) = &f.const_value {
+        let t = value_tokens(c);
+        let shown = lit(&c.to_string());
+        body.push(quote! {
+            if !crate::runtime::json_eq(v, &#t) {
+                crate::runtime::violation(out, path, "const", ::std::format!("must be {}", #shown));
+            }
+        });
+    }
+    body.push(string_checks(f));
+    body.push(number_checks(f));
+    body.push(array_checks(ir, f));
+    body.push(object_checks(ir, f));
+    for s in &f.all_of {
+        body.push(check(ir, *s));
+    }
+    if !f.any_of.is_empty() {
+        let subs = f.any_of.iter().map(|s| passes(ir, *s));
+        body.push(quote! {
+            if !(#(#subs)||*) {
+                crate::runtime::violation(out, path, "anyOf", "must match at least one of the allowed schemas (anyOf)");
+            }
+        });
+    }
+    if !f.one_of.is_empty() {
+        let subs = f.one_of.iter().map(|s| passes(ir, *s));
+        body.push(quote! {
+            let matched = [#(#subs),*].iter().filter(|ok| **ok).count();
+            if matched != 1 {
+                crate::runtime::violation(out, path, "oneOf", ::std::format!("must match exactly one of the allowed schemas (oneOf), matched {matched}"));
+            }
+        });
+    }
+    if let Some(n) = f.not {
+        let sub = passes(ir, n);
+        body.push(quote! {
+            if #sub {
+                crate::runtime::violation(out, path, "not", "must not match the disallowed schema (not)");
+            }
+        });
+    }
+    if let Some((cond, then, els)) = f.if_then_else {
+        let c = passes(ir, cond);
+        let t = then.map(|t| check(ir, t)).unwrap_or_default();
+        let e = els.map(|e| check(ir, e)).unwrap_or_default();
+        if !t.is_empty() || !e.is_empty() {
+            body.push(quote! {
+                if #c { #t } else { #e }
+            });
+        }
+    }
+    let body: TokenStream = body.into_iter().filter(|b| !b.is_empty()).map(|b| quote!({ #b })).collect();
+    if body.is_empty() {
+        return body;
+    }
+    if f.nullable {
+        quote!(if !v.is_null() { #body })
+    } else {
+        body
+    }
+}
+
+fn string_checks(f: &Facts) -> TokenStream {
+    let mut c = Vec::new();
+    if let Some(n) = f.min_length {
+        let msg = lit(&format!("must be at least {n} characters long"));
+        c.push(quote!(if crate::runtime::char_len(s) < #n { crate::runtime::violation(out, path, "minLength", #msg); }));
+    }
+    if let Some(n) = f.max_length {
+        let msg = lit(&format!("must be at most {n} characters long"));
+        c.push(quote!(if crate::runtime::char_len(s) > #n { crate::runtime::violation(out, path, "maxLength", #msg); }));
+    }
+    if let Some(p) = &f.pattern {
+        let pat = lit(p);
+        let msg = lit(&format!("must match the pattern {p}"));
+        c.push(quote! {
+            static RE: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
+                ::regress::Regex::with_flags(#pat, "u").expect("pattern checked at generation time")
+            });
+            if RE.find(s).is_none() { crate::runtime::violation(out, path, "pattern", #msg); }
+        });
+    }
+    if c.is_empty() {
+        return TokenStream::new();
+    }
+    let c = c.into_iter().map(|x| quote!({ #x }));
+    quote!(if let ::std::option::Option::Some(s) = v.as_str() { #(#c)* })
+}
+
+fn number_checks(f: &Facts) -> TokenStream {
+    let mut c = Vec::new();
+    if let Some(b) = f.minimum {
+        let x = num(b.value);
+        let (cond, msg) = if b.exclusive {
+            (quote!(n <= #x), format!("must be greater than {}", fmt_num(b.value)))
+        } else {
+            (quote!(n < #x), format!("must be at least {}", fmt_num(b.value)))
+        };
+        let kw = if b.exclusive { "exclusiveMinimum" } else { "minimum" };
+        let msg = lit(&msg);
+        c.push(quote!(if #cond { crate::runtime::violation(out, path, #kw, #msg); }));
+    }
+    if let Some(b) = f.maximum {
+        let x = num(b.value);
+        let (cond, msg) = if b.exclusive {
+            (quote!(n >= #x), format!("must be less than {}", fmt_num(b.value)))
+        } else {
+            (quote!(n > #x), format!("must be at most {}", fmt_num(b.value)))
+        };
+        let kw = if b.exclusive { "exclusiveMaximum" } else { "maximum" };
+        let msg = lit(&msg);
+        c.push(quote!(if #cond { crate::runtime::violation(out, path, #kw, #msg); }));
+    }
+    if let Some(m) = f.multiple_of {
+        let x = num(m);
+        let msg = lit(&format!("must be a multiple of {}", fmt_num(m)));
+        c.push(quote!(if !crate::runtime::is_multiple_of(v, #x) { crate::runtime::violation(out, path, "multipleOf", #msg); }));
+    }
+    if c.is_empty() {
+        return TokenStream::new();
+    }
+    quote!(if let ::std::option::Option::Some(n) = v.as_f64() { let _ = n; #(#c)* })
+}
+
+fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
+    let mut c = Vec::new();
+    if let Some(n) = f.min_items {
+        let msg = lit(&format!("must have at least {n} items"));
+        c.push(quote!(if (a.len() as u64) < #n { crate::runtime::violation(out, path, "minItems", #msg); }));
+    }
+    if let Some(n) = f.max_items {
+        let msg = lit(&format!("must have at most {n} items"));
+        c.push(quote!(if (a.len() as u64) > #n { crate::runtime::violation(out, path, "maxItems", #msg); }));
+    }
+    if f.unique_items {
+        c.push(quote!(if !crate::runtime::all_unique(a) { crate::runtime::violation(out, path, "uniqueItems", "items must be unique"); }));
+    }
+    for (i, s) in f.prefix_items.iter().enumerate() {
+        let sub = check(ir, *s);
+        if !sub.is_empty() {
+            c.push(quote!(if let ::std::option::Option::Some(v) = a.get(#i) { path.push_index(#i); #sub path.pop(); }));
+        }
+    }
+    if let Some(items) = f.items {
+        let sub = check(ir, items);
+        let skip = f.prefix_items.len();
+        if !sub.is_empty() {
+            c.push(quote!(for (i, v) in a.iter().enumerate().skip(#skip) { path.push_index(i); #sub path.pop(); }));
+        }
+    }
+    if let Some((s, min, max)) = f.contains {
+        let sub = passes(ir, s);
+        let max_check = max.map(|m| {
+            let msg = lit(&format!("must contain at most {m} matching items"));
+            quote!(if (found as u64) > #m { crate::runtime::violation(out, path, "maxContains", #msg); })
+        });
+        let msg = lit(&format!("must contain at least {min} matching items"));
+        c.push(quote! {
+            let found = a.iter().filter(|v| { let v: &::serde_json::Value = v; #sub }).count();
+            if (found as u64) < #min { crate::runtime::violation(out, path, "contains", #msg); }
+            #max_check
+        });
+    }
+    if c.is_empty() {
+        return TokenStream::new();
+    }
+    let c = c.into_iter().map(|x| quote!({ #x }));
+    quote!(if let ::std::option::Option::Some(a) = v.as_array() { #(#c)* })
+}
+
+fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
+    let mut c = Vec::new();
+    for r in &f.required {
+        let key = lit(r);
+        c.push(quote!(if !o.contains_key(#key) { crate::runtime::violation_at(out, path, #key, "required", "is required"); }));
+    }
+    for (name, s) in &f.properties {
+        let sub = check(ir, *s);
+        if !sub.is_empty() {
+            let key = lit(name);
+            c.push(quote!(if let ::std::option::Option::Some(v) = o.get(#key) { path.push_key(#key); #sub path.pop(); }));
+        }
+    }
+    let mut pattern_res = Vec::new();
+    for (i, (pat, s)) in f.pattern_properties.iter().enumerate() {
+        let re = quote::format_ident!("PATTERN_{}", i);
+        let p = lit(pat);
+        pattern_res.push(quote! {
+            static #re: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
+                ::regress::Regex::with_flags(#p, "u").expect("pattern checked at generation time")
+            });
+        });
+        let sub = check(ir, *s);
+        if !sub.is_empty() {
+            c.push(quote!(for (k, v) in o { if #re.find(k).is_some() { path.push_key(k); #sub path.pop(); } }));
+        }
+    }
+    let additional = match f.additional {
+        Additional::Any => TokenStream::new(),
+        Additional::Deny => quote!(crate::runtime::violation_at(out, path, k, "additionalProperties", "is not allowed (unknown property)");),
+        Additional::Schema(s) => {
+            let sub = check(ir, s);
+            if sub.is_empty() { TokenStream::new() } else { quote!(path.push_key(k); #sub path.pop();) }
+        }
+    };
+    if !additional.is_empty() {
+        let names: Vec<_> = f.properties.iter().map(|(n, _)| lit(n)).collect();
+        let known = if names.is_empty() { quote!(false) } else { quote!(matches!(k.as_str(), #(#names)|*)) };
+        let res = (0..f.pattern_properties.len()).map(|i| quote::format_ident!("PATTERN_{}", i));
+        c.push(quote! {
+            for (k, v) in o {
+                let _ = v;
+                if #known #(|| #res.find(k).is_some())* { continue; }
+                #additional
+            }
+        });
+    }
+    if let Some(names) = f.property_names {
+        let sub = check(ir, names);
+        if !sub.is_empty() {
+            c.push(quote!(for k in o.keys() { let name = ::serde_json::Value::String(k.clone()); let v = &name; path.push_key(k); #sub path.pop(); }));
+        }
+    }
+    if let Some(n) = f.min_properties {
+        let msg = lit(&format!("must have at least {n} properties"));
+        c.push(quote!(if (o.len() as u64) < #n { crate::runtime::violation(out, path, "minProperties", #msg); }));
+    }
+    if let Some(n) = f.max_properties {
+        let msg = lit(&format!("must have at most {n} properties"));
+        c.push(quote!(if (o.len() as u64) > #n { crate::runtime::violation(out, path, "maxProperties", #msg); }));
+    }
+    for (prop, needs) in &f.dependent_required {
+        let p = lit(prop);
+        for n in needs {
+            let nl = lit(n);
+            let msg = lit(&format!("is required when `{prop}` is present"));
+            c.push(quote!(if o.contains_key(#p) && !o.contains_key(#nl) { crate::runtime::violation_at(out, path, #nl, "dependentRequired", #msg); }));
+        }
+    }
+    for (prop, s) in &f.dependent_schemas {
+        let p = lit(prop);
+        let sub = check(ir, *s);
+        if !sub.is_empty() {
+            c.push(quote!(if o.contains_key(#p) { #sub }));
+        }
+    }
+    if c.is_empty() {
+        return TokenStream::new();
+    }
+    let c = c.into_iter().map(|x| quote!({ #x }));
+    quote!(if let ::std::option::Option::Some(o) = v.as_object() { #(#pattern_res)* #(#c)* })
+}
+
+/// A validator function path for schema `id` (named ones have their own; others get a local fn).
+pub fn validator_fn(ir: &Ir, id: SchemaId, local: &str) -> (TokenStream, TokenStream) {
+    if let Some(f) = &ir.schemas[id].validator {
+        let f = ident(f);
+        return (quote!(crate::validate::#f), TokenStream::new());
+    }
+    let body = check(ir, id);
+    let f = format_ident!("{}", local);
+    let body = if body.is_empty() { quote!(let _ = (v, path, out);) } else { body };
+    (
+        quote!(#f),
+        quote! {
+            fn #f(v: &::serde_json::Value, path: &mut crate::runtime::InstancePath, out: &mut Vec<Violation>) { #body }
+        },
+    )
+}
+

@@ -1,0 +1,368 @@
+//! Analysis: decides each schema's Rust representation, names, boxing and validator functions, once, before emission.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::{Additional, ErrorShape, Facts, Field, Ir, JsonType, SchemaId, SchemeKind, Shape, Variant};
+use crate::diagnostics::{Diagnostics, Policy};
+use crate::naming::{self, Scope};
+
+/// Runs every analysis pass in order.
+pub fn analyse(ir: &mut Ir, diags: &mut Diagnostics) {
+    for id in 0..ir.schemas.len() {
+        let (shape, nullable) = shape_of(ir, id, diags);
+        ir.schemas[id].shape = shape;
+        ir.schemas[id].nullable = nullable;
+    }
+    break_alias_cycles(ir, diags);
+    assign_names(ir);
+    assign_members(ir);
+    assign_boxes(ir);
+    check_security(ir, diags);
+    ir.error_shape = detect_error_shape(ir, diags);
+}
+
+fn is_component(ir: &Ir, id: SchemaId) -> bool {
+    let p = &ir.schemas[id].loc.pointer;
+    p.strip_prefix("/components/schemas/").is_some_and(|rest| !rest.contains('/'))
+}
+
+/// `Facts` with only the listed parts kept, to compare shapes of schemas.
+fn without_annotations(f: &Facts) -> Facts {
+    Facts { nullable: false, ..f.clone() }
+}
+
+fn is_null_only(ir: &Ir, id: SchemaId) -> bool {
+    let f = &ir.schemas[id].facts;
+    f.types.as_deref() == Some(&[JsonType::Null][..]) && Facts { types: None, ..f.clone() } == Facts::default()
+}
+
+fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
+    let node = &ir.schemas[id];
+    let f = &node.facts;
+    let lists_null = f.lists_null();
+    if f.boolean.is_some() {
+        return (Shape::Any, false);
+    }
+    if let Some(target) = f.reference {
+        if f.is_pure_ref() || without_annotations(f) == (Facts { reference: Some(target), ..Facts::default() }) {
+            return (Shape::Alias(target), lists_null);
+        }
+    }
+    let bare = without_annotations(f);
+    // `allOf: [X]` wrapper (common for documenting a `$ref` property).
+    if f.all_of.len() == 1 && (Facts { all_of: Vec::new(), ..bare.clone() }) == Facts::default() {
+        return (Shape::Alias(f.all_of[0]), lists_null);
+    }
+    // `anyOf`/`oneOf` of `X` and `null`: an optional `X`.
+    for list in [&f.any_of, &f.one_of] {
+        if list.len() == 2 && (Facts { any_of: Vec::new(), one_of: Vec::new(), ..bare.clone() }) == Facts::default() {
+            if is_null_only(ir, list[1]) {
+                return (Shape::Alias(list[0]), true);
+            }
+            if is_null_only(ir, list[0]) {
+                return (Shape::Alias(list[1]), true);
+            }
+        }
+    }
+    let composed = !f.all_of.is_empty() || !f.any_of.is_empty() || !f.one_of.is_empty() || f.reference.is_some();
+    if composed {
+        diags.warn(
+            node.loc.clone(),
+            Policy::FellBackToValue,
+            "composition (allOf/anyOf/oneOf or `$ref` with siblings) is not typed yet; the value is validated in full and held as serde_json::Value",
+        );
+        return (Shape::Any, false);
+    }
+    let non_null = f.non_null_types();
+    let string_enum = f.enum_values.as_ref().filter(|vals| {
+        vals.iter().any(Value::is_string) && vals.iter().all(|v| v.is_string() || v.is_null())
+    });
+    let kind = match non_null.as_deref() {
+        None => {
+            if !f.properties.is_empty() || !f.required.is_empty() || f.additional != Additional::Any {
+                Some(JsonType::Object)
+            } else if f.items.is_some() {
+                Some(JsonType::Array)
+            } else if string_enum.is_some() {
+                Some(JsonType::String)
+            } else {
+                None
+            }
+        }
+        Some([t]) => Some(*t),
+        Some([JsonType::Integer, JsonType::Number] | [JsonType::Number, JsonType::Integer]) => Some(JsonType::Number),
+        Some(_) => None,
+    };
+    let nullable = lists_null || non_null.as_ref().is_some_and(|n| n.len() < f.types.as_ref().map_or(0, Vec::len));
+    let shape = match kind {
+        None => return (Shape::Any, false),
+        Some(JsonType::Null) => return (Shape::Any, false),
+        Some(JsonType::Boolean) => Shape::Bool,
+        Some(JsonType::Integer) => Shape::Integer,
+        Some(JsonType::Number) => Shape::Number,
+        Some(JsonType::String) => match string_enum {
+            Some(vals) => Shape::StringEnum(
+                vals.iter().filter_map(Value::as_str).map(|w| Variant { wire: w.to_string(), ident: String::new() }).collect(),
+            ),
+            None => Shape::String,
+        },
+        Some(JsonType::Array) => {
+            if !f.prefix_items.is_empty() {
+                diags.warn(node.loc.clone(), Policy::FellBackToValue, "tuple arrays are not typed yet; items are held as serde_json::Value");
+                Shape::Array(None)
+            } else {
+                Shape::Array(f.items)
+            }
+        }
+        Some(JsonType::Object) => {
+            if f.properties.is_empty() && f.pattern_properties.is_empty() {
+                match f.additional {
+                    Additional::Schema(s) => Shape::Map(Some(s)),
+                    Additional::Any => Shape::Map(None),
+                    Additional::Deny => Shape::Struct(Vec::new()),
+                }
+            } else {
+                Shape::Struct(Vec::new())
+            }
+        }
+    };
+    (shape, nullable)
+}
+
+fn alias_step(ir: &Ir, id: SchemaId) -> Option<SchemaId> {
+    match ir.schemas[id].shape {
+        Shape::Alias(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// Pure-alias cycles are errors; cycles through arrays or maps of named aliases cannot be Rust
+/// type aliases, so those fall back to `Value`.
+fn break_alias_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
+    for start in 0..ir.schemas.len() {
+        let mut seen = BTreeSet::new();
+        let mut cur = start;
+        while let Some(next) = alias_step(ir, cur) {
+            if !seen.insert(cur) {
+                break;
+            }
+            if next == start {
+                diags.error(ir.schemas[start].loc.clone(), "`$ref` cycle made only of aliases: the schema never says what it is");
+                ir.schemas[start].shape = Shape::Any;
+                break;
+            }
+            cur = next;
+        }
+    }
+    // Recursion through Vec/Map without a struct in between: `type A = Vec<A>` is not Rust.
+    for start in 0..ir.schemas.len() {
+        if matches!(ir.schemas[start].shape, Shape::Struct(_) | Shape::StringEnum(_)) {
+            continue;
+        }
+        let mut stack = vec![start];
+        let mut seen = BTreeSet::new();
+        let mut cyclic = false;
+        while let Some(n) = stack.pop() {
+            let next: Vec<SchemaId> = match &ir.schemas[n].shape {
+                Shape::Alias(t) => vec![*t],
+                Shape::Array(Some(t)) | Shape::Map(Some(t)) => vec![*t],
+                _ => vec![],
+            };
+            for t in next {
+                if t == start {
+                    cyclic = true;
+                } else if seen.insert(t) {
+                    stack.push(t);
+                }
+            }
+        }
+        if cyclic && !matches!(ir.schemas[start].shape, Shape::Any) {
+            diags.warn(
+                ir.schemas[start].loc.clone(),
+                Policy::FellBackToValue,
+                "recursive array/map without an object in between; held as serde_json::Value",
+            );
+            ir.schemas[start].shape = Shape::Any;
+        }
+    }
+}
+
+fn assign_names(ir: &mut Ir) {
+    let mut ref_targets = BTreeSet::new();
+    for n in &ir.schemas {
+        if let Some(t) = n.facts.reference {
+            ref_targets.insert(t);
+        }
+    }
+    // (priority, file, pointer, id): components first, then params structs, then inline types.
+    let mut candidates: Vec<(u8, String, String, Option<SchemaId>, String)> = Vec::new();
+    for (id, n) in ir.schemas.iter().enumerate() {
+        let named_shape = matches!(n.shape, Shape::Struct(_) | Shape::StringEnum(_));
+        let priority = if is_component(ir, id) {
+            0
+        } else if named_shape || ref_targets.contains(&id) {
+            2
+        } else {
+            continue;
+        };
+        candidates.push((priority, n.loc.file.clone(), n.loc.pointer.clone(), Some(id), naming::type_name(&n.name_hint)));
+    }
+    for (i, op) in ir.operations.iter().enumerate() {
+        if let Some(p) = &op.params_type {
+            candidates.push((1, op.loc.file.clone(), op.loc.pointer.clone(), None, format!("{i}\u{0}{p}")));
+        }
+    }
+    candidates.sort();
+    let mut scope = Scope::default();
+    let mut validators = Scope::default();
+    for (_, _, _, id, candidate) in candidates {
+        match id {
+            Some(id) => {
+                let name = scope.claim(&candidate);
+                ir.schemas[id].validator = Some(validators.claim(&format!("validate_{}", naming::snake(&name))));
+                ir.schemas[id].name = Some(name);
+            }
+            None => {
+                let (idx, name) = candidate.split_once('\u{0}').unwrap_or(("0", &candidate));
+                let idx: usize = idx.parse().unwrap_or(0);
+                let name = scope.claim(name);
+                ir.operations[idx].params_type = Some(name);
+            }
+        }
+    }
+}
+
+fn assign_members(ir: &mut Ir) {
+    for id in 0..ir.schemas.len() {
+        match &ir.schemas[id].shape {
+            Shape::Struct(_) => {
+                let f = &ir.schemas[id].facts;
+                let mut scope = Scope::default();
+                let fields: Vec<Field> = f
+                    .properties
+                    .iter()
+                    .map(|(wire, schema)| Field {
+                        wire: wire.clone(),
+                        ident: scope.claim(&naming::snake(wire)),
+                        schema: *schema,
+                        required: f.required.contains(wire),
+                        boxed: false,
+                    })
+                    .collect();
+                ir.schemas[id].shape = Shape::Struct(fields);
+            }
+            Shape::StringEnum(vs) => {
+                let mut scope = Scope::default();
+                let vs: Vec<Variant> =
+                    vs.iter().map(|v| Variant { wire: v.wire.clone(), ident: scope.claim(&naming::pascal(&v.wire)) }).collect();
+                ir.schemas[id].shape = Shape::StringEnum(vs);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The struct a field's type contains directly (through aliases and `Option`, not `Vec`/maps).
+fn direct_struct(ir: &Ir, mut id: SchemaId) -> Option<SchemaId> {
+    for _ in 0..ir.schemas.len() {
+        match ir.schemas[id].shape {
+            Shape::Alias(t) => id = t,
+            Shape::Struct(_) => return Some(id),
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn assign_boxes(ir: &mut Ir) {
+    let mut edges: BTreeMap<SchemaId, Vec<SchemaId>> = BTreeMap::new();
+    for (id, n) in ir.schemas.iter().enumerate() {
+        if let Shape::Struct(fields) = &n.shape {
+            edges.insert(id, fields.iter().filter_map(|f| direct_struct(ir, f.schema)).collect());
+        }
+    }
+    let reaches = |from: SchemaId, to: SchemaId| {
+        let mut stack = vec![from];
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n) {
+                stack.extend(edges.get(&n).into_iter().flatten().copied());
+            }
+        }
+        false
+    };
+    let mut boxes = Vec::new();
+    for (id, n) in ir.schemas.iter().enumerate() {
+        if let Shape::Struct(fields) = &n.shape {
+            for (i, f) in fields.iter().enumerate() {
+                if direct_struct(ir, f.schema).is_some_and(|t| reaches(t, id)) {
+                    boxes.push((id, i));
+                }
+            }
+        }
+    }
+    for (id, i) in boxes {
+        if let Shape::Struct(fields) = &mut ir.schemas[id].shape {
+            fields[i].boxed = true;
+        }
+    }
+}
+
+fn check_security(ir: &Ir, diags: &mut Diagnostics) {
+    for op in &ir.operations {
+        for alt in &op.security {
+            for (scheme, _) in alt {
+                match ir.security_schemes.get(scheme) {
+                    None => diags.error(op.loc.clone(), format!("security requirement names unknown scheme `{scheme}`")),
+                    Some(SchemeKind::MutualTls) => diags.warn(
+                        op.loc.clone(),
+                        Policy::Noted,
+                        format!("`{scheme}` is mutual TLS: terminate TLS in front of the router; the hook sees no credentials"),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Finds the schema most 4xx responses use and decides whether rejections are an envelope or flat.
+fn detect_error_shape(ir: &Ir, diags: &mut Diagnostics) -> ErrorShape {
+    let mut counts: BTreeMap<SchemaId, usize> = BTreeMap::new();
+    for op in &ir.operations {
+        for r in &op.responses {
+            if r.status.starts_with('4') || r.status == "default" {
+                if let Some((_, super::BodyKind::Json(s))) = &r.body {
+                    *counts.entry(ir.resolve_alias(*s)).or_default() += 1;
+                }
+            }
+        }
+    }
+    let Some((&schema, _)) = counts.iter().max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id))) else {
+        return ErrorShape::Envelope(None);
+    };
+    let has = |id: SchemaId, names: &[&str]| {
+        let props = &ir.schemas[id].facts.properties;
+        names.iter().all(|n| props.iter().any(|(p, _)| p == n))
+    };
+    let name = ir.schemas[schema].name.clone();
+    if let Some((_, inner)) = ir.schemas[schema].facts.properties.iter().find(|(p, _)| p == "error") {
+        let inner = ir.resolve_alias(*inner);
+        if has(inner, &["code", "message"]) {
+            return ErrorShape::Envelope(name);
+        }
+    }
+    if has(schema, &["code", "message"]) {
+        return ErrorShape::Flat(name);
+    }
+    diags.info(
+        ir.schemas[schema].loc.clone(),
+        "the error schema is neither `{error: {code, message}}` nor `{code, message}`; rejections use the `{error: {...}}` envelope unless `Api::rejection_response` is overridden",
+    );
+    ErrorShape::Envelope(None)
+}

@@ -1,0 +1,350 @@
+//! Operation lowering: paths, parameters, request bodies, responses and security into IR operations.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::lower_schema::SchemaLowerer;
+use super::{BodyKind, Operation, Param, ParamIn, RequestBody, Response, SchemeKind, SecurityAlternative};
+use crate::diagnostics::{Diagnostics, Location, Policy};
+use crate::load::Documents;
+use crate::naming::{self, Scope};
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Method names the generated server trait and client already use.
+pub const RESERVED_METHODS: &[&str] = &[
+    "authenticate", "rejection_response", "error_response", "new", "with_base_url", "from_reqwest", "with_header",
+    "with_bearer_token", "with_token_provider", "strict", "base_url", "http_client", "router", "clone", "fmt",
+];
+
+/// Follows `$ref`s (of any Components kind) to the object they name, tracking its location.
+fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, diags: &mut Diagnostics) -> Option<(Location, &'d Value)> {
+    let mut loc = loc.clone();
+    let mut v = v;
+    for _ in 0..32 {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => match docs.resolve(&loc, r) {
+                Ok((l, t)) => {
+                    loc = l;
+                    v = t;
+                }
+                Err(e) => {
+                    diags.error(loc, e);
+                    return None;
+                }
+            },
+            None => return Some((loc, v)),
+        }
+    }
+    diags.error(loc, "reference chain is cyclic or longer than 32 links");
+    None
+}
+
+/// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
+pub fn lower_operations(lower: &mut SchemaLowerer<'_>, root_loc: &Location, root: &Value, diags: &mut Diagnostics) -> Vec<Operation> {
+    let docs = lower.docs();
+    let mut ops = Vec::new();
+    let mut methods = Scope::with_reserved(RESERVED_METHODS);
+    let root_security = root.get("security");
+    if let Some(w) = root.get("webhooks").and_then(Value::as_object) {
+        if !w.is_empty() {
+            diags.warn(root_loc.join("webhooks"), Policy::Skipped, "webhooks are not generated as server or client code yet");
+        }
+    }
+    let Some(paths) = root.get("paths") else {
+        if !root.get("openapi").and_then(Value::as_str).unwrap_or("").starts_with("3.0") {
+            return ops;
+        }
+        diags.error(root_loc.join("paths"), "OpenAPI 3.0 documents must have `paths`");
+        return ops;
+    };
+    let Some(paths) = paths.as_object() else {
+        diags.error(root_loc.join("paths"), "`paths` must be an object");
+        return ops;
+    };
+    for (path, item) in paths {
+        if path.starts_with("x-") {
+            continue;
+        }
+        let item_loc = root_loc.join("paths").join(path);
+        let Some((item_loc, item)) = deref(docs, &item_loc, item, diags) else { continue };
+        let Some(item_obj) = item.as_object() else {
+            diags.error(item_loc, "a path item must be an object");
+            continue;
+        };
+        for (method, op) in item_obj {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let op_loc = item_loc.join(method);
+            let Some((op_loc, op)) = deref(docs, &op_loc, op, diags) else { continue };
+            let Some(op) = op.as_object() else {
+                diags.error(op_loc, "an operation must be an object");
+                continue;
+            };
+            if op.get("callbacks").is_some() {
+                diags.warn(op_loc.join("callbacks"), Policy::Skipped, "callbacks are not generated yet");
+            }
+            let raw_name = match op.get("operationId").and_then(Value::as_str) {
+                Some(id) if !naming::snake(id).is_empty() => id.to_string(),
+                _ => format!("{method} {path}"),
+            };
+            let fn_name = methods.claim(&naming::snake(&raw_name));
+            let type_prefix = naming::pascal(&fn_name);
+            let mut operation = Operation {
+                loc: op_loc.clone(),
+                method: method.clone(),
+                path: path.clone(),
+                fn_name,
+                type_prefix: type_prefix.clone(),
+                doc: op_doc(op),
+                deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+                params: Vec::new(),
+                params_type: None,
+                body: None,
+                responses: Vec::new(),
+                security: Vec::new(),
+            };
+            operation.params = params(lower, &item_loc, item_obj, &op_loc, op, &type_prefix, diags);
+            if !operation.params.is_empty() {
+                operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
+            }
+            if let Some(b) = op.get("requestBody") {
+                operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, diags);
+            }
+            operation.responses = responses(lower, &op_loc, op, &type_prefix, diags);
+            let sec = op.get("security").map(|s| (op_loc.join("security"), s)).or(root_security.map(|s| (root_loc.join("security"), s)));
+            if let Some((sloc, s)) = sec {
+                operation.security = security_requirements(&sloc, s, diags);
+            }
+            ops.push(operation);
+        }
+    }
+    ops
+}
+
+fn op_doc(op: &Map<String, Value>) -> Option<String> {
+    let summary = op.get("summary").and_then(Value::as_str).filter(|s| !s.trim().is_empty());
+    let desc = op.get("description").and_then(Value::as_str).filter(|s| !s.trim().is_empty());
+    match (summary, desc) {
+        (Some(s), Some(d)) if s.trim() != d.trim() => Some(format!("{s}\n\n{d}")),
+        (Some(s), _) => Some(s.to_string()),
+        (None, Some(d)) => Some(d.to_string()),
+        (None, None) => None,
+    }
+}
+
+fn params(
+    lower: &mut SchemaLowerer<'_>,
+    item_loc: &Location,
+    item: &Map<String, Value>,
+    op_loc: &Location,
+    op: &Map<String, Value>,
+    prefix: &str,
+    diags: &mut Diagnostics,
+) -> Vec<Param> {
+    let docs = lower.docs();
+    // Path-level parameters first, overridden by operation-level ones with the same name and location.
+    let mut by_key: BTreeMap<(ParamIn, String), usize> = BTreeMap::new();
+    let mut out: Vec<Param> = Vec::new();
+    let mut fields = Scope::default();
+    for (loc, list) in [(item_loc.join("parameters"), item.get("parameters")), (op_loc.join("parameters"), op.get("parameters"))] {
+        let Some(list) = list else { continue };
+        let Some(list) = list.as_array() else {
+            diags.error(loc, "`parameters` must be an array");
+            continue;
+        };
+        for (i, p) in list.iter().enumerate() {
+            let Some((ploc, p)) = deref(docs, &loc.index(i), p, diags) else { continue };
+            let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+            let location = match p.get("in").and_then(Value::as_str) {
+                Some("path") => ParamIn::Path,
+                Some("query") => ParamIn::Query,
+                Some("header") => ParamIn::Header,
+                Some("cookie") => ParamIn::Cookie,
+                other => {
+                    diags.error(ploc.join("in"), format!("unknown parameter location {other:?}"));
+                    continue;
+                }
+            };
+            if location == ParamIn::Header && ["accept", "content-type", "authorization"].contains(&name.to_ascii_lowercase().as_str()) {
+                diags.info(ploc, format!("header parameter `{name}` is handled by the HTTP layer (OpenAPI says it is ignored)"));
+                continue;
+            }
+            let (sloc, schema) = match (p.get("schema"), p.get("content").and_then(Value::as_object)) {
+                (Some(s), _) => (ploc.join("schema"), s.clone()),
+                (None, Some(c)) => match c.iter().next() {
+                    Some((mt, m)) => (ploc.join("content").join(mt).join("schema"), m.get("schema").cloned().unwrap_or(Value::Bool(true))),
+                    None => (ploc.clone(), Value::Bool(true)),
+                },
+                (None, None) => (ploc.clone(), Value::Bool(true)),
+            };
+            let dialect = lower.dialect();
+            let schema = lower.lower(&sloc, &schema, vec![prefix.to_string(), name.clone()], dialect, diags);
+            let required = location == ParamIn::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
+            let style = p.get("style").and_then(Value::as_str);
+            if let Some(style) = style {
+                let default = if matches!(location, ParamIn::Query | ParamIn::Cookie) { "form" } else { "simple" };
+                if style != default {
+                    diags.warn(
+                        ploc.join("style"),
+                        Policy::FellBackToValue,
+                        format!("parameter style `{style}` is not supported yet; the raw value is validated as a string"),
+                    );
+                }
+            }
+            let param = Param {
+                ident: String::new(),
+                name: name.clone(),
+                location,
+                required,
+                schema,
+                doc: p.get("description").and_then(Value::as_str).map(str::to_string),
+            };
+            match by_key.get(&(location, name.clone())) {
+                Some(&idx) => out[idx] = param,
+                None => {
+                    by_key.insert((location, name), out.len());
+                    out.push(param);
+                }
+            }
+        }
+    }
+    for p in &mut out {
+        p.ident = fields.claim(&naming::snake(&p.name));
+    }
+    out
+}
+
+/// Picks the media type to type: JSON (or `+json`) first, then the first listed.
+fn pick_media(content: &Map<String, Value>) -> Option<(&String, &Value)> {
+    content.iter().find(|(mt, _)| is_json(mt)).or_else(|| content.iter().next())
+}
+
+/// True for `application/json` and `*/*+json` media types.
+pub fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+fn body_kind(lower: &mut SchemaLowerer<'_>, loc: &Location, mt: &str, media: &Value, hint: Vec<String>, diags: &mut Diagnostics) -> BodyKind {
+    if !is_json(mt) {
+        return BodyKind::Raw;
+    }
+    let schema = media.get("schema").cloned().unwrap_or(Value::Bool(true));
+    let dialect = lower.dialect();
+    BodyKind::Json(lower.lower(&loc.join("schema"), &schema, hint, dialect, diags))
+}
+
+fn request_body(lower: &mut SchemaLowerer<'_>, loc: &Location, b: &Value, prefix: &str, diags: &mut Diagnostics) -> Option<RequestBody> {
+    let (loc, b) = deref(lower.docs(), loc, b, diags)?;
+    let content = b.get("content").and_then(Value::as_object)?;
+    let (mt, media) = pick_media(content)?;
+    if content.len() > 1 {
+        let others: Vec<&str> = content.keys().filter(|k| *k != mt).map(String::as_str).collect();
+        diags.warn(
+            loc.join("content"),
+            Policy::Skipped,
+            format!("only `{mt}` is accepted for this request body; also documented: {}", others.join(", ")),
+        );
+    }
+    let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Request".into()], diags);
+    Some(RequestBody { required: b.get("required").and_then(Value::as_bool).unwrap_or(false), media_type: mt.clone(), kind })
+}
+
+fn responses(lower: &mut SchemaLowerer<'_>, op_loc: &Location, op: &Map<String, Value>, prefix: &str, diags: &mut Diagnostics) -> Vec<Response> {
+    let mut out = Vec::new();
+    let Some(rs) = op.get("responses") else { return out };
+    let rloc = op_loc.join("responses");
+    let Some(rs) = rs.as_object() else {
+        diags.error(rloc, "`responses` must be an object");
+        return out;
+    };
+    let mut variants = Scope::default();
+    for (status, r) in rs {
+        if status.starts_with("x-") {
+            continue;
+        }
+        let valid = status == "default"
+            || (status.len() == 3
+                && (status.chars().all(|c| c.is_ascii_digit()) || (status[1..].eq_ignore_ascii_case("XX") && status.as_bytes()[0].is_ascii_digit())));
+        if !valid {
+            diags.error(rloc.join(status), format!("`{status}` is not a status code, a range like `4XX`, or `default`"));
+            continue;
+        }
+        let Some((loc, r)) = deref(lower.docs(), &rloc.join(status), r, diags) else { continue };
+        let body = r.get("content").and_then(Value::as_object).and_then(|c| {
+            let (mt, media) = pick_media(c)?;
+            let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], diags);
+            Some((mt.clone(), kind))
+        });
+        out.push(Response {
+            status: status.clone(),
+            variant: variants.claim(&naming::status_variant(status)),
+            doc: r.get("description").and_then(Value::as_str).map(str::to_string),
+            body,
+        });
+    }
+    out.sort_by_key(|r| (r.status == "default", r.status.to_ascii_uppercase()));
+    out
+}
+
+fn security_requirements(loc: &Location, s: &Value, diags: &mut Diagnostics) -> Vec<SecurityAlternative> {
+    let Some(list) = s.as_array() else {
+        diags.error(loc.clone(), "`security` must be an array of requirement objects");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, req) in list.iter().enumerate() {
+        let Some(req) = req.as_object() else {
+            diags.error(loc.index(i), "a security requirement must be an object");
+            continue;
+        };
+        let alt: SecurityAlternative = req
+            .iter()
+            .map(|(name, scopes)| {
+                let scopes = scopes.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+                (name.clone(), scopes)
+            })
+            .collect();
+        out.push(alt);
+    }
+    out
+}
+
+/// Reads `components/securitySchemes`.
+pub fn security_schemes(docs: &Documents, root_loc: &Location, root: &Value, diags: &mut Diagnostics) -> BTreeMap<String, SchemeKind> {
+    let mut out = BTreeMap::new();
+    let Some(map) = root.pointer("/components/securitySchemes").and_then(Value::as_object) else { return out };
+    let base = root_loc.join("components").join("securitySchemes");
+    for (name, s) in map {
+        let Some((loc, s)) = deref(docs, &base.join(name), s, diags) else { continue };
+        let field = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let kind = match field("type").as_str() {
+            "http" => match field("scheme").to_ascii_lowercase().as_str() {
+                "bearer" => SchemeKind::Bearer,
+                "basic" => SchemeKind::Basic,
+                other => SchemeKind::OtherHttp(other.to_string()),
+            },
+            "oauth2" | "openIdConnect" => SchemeKind::Bearer,
+            "apiKey" => match field("in").as_str() {
+                "header" => SchemeKind::ApiKeyHeader(field("name")),
+                "query" => SchemeKind::ApiKeyQuery(field("name")),
+                "cookie" => SchemeKind::ApiKeyCookie(field("name")),
+                other => {
+                    diags.error(loc.join("in"), format!("apiKey location `{other}` must be header, query or cookie"));
+                    continue;
+                }
+            },
+            "mutualTLS" => SchemeKind::MutualTls,
+            other => {
+                diags.error(loc.join("type"), format!("unknown security scheme type `{other}`"));
+                continue;
+            }
+        };
+        out.insert(name.clone(), kind);
+    }
+    out
+}
+

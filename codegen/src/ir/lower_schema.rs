@@ -1,0 +1,520 @@
+//! Schema lowering: turns JSON Schema / OpenAPI Schema Objects into arena nodes holding every assertion as data.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::{Additional, Bound, Facts, JsonType, SchemaId, SchemaNode, Shape};
+use crate::Options;
+use crate::diagnostics::{Diagnostics, Location, Policy};
+use crate::load::Documents;
+
+/// Deepest nesting of schemas inside schemas (a diagnostic past it, never a stack overflow).
+pub const MAX_SCHEMA_DEPTH: usize = 48;
+
+/// The rules a schema is read by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// OpenAPI 3.0 Schema Object: `nullable`, boolean `exclusiveMinimum`, `$ref` siblings ignored.
+    OpenApi30,
+    /// JSON Schema draft 7 (`$schema` of draft-07, also used for draft-04/06 with a warning).
+    Draft7,
+    /// JSON Schema 2020-12 (OpenAPI 3.1's default).
+    Draft2020,
+}
+
+impl Dialect {
+    /// The default dialect of a document's schemas.
+    pub fn for_openapi(version: &str, root: &Value) -> Dialect {
+        if version.starts_with("3.0") {
+            return Dialect::OpenApi30;
+        }
+        match root.get("jsonSchemaDialect").and_then(Value::as_str).and_then(Dialect::from_uri) {
+            Some(d) => d,
+            None => Dialect::Draft2020,
+        }
+    }
+
+    /// Reads a `$schema` URI.
+    pub fn from_uri(uri: &str) -> Option<Dialect> {
+        let u = uri.trim_end_matches('#').trim_end_matches('/');
+        let u = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u);
+        match u {
+            "json-schema.org/draft-07/schema" | "json-schema.org/draft-06/schema" | "json-schema.org/draft-04/schema" => {
+                Some(Dialect::Draft7)
+            }
+            "json-schema.org/draft/2020-12/schema"
+            | "json-schema.org/draft/2019-09/schema"
+            | "spec.openapis.org/oas/3.1/dialect/base"
+            | "spec.openapis.org/oas/3.1/dialect/2024-10-25" => Some(Dialect::Draft2020),
+            _ => None,
+        }
+    }
+
+    /// True when siblings of `$ref` are ignored.
+    fn ref_overrides_siblings(self) -> bool {
+        matches!(self, Dialect::OpenApi30 | Dialect::Draft7)
+    }
+}
+
+/// Annotation keywords: read for docs or ignored, never asserted.
+const ANNOTATIONS: &[&str] = &[
+    "title", "description", "default", "examples", "example", "readOnly", "writeOnly", "deprecated", "$comment",
+    "xml", "externalDocs", "discriminator", "$schema", "$id", "$anchor", "$defs", "definitions", "contentEncoding",
+    "contentMediaType", "contentSchema", "$vocabulary", "$dynamicAnchor",
+];
+
+/// Lowers schemas into the arena, memoised by location so every `$ref` target is one node.
+#[derive(Debug)]
+pub struct SchemaLowerer<'a> {
+    docs: &'a Documents,
+    dialect: Dialect,
+    format_assertion: bool,
+    nodes: Vec<SchemaNode>,
+    by_loc: HashMap<(String, String), SchemaId>,
+    depth: usize,
+}
+
+impl<'a> SchemaLowerer<'a> {
+    /// A lowerer for `docs` whose schemas default to `dialect`.
+    pub fn new(docs: &'a Documents, dialect: Dialect, options: &Options) -> Self {
+        SchemaLowerer {
+            docs,
+            dialect,
+            format_assertion: options.format_assertion,
+            nodes: Vec::new(),
+            by_loc: HashMap::new(),
+            depth: 0,
+        }
+    }
+
+    /// The loaded documents.
+    pub fn docs(&self) -> &'a Documents {
+        self.docs
+    }
+
+    /// The document's default dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The arena.
+    pub fn finish(self) -> Vec<SchemaNode> {
+        self.nodes
+    }
+
+    /// Lowers every `components/schemas` entry, in document order.
+    pub fn lower_components(&mut self, root_loc: &Location, root: &Value, diags: &mut Diagnostics) {
+        let Some(schemas) = root.pointer("/components/schemas") else { return };
+        let loc = root_loc.join("components").join("schemas");
+        let Some(map) = schemas.as_object() else {
+            diags.error(loc, "`components/schemas` must be an object");
+            return;
+        };
+        for (name, schema) in map {
+            self.lower(&loc.join(name), schema, vec![name.clone()], self.dialect, diags);
+        }
+    }
+
+    /// Lowers the schema `value` written at `loc`; `hint` names its type if it gets one.
+    pub fn lower(
+        &mut self,
+        loc: &Location,
+        value: &Value,
+        hint: Vec<String>,
+        dialect: Dialect,
+        diags: &mut Diagnostics,
+    ) -> SchemaId {
+        let key = (loc.file.clone(), loc.pointer.clone());
+        if let Some(&id) = self.by_loc.get(&key) {
+            return id;
+        }
+        let id = self.nodes.len();
+        self.by_loc.insert(key, id);
+        self.nodes.push(SchemaNode {
+            loc: loc.clone(),
+            dialect,
+            doc: None,
+            deprecated: false,
+            facts: Facts::default(),
+            name_hint: hint.clone(),
+            shape: Shape::Any,
+            nullable: false,
+            name: None,
+            validator: None,
+        });
+        if self.depth >= MAX_SCHEMA_DEPTH {
+            diags.error(loc.clone(), format!("schemas nest deeper than {MAX_SCHEMA_DEPTH} levels"));
+            return id;
+        }
+        self.depth += 1;
+        let (facts, doc, deprecated, dialect) = match value {
+            Value::Bool(b) => (Facts { boolean: Some(*b), ..Facts::default() }, None, false, dialect),
+            Value::Object(o) => {
+                let dialect = self.dialect_of(o, loc, dialect, diags);
+                let facts = self.facts(o, loc, &hint, dialect, diags);
+                let doc = doc_text(o);
+                let deprecated = o.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
+                (facts, doc, deprecated, dialect)
+            }
+            _ => {
+                diags.error(loc.clone(), "a schema must be an object or a boolean");
+                (Facts::default(), None, false, dialect)
+            }
+        };
+        self.depth -= 1;
+        let node = &mut self.nodes[id];
+        node.facts = facts;
+        node.doc = doc;
+        node.deprecated = deprecated;
+        node.dialect = dialect;
+        id
+    }
+
+    /// Resolves a `$ref` written at `from` and lowers its target (named from its own location).
+    pub fn lower_ref(&mut self, from: &Location, reference: &str, dialect: Dialect, diags: &mut Diagnostics) -> Option<SchemaId> {
+        match self.docs.resolve(from, reference) {
+            Ok((target_loc, target)) => {
+                let hint = hint_from_location(&target_loc);
+                Some(self.lower(&target_loc, target, hint, dialect, diags))
+            }
+            Err(e) => {
+                diags.error(from.clone(), e);
+                None
+            }
+        }
+    }
+
+    fn dialect_of(&self, o: &Map<String, Value>, loc: &Location, inherited: Dialect, diags: &mut Diagnostics) -> Dialect {
+        match o.get("$schema") {
+            None => inherited,
+            Some(Value::String(uri)) => match Dialect::from_uri(uri) {
+                Some(d) => {
+                    if uri.contains("draft-04") || uri.contains("draft-06") || uri.contains("2019-09") {
+                        diags.warn(
+                            loc.join("$schema"),
+                            Policy::Noted,
+                            format!("`{uri}` is read by the nearest supported dialect's rules"),
+                        );
+                    }
+                    d
+                }
+                None => {
+                    diags.warn(
+                        loc.join("$schema"),
+                        Policy::Noted,
+                        format!("unknown dialect `{uri}`; the schema is read by the enclosing dialect's rules"),
+                    );
+                    inherited
+                }
+            },
+            Some(_) => {
+                diags.warn(loc.join("$schema"), Policy::Noted, "`$schema` must be a string; ignored");
+                inherited
+            }
+        }
+    }
+
+    fn sub(&mut self, loc: &Location, key: &str, v: &Value, hint: &[String], extra: &str, d: Dialect, diags: &mut Diagnostics) -> SchemaId {
+        let mut h = hint.to_vec();
+        h.push(extra.to_string());
+        self.lower(&loc.join(key), v, h, d, diags)
+    }
+
+    fn sub_list(&mut self, loc: &Location, key: &str, v: &Value, hint: &[String], extra: &str, d: Dialect, diags: &mut Diagnostics) -> Vec<SchemaId> {
+        let Some(items) = v.as_array() else {
+            diags.error(loc.join(key), format!("`{key}` must be an array of schemas"));
+            return Vec::new();
+        };
+        let base = loc.join(key);
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut h = hint.to_vec();
+                h.push(format!("{extra}{}", i + 1));
+                self.lower(&base.index(i), s, h, d, diags)
+            })
+            .collect()
+    }
+
+    fn facts(&mut self, o: &Map<String, Value>, loc: &Location, hint: &[String], d: Dialect, diags: &mut Diagnostics) -> Facts {
+        let mut f = Facts::default();
+        if let Some(r) = o.get("$ref") {
+            let Some(r) = r.as_str() else {
+                diags.error(loc.join("$ref"), "`$ref` must be a string");
+                return f;
+            };
+            f.reference = self.lower_ref(loc, r, d, diags);
+            if d.ref_overrides_siblings() {
+                let ignored: Vec<&str> = o
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| *k != "$ref" && !k.starts_with("x-") && !ANNOTATIONS.contains(k))
+                    .collect();
+                if !ignored.is_empty() {
+                    diags.info(
+                        loc.clone(),
+                        format!("keywords beside `$ref` are ignored by this dialect's rules: {}", ignored.join(", ")),
+                    );
+                }
+                return f;
+            }
+        }
+        for (k, v) in o {
+            let kl = loc.join(k);
+            match k.as_str() {
+                "$ref" => {}
+                "type" => f.types = self.types(v, &kl, diags),
+                "nullable" if d == Dialect::OpenApi30 => {}
+                "enum" => match v.as_array() {
+                    Some(a) => f.enum_values = Some(a.clone()),
+                    None => diags.error(kl, "`enum` must be an array"),
+                },
+                "const" => f.const_value = Some(v.clone()),
+                "minLength" => f.min_length = count(v, &kl, diags),
+                "maxLength" => f.max_length = count(v, &kl, diags),
+                "pattern" => match v.as_str() {
+                    Some(p) => match regress::Regex::with_flags(p, "u") {
+                        Ok(_) => f.pattern = Some(p.to_string()),
+                        Err(e) => diags.error(kl, format!("invalid ECMA-262 pattern `{}`: {e}", p.escape_debug())),
+                    },
+                    None => diags.error(kl, "`pattern` must be a string"),
+                },
+                "format" => {
+                    if let Some(s) = v.as_str() {
+                        f.format = Some(s.to_string());
+                        if self.format_assertion {
+                            diags.warn(kl, Policy::NotEnforced, format!("format `{s}` is not asserted yet"));
+                        }
+                    }
+                }
+                "minimum" => f.minimum = number(v, &kl, diags).map(|value| Bound { value, exclusive: false }),
+                "maximum" => f.maximum = number(v, &kl, diags).map(|value| Bound { value, exclusive: false }),
+                "exclusiveMinimum" | "exclusiveMaximum" => {}
+                "multipleOf" => match v.as_f64() {
+                    Some(m) if m > 0.0 => f.multiple_of = Some(m),
+                    _ => diags.error(kl, "`multipleOf` must be a number greater than 0"),
+                },
+                "items" => match v {
+                    Value::Array(_) => f.prefix_items = self.sub_list(loc, k, v, hint, "Item", d, diags),
+                    _ => f.items = Some(self.sub(loc, k, v, hint, "Item", d, diags)),
+                },
+                "prefixItems" => f.prefix_items = self.sub_list(loc, k, v, hint, "Item", d, diags),
+                "additionalItems" => {}
+                "minItems" => f.min_items = count(v, &kl, diags),
+                "maxItems" => f.max_items = count(v, &kl, diags),
+                "uniqueItems" => f.unique_items = v.as_bool().unwrap_or(false),
+                "contains" => {
+                    let id = self.sub(loc, k, v, hint, "Contains", d, diags);
+                    let min = o.get("minContains").and_then(Value::as_u64).unwrap_or(1);
+                    let max = o.get("maxContains").and_then(Value::as_u64);
+                    f.contains = Some((id, min, max));
+                }
+                "minContains" | "maxContains" => {}
+                "properties" => match v.as_object() {
+                    Some(props) => {
+                        for (name, ps) in props {
+                            let mut h = hint.to_vec();
+                            h.push(name.clone());
+                            let id = self.lower(&kl.join(name), ps, h, d, diags);
+                            f.properties.push((name.clone(), id));
+                        }
+                    }
+                    None => diags.error(kl, "`properties` must be an object"),
+                },
+                "required" => match v.as_array() {
+                    Some(a) => f.required = a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                    // OpenAPI 3.0 writers sometimes put `required: true` on a property schema.
+                    None => diags.warn(kl, Policy::Skipped, "`required` must be an array of property names; ignored"),
+                },
+                "additionalProperties" => {
+                    f.additional = match v {
+                        Value::Bool(true) => Additional::Any,
+                        Value::Bool(false) => Additional::Deny,
+                        _ => Additional::Schema(self.sub(loc, k, v, hint, "Value", d, diags)),
+                    }
+                }
+                "patternProperties" => match v.as_object() {
+                    Some(pp) => {
+                        for (pat, ps) in pp {
+                            if let Err(e) = regress::Regex::with_flags(pat, "u") {
+                                diags.error(kl.join(pat), format!("invalid ECMA-262 pattern: {e}"));
+                                continue;
+                            }
+                            let mut h = hint.to_vec();
+                            h.push("Pattern".into());
+                            let id = self.lower(&kl.join(pat), ps, h, d, diags);
+                            f.pattern_properties.push((pat.clone(), id));
+                        }
+                    }
+                    None => diags.error(kl, "`patternProperties` must be an object"),
+                },
+                "propertyNames" => f.property_names = Some(self.sub(loc, k, v, hint, "Name", d, diags)),
+                "minProperties" => f.min_properties = count(v, &kl, diags),
+                "maxProperties" => f.max_properties = count(v, &kl, diags),
+                "dependentRequired" => f.dependent_required.extend(dependent_required(v)),
+                "dependentSchemas" | "dependencies" => {
+                    let Some(m) = v.as_object() else {
+                        diags.error(kl, format!("`{k}` must be an object"));
+                        continue;
+                    };
+                    for (prop, dep) in m {
+                        if dep.is_array() {
+                            f.dependent_required.extend(dependent_required(&Value::Object(
+                                [(prop.clone(), dep.clone())].into_iter().collect(),
+                            )));
+                        } else {
+                            let mut h = hint.to_vec();
+                            h.push(format!("{prop}Dependency"));
+                            let id = self.lower(&kl.join(prop), dep, h, d, diags);
+                            f.dependent_schemas.push((prop.clone(), id));
+                        }
+                    }
+                }
+                "allOf" => f.all_of = self.sub_list(loc, k, v, hint, "AllOf", d, diags),
+                "anyOf" => f.any_of = self.sub_list(loc, k, v, hint, "AnyOf", d, diags),
+                "oneOf" => f.one_of = self.sub_list(loc, k, v, hint, "OneOf", d, diags),
+                "not" => f.not = Some(self.sub(loc, k, v, hint, "Not", d, diags)),
+                "if" => {
+                    let c = self.sub(loc, k, v, hint, "If", d, diags);
+                    let t = o.get("then").map(|t| self.sub(loc, "then", t, hint, "Then", d, diags));
+                    let e = o.get("else").map(|e| self.sub(loc, "else", e, hint, "Else", d, diags));
+                    f.if_then_else = Some((c, t, e));
+                }
+                "then" | "else" => {}
+                "unevaluatedProperties" | "unevaluatedItems" | "$dynamicRef" | "$recursiveRef" => {
+                    diags.warn(kl, Policy::NotEnforced, format!("`{k}` is not supported yet and is not enforced"));
+                }
+                _ if k.starts_with("x-") || ANNOTATIONS.contains(&k.as_str()) => {}
+                _ => diags.info(kl, format!("unknown keyword `{}` ignored", k.escape_debug())),
+            }
+        }
+        self.bounds(o, loc, d, &mut f, diags);
+        if d == Dialect::OpenApi30 && o.get("nullable").and_then(Value::as_bool) == Some(true) {
+            f.nullable = true;
+        }
+        f
+    }
+
+    fn bounds(&mut self, o: &Map<String, Value>, loc: &Location, d: Dialect, f: &mut Facts, diags: &mut Diagnostics) {
+        for (key, slot_is_min) in [("exclusiveMinimum", true), ("exclusiveMaximum", false)] {
+            let Some(v) = o.get(key) else { continue };
+            let slot = if slot_is_min { &mut f.minimum } else { &mut f.maximum };
+            match v {
+                Value::Bool(b) => {
+                    if d != Dialect::OpenApi30 {
+                        diags.warn(loc.join(key), Policy::Noted, format!("boolean `{key}` is OpenAPI 3.0 syntax; read as such"));
+                    }
+                    if let Some(bound) = slot {
+                        bound.exclusive = *b;
+                    }
+                }
+                Value::Number(n) => {
+                    let value = n.as_f64().unwrap_or(0.0);
+                    // Both `minimum` and numeric `exclusiveMinimum` may be present: keep the tighter one.
+                    let tighter = match slot {
+                        None => true,
+                        Some(b) => {
+                            if slot_is_min {
+                                value >= b.value
+                            } else {
+                                value <= b.value
+                            }
+                        }
+                    };
+                    if tighter {
+                        *slot = Some(Bound { value, exclusive: true });
+                    }
+                }
+                _ => diags.error(loc.join(key), format!("`{key}` must be a number")),
+            }
+        }
+    }
+
+    fn types(&mut self, v: &Value, loc: &Location, diags: &mut Diagnostics) -> Option<Vec<JsonType>> {
+        let names: Vec<&Value> = match v {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        let mut out = Vec::new();
+        for n in names {
+            match n.as_str().and_then(JsonType::parse) {
+                Some(t) if !out.contains(&t) => out.push(t),
+                Some(_) => {}
+                None => {
+                    diags.error(loc.clone(), format!("unknown type `{n}`"));
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+fn dependent_required(v: &Value) -> Vec<(String, Vec<String>)> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, list)| {
+                    let names = list.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+                    (k.clone(), names.unwrap_or_default())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn count(v: &Value, loc: &Location, diags: &mut Diagnostics) -> Option<u64> {
+    match v.as_u64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)) {
+        Some(n) => Some(n),
+        None => {
+            diags.error(loc.clone(), "expected a non-negative integer");
+            None
+        }
+    }
+}
+
+fn number(v: &Value, loc: &Location, diags: &mut Diagnostics) -> Option<f64> {
+    match v.as_f64() {
+        Some(n) => Some(n),
+        None => {
+            diags.error(loc.clone(), "expected a number");
+            None
+        }
+    }
+}
+
+/// Title and description joined, for a doc comment.
+pub fn doc_text(o: &Map<String, Value>) -> Option<String> {
+    let title = o.get("title").and_then(Value::as_str).filter(|s| !s.trim().is_empty());
+    let desc = o.get("description").and_then(Value::as_str).filter(|s| !s.trim().is_empty());
+    match (title, desc) {
+        (Some(t), Some(d)) => Some(format!("{t}\n\n{d}")),
+        (Some(t), None) => Some(t.to_string()),
+        (None, Some(d)) => Some(d.to_string()),
+        (None, None) => None,
+    }
+}
+
+const STRUCTURAL: &[&str] = &[
+    "properties", "items", "prefixItems", "additionalProperties", "allOf", "anyOf", "oneOf", "not", "schema",
+    "content", "components", "schemas", "$defs", "definitions", "paths", "responses", "requestBody", "parameters",
+    "patternProperties",
+];
+
+/// Name parts for a schema from where it is written (used for `$ref` targets).
+pub fn hint_from_location(loc: &Location) -> Vec<String> {
+    let segs: Vec<String> = loc.pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    if segs.len() >= 3 && segs[0] == "components" && segs[1] == "schemas" {
+        let mut out = vec![segs[2].clone()];
+        out.extend(segs[3..].iter().filter(|s| !STRUCTURAL.contains(&s.as_str())).cloned());
+        return out;
+    }
+    if let Some(last) = segs.iter().rev().find(|s| !STRUCTURAL.contains(&s.as_str()) && s.parse::<usize>().is_err()) {
+        return vec![last.clone()];
+    }
+    let stem = loc.file.rsplit('/').next().unwrap_or(&loc.file);
+    let stem = stem.split('.').next().unwrap_or(stem);
+    vec![stem.to_string()]
+}

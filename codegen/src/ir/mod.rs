@@ -1,0 +1,538 @@
+//! The intermediate representation: the only code that interprets spec shapes.
+//!
+//! Schemas live in an arena ([`Ir::schemas`]) indexed by [`SchemaId`], discovered in document
+//! order. Validation facts and Rust representation decisions are data here, so emitters never
+//! re-read the spec.
+
+mod analyse;
+mod lower_ops;
+mod lower_schema;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::Options;
+use crate::diagnostics::{Diagnostics, Location};
+use crate::load::Documents;
+
+pub use lower_schema::Dialect;
+
+/// Index of a schema in [`Ir::schemas`].
+pub type SchemaId = usize;
+
+/// The JSON types of JSON Schema's `type` keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum JsonType {
+    /// `null`
+    Null,
+    /// `boolean`
+    Boolean,
+    /// `object`
+    Object,
+    /// `array`
+    Array,
+    /// `number` (integers included)
+    Number,
+    /// `integer` (any number with a zero fractional part)
+    Integer,
+    /// `string`
+    String,
+}
+
+impl JsonType {
+    /// Parses a `type` keyword value.
+    pub fn parse(s: &str) -> Option<JsonType> {
+        Some(match s {
+            "null" => JsonType::Null,
+            "boolean" => JsonType::Boolean,
+            "object" => JsonType::Object,
+            "array" => JsonType::Array,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "string" => JsonType::String,
+            _ => return None,
+        })
+    }
+
+    /// The keyword spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JsonType::Null => "null",
+            JsonType::Boolean => "boolean",
+            JsonType::Object => "object",
+            JsonType::Array => "array",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::String => "string",
+        }
+    }
+}
+
+/// A numeric bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    /// The limit.
+    pub value: f64,
+    /// True for `exclusiveMinimum`/`exclusiveMaximum`.
+    pub exclusive: bool,
+}
+
+/// What `additionalProperties` allows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Additional {
+    /// Absent or `true`.
+    Any,
+    /// `false`.
+    Deny,
+    /// A schema every other property must match.
+    Schema(SchemaId),
+}
+
+/// Every assertion a schema makes, as data. Keywords apply only to instances of their type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    /// `true`/`false` boolean schema, or `None` for an object schema.
+    pub boolean: Option<bool>,
+    /// Allowed types; `None` allows all.
+    pub types: Option<Vec<JsonType>>,
+    /// `enum` values.
+    pub enum_values: Option<Vec<Value>>,
+    /// `const` value.
+    pub const_value: Option<Value>,
+    /// `minLength` in code points.
+    pub min_length: Option<u64>,
+    /// `maxLength` in code points.
+    pub max_length: Option<u64>,
+    /// `pattern` (ECMA-262 source; validated at generation time).
+    pub pattern: Option<String>,
+    /// `format` (an annotation unless a rich type asserts it).
+    pub format: Option<String>,
+    /// `minimum` / `exclusiveMinimum`.
+    pub minimum: Option<Bound>,
+    /// `maximum` / `exclusiveMaximum`.
+    pub maximum: Option<Bound>,
+    /// `multipleOf`.
+    pub multiple_of: Option<f64>,
+    /// `items` (single schema form) or, with prefix items, the rest.
+    pub items: Option<SchemaId>,
+    /// `prefixItems` (2020-12) or array-form `items` (draft 7 and OpenAPI 3.0 extensions).
+    pub prefix_items: Vec<SchemaId>,
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+    /// `uniqueItems: true`.
+    pub unique_items: bool,
+    /// `contains`, with `minContains`/`maxContains`.
+    pub contains: Option<(SchemaId, u64, Option<u64>)>,
+    /// `properties`, in document order.
+    pub properties: Vec<(String, SchemaId)>,
+    /// `required`.
+    pub required: Vec<String>,
+    /// `additionalProperties`.
+    pub additional: Additional,
+    /// `patternProperties`.
+    pub pattern_properties: Vec<(String, SchemaId)>,
+    /// `propertyNames`.
+    pub property_names: Option<SchemaId>,
+    /// `minProperties`.
+    pub min_properties: Option<u64>,
+    /// `maxProperties`.
+    pub max_properties: Option<u64>,
+    /// `dependentRequired` (and the array form of draft 7 `dependencies`).
+    pub dependent_required: Vec<(String, Vec<String>)>,
+    /// `dependentSchemas` (and the schema form of draft 7 `dependencies`).
+    pub dependent_schemas: Vec<(String, SchemaId)>,
+    /// `allOf`.
+    pub all_of: Vec<SchemaId>,
+    /// `anyOf`.
+    pub any_of: Vec<SchemaId>,
+    /// `oneOf`.
+    pub one_of: Vec<SchemaId>,
+    /// `not`.
+    pub not: Option<SchemaId>,
+    /// `if` / `then` / `else`.
+    pub if_then_else: Option<(SchemaId, Option<SchemaId>, Option<SchemaId>)>,
+    /// `$ref` target (applies in addition to the sibling keywords, unless the dialect ignores them).
+    pub reference: Option<SchemaId>,
+    /// OpenAPI 3.0 `nullable: true`: `null` is valid whatever the other keywords say.
+    pub nullable: bool,
+}
+
+impl Default for Facts {
+    fn default() -> Self {
+        Facts {
+            boolean: None,
+            types: None,
+            enum_values: None,
+            const_value: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            format: None,
+            minimum: None,
+            maximum: None,
+            multiple_of: None,
+            items: None,
+            prefix_items: Vec::new(),
+            min_items: None,
+            max_items: None,
+            unique_items: false,
+            contains: None,
+            properties: Vec::new(),
+            required: Vec::new(),
+            additional: Additional::Any,
+            pattern_properties: Vec::new(),
+            property_names: None,
+            min_properties: None,
+            max_properties: None,
+            dependent_required: Vec::new(),
+            dependent_schemas: Vec::new(),
+            all_of: Vec::new(),
+            any_of: Vec::new(),
+            one_of: Vec::new(),
+            not: None,
+            if_then_else: None,
+            reference: None,
+            nullable: false,
+        }
+    }
+}
+
+impl Facts {
+    /// True when the schema asserts nothing beyond its `$ref` (a pure alias).
+    pub fn is_pure_ref(&self) -> bool {
+        self.reference.is_some() && Facts { reference: self.reference, ..Facts::default() } == *self
+    }
+
+    /// The non-null types, if `type` is given.
+    pub fn non_null_types(&self) -> Option<Vec<JsonType>> {
+        self.types.as_ref().map(|t| t.iter().copied().filter(|t| *t != JsonType::Null).collect())
+    }
+
+    /// True when `type` (or 3.0 `nullable`) lists `null` explicitly.
+    pub fn lists_null(&self) -> bool {
+        self.nullable || self.types.as_ref().is_some_and(|t| t.contains(&JsonType::Null))
+    }
+}
+
+/// A field of a generated struct.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The property name on the wire.
+    pub wire: String,
+    /// The Rust field name.
+    pub ident: String,
+    /// The property's schema.
+    pub schema: SchemaId,
+    /// Listed in `required`.
+    pub required: bool,
+    /// Needs `Box` to break a cycle of direct containment.
+    pub boxed: bool,
+}
+
+/// A variant of a generated string enum.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The value on the wire.
+    pub wire: String,
+    /// The Rust variant name.
+    pub ident: String,
+}
+
+/// How a schema is represented in Rust (decided by analysis).
+#[derive(Debug, Clone, Default)]
+pub enum Shape {
+    /// `serde_json::Value`: any JSON (validation still applies).
+    #[default]
+    Any,
+    /// `bool`
+    Bool,
+    /// `i64`
+    Integer,
+    /// `f64`
+    Number,
+    /// `String`
+    String,
+    /// `Vec<T>` of the item schema (or of `Value`).
+    Array(Option<SchemaId>),
+    /// `BTreeMap<String, T>` of the value schema (or of `Value`).
+    Map(Option<SchemaId>),
+    /// A struct with named fields.
+    Struct(Vec<Field>),
+    /// A fieldless enum of string values.
+    StringEnum(Vec<Variant>),
+    /// The same type as another schema (a `$ref` without siblings).
+    Alias(SchemaId),
+}
+
+/// One schema in the arena.
+#[derive(Debug, Clone)]
+pub struct SchemaNode {
+    /// Where it is written.
+    pub loc: Location,
+    /// The dialect it is read by.
+    pub dialect: Dialect,
+    /// Title and description, for doc comments.
+    pub doc: Option<String>,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// The assertions.
+    pub facts: Facts,
+    /// The name parts this schema's type would be named from.
+    pub name_hint: Vec<String>,
+    /// Rust representation.
+    pub shape: Shape,
+    /// `null` is allowed besides the shape (`Option`).
+    pub nullable: bool,
+    /// The generated type name, for schemas that get a named item.
+    pub name: Option<String>,
+    /// The generated validator function name, for schemas that get one.
+    pub validator: Option<String>,
+}
+
+/// Where a parameter lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamIn {
+    /// Path segment.
+    Path,
+    /// Query string.
+    Query,
+    /// Request header.
+    Header,
+    /// Cookie.
+    Cookie,
+}
+
+/// An operation parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Wire name.
+    pub name: String,
+    /// Rust field name in the params struct.
+    pub ident: String,
+    /// Where it is.
+    pub location: ParamIn,
+    /// `required`.
+    pub required: bool,
+    /// Its schema.
+    pub schema: SchemaId,
+    /// Doc text.
+    pub doc: Option<String>,
+}
+
+/// How a body is encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyKind {
+    /// JSON (`application/json`, `+json`): parsed, validated, typed.
+    Json(SchemaId),
+    /// Anything else: raw bytes with their media type.
+    Raw,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    /// `required`.
+    pub required: bool,
+    /// The chosen media type (JSON preferred).
+    pub media_type: String,
+    /// Encoding.
+    pub kind: BodyKind,
+}
+
+/// A documented response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// `200`, `4XX`, `default`.
+    pub status: String,
+    /// Variant name (from the naming module).
+    pub variant: String,
+    /// `description`.
+    pub doc: Option<String>,
+    /// Media type and encoding of the body, if any.
+    pub body: Option<(String, BodyKind)>,
+}
+
+impl Response {
+    /// The numeric status, for exact codes.
+    pub fn code(&self) -> Option<u16> {
+        self.status.parse().ok()
+    }
+
+    /// True for 2xx codes and the `2XX` range.
+    pub fn is_success(&self) -> bool {
+        self.status.starts_with('2')
+    }
+}
+
+/// One alternative of a security requirement: every scheme in it must be satisfied.
+pub type SecurityAlternative = Vec<(String, Vec<String>)>;
+
+/// An HTTP operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Where it is.
+    pub loc: Location,
+    /// Lowercase HTTP method.
+    pub method: String,
+    /// The path template (`/pets/{id}`).
+    pub path: String,
+    /// Method name (snake case) in the server trait and the client.
+    pub fn_name: String,
+    /// Type-name prefix (`V1RoomTokenPost`).
+    pub type_prefix: String,
+    /// Summary and description.
+    pub doc: Option<String>,
+    /// `deprecated`.
+    pub deprecated: bool,
+    /// Parameters (path, query, header, cookie).
+    pub params: Vec<Param>,
+    /// Name of the params struct, when there are parameters.
+    pub params_type: Option<String>,
+    /// The request body.
+    pub body: Option<RequestBody>,
+    /// Responses in status order.
+    pub responses: Vec<Response>,
+    /// Effective security: alternatives; empty means no authentication.
+    pub security: Vec<SecurityAlternative>,
+}
+
+impl Operation {
+    /// True when some alternative needs no credentials (or there is no security at all).
+    pub fn allows_anonymous(&self) -> bool {
+        self.security.is_empty() || self.security.iter().any(Vec::is_empty)
+    }
+
+    /// True when the operation has any security requirement.
+    pub fn has_security(&self) -> bool {
+        !self.security.is_empty() && !self.security.iter().all(Vec::is_empty)
+    }
+}
+
+/// A security scheme's kind, as the router extracts its credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemeKind {
+    /// `http` + `bearer`, `oauth2`, `openIdConnect`: `Authorization: Bearer <token>`.
+    Bearer,
+    /// `http` + `basic`.
+    Basic,
+    /// `http` with another scheme (`digest`, ...): the raw credentials after the scheme name.
+    OtherHttp(String),
+    /// `apiKey` in a header.
+    ApiKeyHeader(String),
+    /// `apiKey` in the query string.
+    ApiKeyQuery(String),
+    /// `apiKey` in a cookie.
+    ApiKeyCookie(String),
+    /// `mutualTLS`: not visible to an HTTP handler.
+    MutualTls,
+}
+
+/// How validation failures are shaped by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorShape {
+    /// `{"error": {"code", "message", "fields"}}`, typed by the named schema when there is one.
+    Envelope(Option<String>),
+    /// `{"code", "message", "fields"}` at the top level.
+    Flat(Option<String>),
+}
+
+/// API metadata.
+#[derive(Debug, Clone, Default)]
+pub struct Info {
+    /// `info.title`
+    pub title: String,
+    /// `info.version`
+    pub version: String,
+    /// `info.description`
+    pub description: Option<String>,
+    /// `openapi` version string.
+    pub openapi: String,
+}
+
+/// The whole lowered spec.
+#[derive(Debug)]
+pub struct Ir {
+    /// API metadata.
+    pub info: Info,
+    /// `servers[*].url`, in order.
+    pub servers: Vec<String>,
+    /// The schema arena.
+    pub schemas: Vec<SchemaNode>,
+    /// Operations sorted by path then method.
+    pub operations: Vec<Operation>,
+    /// Security schemes by name.
+    pub security_schemes: BTreeMap<String, SchemeKind>,
+    /// The error body shape used for rejections.
+    pub error_shape: ErrorShape,
+}
+
+impl Ir {
+    /// Lowers a loaded spec; problems go to `diags`.
+    pub fn build(docs: &Documents, options: &Options, diags: &mut Diagnostics) -> Ir {
+        let root = docs.root_value();
+        let root_loc = Location::new(docs.root.clone(), "");
+        let info = read_info(root, &root_loc, diags);
+        let dialect = Dialect::for_openapi(&info.openapi, root);
+        let mut lower = lower_schema::SchemaLowerer::new(docs, dialect, options);
+        lower.lower_components(&root_loc, root, diags);
+        let ops = lower_ops::lower_operations(&mut lower, &root_loc, root, diags);
+        let security_schemes = lower_ops::security_schemes(docs, &root_loc, root, diags);
+        let schemas = lower.finish();
+        let mut ir = Ir {
+            info,
+            servers: root
+                .get("servers")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|s| s.get("url")?.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+            schemas,
+            operations: ops,
+            security_schemes,
+            error_shape: ErrorShape::Envelope(None),
+        };
+        analyse::analyse(&mut ir, diags);
+        ir
+    }
+
+    /// The schema at `id`.
+    pub fn schema(&self, id: SchemaId) -> &SchemaNode {
+        &self.schemas[id]
+    }
+
+    /// Follows pure aliases to the schema that defines the representation.
+    pub fn resolve_alias(&self, mut id: SchemaId) -> SchemaId {
+        for _ in 0..self.schemas.len() {
+            match self.schemas[id].shape {
+                Shape::Alias(t) if self.schemas[id].name.is_none() => id = t,
+                _ => break,
+            }
+        }
+        id
+    }
+}
+
+fn read_info(root: &Value, loc: &Location, diags: &mut Diagnostics) -> Info {
+    let openapi = root.get("openapi").and_then(Value::as_str).unwrap_or_default().to_string();
+    if openapi.is_empty() {
+        if root.get("swagger").is_some() {
+            diags.error(loc.join("swagger"), "Swagger 2.0 is not supported; convert the document to OpenAPI 3.x first");
+        } else {
+            diags.error(loc.join("openapi"), "missing `openapi` version field: not an OpenAPI 3.x document");
+        }
+    } else if openapi.starts_with("3.2") {
+        diags.warn(loc.join("openapi"), crate::Policy::Noted, format!("OpenAPI {openapi} is read by the 3.1 rules"));
+    } else if !(openapi.starts_with("3.0") || openapi.starts_with("3.1")) {
+        diags.error(loc.join("openapi"), format!("unsupported OpenAPI version `{openapi}`; 3.0.x and 3.1.x are supported"));
+    }
+    let info = root.get("info");
+    let text = |k: &str| info.and_then(|i| i.get(k)).and_then(Value::as_str).map(str::to_string);
+    Info {
+        title: text("title").unwrap_or_default(),
+        version: text("version").unwrap_or_default(),
+        description: text("description"),
+        openapi,
+    }
+}

@@ -1,0 +1,122 @@
+//! OpenAPI 3.0/3.1 to Rust code generation: load -> resolve -> IR -> analyse -> emit.
+//!
+//! The library writes no files: [`generate`] returns the generated crate as `(path, contents)`
+//! pairs plus every diagnostic, and the caller (the `xtask` binary) decides what to write.
+
+pub mod diagnostics;
+mod emit;
+pub mod ir;
+pub mod load;
+pub mod naming;
+
+use std::path::Path;
+
+pub use diagnostics::{Diagnostic, Location, Policy, Severity};
+
+/// What to generate and how to stamp it. New options are new fields with defaults, so callers
+/// written against `Options { .., ..Options::default() }` keep compiling.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Package name of the generated crate; `None` derives it from `info.title`.
+    pub crate_name: Option<String>,
+    /// The spec path as shown in the `@generated` stamp (relative to the project root).
+    pub spec_label: String,
+    /// The command shown in the stamp as the way to regenerate.
+    pub command: String,
+    /// Emit the axum server module (behind the crate's `server` feature).
+    pub server: bool,
+    /// Emit the reqwest client module (behind the crate's `client` feature).
+    pub client: bool,
+    /// Assert `format`s that have no dedicated Rust type (uri, email, ...). Not implemented yet:
+    /// when set, each such format gets a warning.
+    pub format_assertion: bool,
+    /// Give the generated `Cargo.toml` an empty `[workspace]` so it builds on its own even when
+    /// written inside another workspace's folder.
+    pub standalone: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            crate_name: None,
+            spec_label: "spec/openapi.json".into(),
+            command: "cargo xtask gen".into(),
+            server: true,
+            client: true,
+            format_assertion: false,
+            standalone: false,
+        }
+    }
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the crate root, `/`-separated (`src/types.rs`).
+    pub path: String,
+    /// The file's text (LF line endings).
+    pub contents: String,
+}
+
+/// Counts describing the output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Operations served and called.
+    pub operations: usize,
+    /// Named types emitted.
+    pub types: usize,
+}
+
+/// A successful generation.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The crate's files, in a fixed order.
+    pub files: Vec<GeneratedFile>,
+    /// Warnings and notes (no errors).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The spec has errors; every diagnostic (errors and the rest) is here.
+    #[error("the spec has {} error(s)", .0.iter().filter(|d| d.severity == Severity::Error).count())]
+    Spec(Vec<Diagnostic>),
+    /// A bug in the generator (its own output failed to parse); please report it.
+    #[error("internal generator error: {0}")]
+    Internal(String),
+}
+
+/// Generates the crate for the spec at `spec_path` (JSON or YAML; other files it references by
+/// relative `$ref` are read from the same folder tree).
+pub fn generate(spec_path: &Path, options: &Options) -> Result<Generated, GenerateError> {
+    let mut diags = diagnostics::Diagnostics::default();
+    let Some(docs) = load::Documents::load(spec_path, &mut diags) else {
+        return Err(GenerateError::Spec(diags.into_sorted()));
+    };
+    generate_documents(&docs, options, diags)
+}
+
+/// Generates from spec text (`name` picks the parser by extension: `.json` or YAML).
+pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generated, GenerateError> {
+    let mut diags = diagnostics::Diagnostics::default();
+    match load::parse_text(name, text) {
+        Ok(value) => generate_documents(&load::Documents::from_value(name, value), options, diags),
+        Err(e) => {
+            diags.error(Location::new(name, ""), e);
+            Err(GenerateError::Spec(diags.into_sorted()))
+        }
+    }
+}
+
+fn generate_documents(docs: &load::Documents, options: &Options, mut diags: diagnostics::Diagnostics) -> Result<Generated, GenerateError> {
+    let ir = ir::Ir::build(docs, options, &mut diags);
+    if diags.has_errors() {
+        return Err(GenerateError::Spec(diags.into_sorted()));
+    }
+    let files = emit::emit(&ir, options)?;
+    let stats = Stats { operations: ir.operations.len(), types: ir.schemas.iter().filter(|s| s.name.is_some()).count() };
+    Ok(Generated { files, diagnostics: diags.into_sorted(), stats })
+}

@@ -1,0 +1,244 @@
+//! Naming: the one home for every identifier the generator emits (types, fields, variants, methods, modules).
+//!
+//! Every name is a pure function of spec text plus, for collisions, a scope that hands out
+//! suffixes in a deterministic order chosen by the caller. Generated code refers to std and
+//! serde items by absolute paths, so a schema called `String`, `Result` or `Option` keeps its
+//! name; only keywords and names taken by generated items in the same module are changed.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Rust keywords (strict, reserved and edition-2024) that cannot be plain identifiers.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
+    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static",
+    "struct", "super", "trait", "true", "try", "type", "typeof", "union", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// Reduces arbitrary text to ASCII words; non-ASCII characters become `U{hex}` words so that
+/// distinct inputs stay distinct and the result is always a valid identifier body.
+fn ascii_words(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c.is_ascii() {
+            out.push(' ');
+        } else if c.is_alphanumeric() {
+            out.push_str(&format!(" U{:X} ", c as u32));
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+fn finish(mut name: String, digit_prefix: &str, empty: &str, keyword_suffix: &str) -> String {
+    if name.is_empty() {
+        return empty.to_string();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, digit_prefix);
+    }
+    if KEYWORDS.contains(&name.as_str()) {
+        name.push_str(keyword_suffix);
+    }
+    name
+}
+
+/// `UpperCamelCase` name for a type or enum variant.
+pub fn pascal(raw: &str) -> String {
+    finish(ascii_words(raw).to_upper_camel_case(), "N", "Empty", "_")
+}
+
+/// `snake_case` name for a field, function, method or module.
+pub fn snake(raw: &str) -> String {
+    let s = ascii_words(raw).to_snake_case();
+    finish(s, "n", "empty", "_")
+}
+
+/// Name of a generated type from the words of its location (joined in order).
+pub fn type_name<S: AsRef<str>>(parts: &[S]) -> String {
+    let name: String = parts.iter().map(|p| ascii_words(p.as_ref()).to_upper_camel_case()).collect();
+    finish(name, "N", "Unnamed", "_")
+}
+
+/// Enum variant for an HTTP status code (`200` -> `Ok`), or a range / `default`.
+pub fn status_variant(status: &str) -> String {
+    let name = match status {
+        "100" => "Continue",
+        "101" => "SwitchingProtocols",
+        "200" => "Ok",
+        "201" => "Created",
+        "202" => "Accepted",
+        "203" => "NonAuthoritativeInformation",
+        "204" => "NoContent",
+        "205" => "ResetContent",
+        "206" => "PartialContent",
+        "207" => "MultiStatus",
+        "300" => "MultipleChoices",
+        "301" => "MovedPermanently",
+        "302" => "Found",
+        "303" => "SeeOther",
+        "304" => "NotModified",
+        "307" => "TemporaryRedirect",
+        "308" => "PermanentRedirect",
+        "400" => "BadRequest",
+        "401" => "Unauthorized",
+        "402" => "PaymentRequired",
+        "403" => "Forbidden",
+        "404" => "NotFound",
+        "405" => "MethodNotAllowed",
+        "406" => "NotAcceptable",
+        "408" => "RequestTimeout",
+        "409" => "Conflict",
+        "410" => "Gone",
+        "411" => "LengthRequired",
+        "412" => "PreconditionFailed",
+        "413" => "PayloadTooLarge",
+        "414" => "UriTooLong",
+        "415" => "UnsupportedMediaType",
+        "416" => "RangeNotSatisfiable",
+        "417" => "ExpectationFailed",
+        "418" => "ImATeapot",
+        "422" => "UnprocessableEntity",
+        "423" => "Locked",
+        "424" => "FailedDependency",
+        "425" => "TooEarly",
+        "426" => "UpgradeRequired",
+        "428" => "PreconditionRequired",
+        "429" => "TooManyRequests",
+        "431" => "RequestHeaderFieldsTooLarge",
+        "451" => "UnavailableForLegalReasons",
+        "500" => "InternalServerError",
+        "501" => "NotImplemented",
+        "502" => "BadGateway",
+        "503" => "ServiceUnavailable",
+        "504" => "GatewayTimeout",
+        "default" => "Default",
+        other => {
+            let upper = other.to_ascii_uppercase();
+            if upper.len() == 3 && upper.ends_with("XX") {
+                return format!("Status{}xx", &upper[..1]);
+            }
+            return format!("Status{}", pascal(other));
+        }
+    };
+    name.to_string()
+}
+
+/// Hands out unique names inside one namespace, in the order the caller asks.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    used: BTreeSet<String>,
+}
+
+impl Scope {
+    /// A scope in which `reserved` names are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        Scope { used: reserved.iter().map(|s| s.to_string()).collect() }
+    }
+
+    /// Claims `candidate`, or `candidate` + the smallest free number from 2 on.
+    pub fn claim(&mut self, candidate: &str) -> String {
+        if self.used.insert(candidate.to_string()) {
+            return candidate.to_string();
+        }
+        let sep = if candidate.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+        let mut n = 2u32;
+        loop {
+            let name = format!("{candidate}{sep}{n}");
+            if self.used.insert(name.clone()) {
+                return name;
+            }
+            n += 1;
+        }
+    }
+
+    /// True when `name` is taken.
+    pub fn contains(&self, name: &str) -> bool {
+        self.used.contains(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_table() {
+        for (raw, want) in [
+            ("ErrorEnvelope", "ErrorEnvelope"),
+            ("error_envelope", "ErrorEnvelope"),
+            ("v1_room_token_post", "V1RoomTokenPost"),
+            ("2fa-method", "N2faMethod"),
+            ("$ref", "Ref"),
+            ("@type", "Type"),
+            ("a b-c", "ABC"),
+            ("", "Empty"),
+            ("Self", "Self_"),
+            ("self", "Self_"),
+            ("日本", "U65e5U672c"),
+            ("ASC", "Asc"),
+        ] {
+            assert_eq!(pascal(raw), want, "pascal({raw:?})");
+        }
+    }
+
+    #[test]
+    fn snake_table() {
+        for (raw, want) in [
+            ("from_number", "from_number"),
+            ("fromNumber", "from_number"),
+            ("Idempotency-Key", "idempotency_key"),
+            ("type", "type_"),
+            ("self", "self_"),
+            ("crate", "crate_"),
+            ("async", "async_"),
+            ("gen", "gen_"),
+            ("123abc", "n123abc"),
+            ("$", "empty"),
+            ("", "empty"),
+        ] {
+            assert_eq!(snake(raw), want, "snake({raw:?})");
+        }
+    }
+
+    #[test]
+    fn scope_suffixes_deterministically() {
+        let mut s = Scope::with_reserved(&["Client"]);
+        assert_eq!(s.claim("Client"), "Client2");
+        assert_eq!(s.claim("foo_bar"), "foo_bar");
+        assert_eq!(s.claim("foo_bar"), "foo_bar2");
+        assert_eq!(s.claim("v1"), "v1");
+        assert_eq!(s.claim("v1"), "v1_2");
+    }
+
+    #[test]
+    fn type_names_join_parts() {
+        assert_eq!(type_name(&["v1_room_token_post", "Response", "200"]), "V1RoomTokenPostResponse200");
+        assert_eq!(type_name(&["200", "x"]), "N200X");
+        assert_eq!(type_name::<&str>(&[]), "Unnamed");
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(status_variant("200"), "Ok");
+        assert_eq!(status_variant("429"), "TooManyRequests");
+        assert_eq!(status_variant("4XX"), "Status4xx");
+        assert_eq!(status_variant("299"), "Status299");
+        assert_eq!(status_variant("default"), "Default");
+    }
+
+    #[test]
+    fn every_output_is_an_identifier() {
+        for raw in ["", "9", "a\u{0}b", "\"; drop", "}", "r#x", "::", "é", "🙂", "Self", "_", "__"] {
+            for name in [pascal(raw), snake(raw)] {
+                assert!(syn::parse_str::<syn::Ident>(&name).is_ok(), "{raw:?} -> {name:?}");
+            }
+        }
+    }
+}

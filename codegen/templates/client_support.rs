@@ -1,0 +1,265 @@
+//! The reqwest client: one method per operation with typed per-status results.
+//!
+//! Response policy: by default responses are decoded tolerantly (unknown fields are ignored, so
+//! a server that adds a field does not break the client); `Client::strict(true)` also runs the
+//! schema's validator on every documented response and fails on any violation (for tests).
+//! Requests are not validated before sending: the server is the authority and answers 400.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::runtime::{InstancePath, Violation};
+
+/// A boxed error from a token provider.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Supplies the bearer token for each request (and may refresh it).
+pub trait TokenProvider: Send + Sync + 'static {
+    /// The token to send now.
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>>;
+}
+
+#[derive(Debug)]
+struct StaticToken(String);
+
+impl TokenProvider for StaticToken {
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>> {
+        let token = self.0.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// A failed call: a documented error status with its typed body, or something else.
+#[derive(Debug)]
+pub enum ClientError<E> {
+    /// A documented error status, decoded.
+    Api(E),
+    /// A status the operation does not document: the status and the raw body.
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+        /// The raw body.
+        body: Vec<u8>,
+    },
+    /// A documented status whose body could not be decoded into its type.
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// Why decoding failed.
+        message: String,
+        /// The raw body.
+        body: Vec<u8>,
+    },
+    /// Strict mode: a documented response that breaks its schema.
+    InvalidResponse {
+        /// The HTTP status.
+        status: u16,
+        /// Every violation.
+        violations: Vec<Violation>,
+    },
+    /// The token provider failed.
+    Auth(BoxError),
+    /// Connecting, sending or reading failed.
+    Transport(reqwest::Error),
+}
+
+impl<E: std::fmt::Debug> std::fmt::Display for ClientError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Api(e) => write!(f, "API error: {e:?}"),
+            ClientError::UnexpectedStatus { status, .. } => write!(f, "undocumented status {status}"),
+            ClientError::Decode { status, message, .. } => write!(f, "cannot decode the {status} response: {message}"),
+            ClientError::InvalidResponse { status, violations } => {
+                write!(f, "the {status} response breaks its schema: {} violations", violations.len())
+            }
+            ClientError::Auth(e) => write!(f, "token provider failed: {e}"),
+            ClientError::Transport(e) => write!(f, "transport error: {e}"),
+        }
+    }
+}
+
+impl<E: std::fmt::Debug> std::error::Error for ClientError<E> {}
+
+impl<E> From<reqwest::Error> for ClientError<E> {
+    fn from(e: reqwest::Error) -> Self {
+        ClientError::Transport(e)
+    }
+}
+
+/// The API client. Cheap to clone; clones share the connection pool.
+#[derive(Clone)]
+pub struct Client {
+    base_url: String,
+    http: reqwest::Client,
+    token: Option<Arc<dyn TokenProvider>>,
+    basic: Option<(String, Option<String>)>,
+    api_key: Option<String>,
+    headers: HeaderMap,
+    strict: bool,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base_url", &self.base_url).field("strict", &self.strict).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `base_url` (`https://api.example.com`) with a default `reqwest::Client`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Client::from_reqwest(reqwest::Client::new(), base_url)
+    }
+
+    /// A client using the caller's `reqwest::Client` (timeouts, proxies and TLS are the caller's).
+    pub fn from_reqwest(http: reqwest::Client, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_string();
+        Client { base_url, http, token: None, basic: None, api_key: None, headers: HeaderMap::new(), strict: false }
+    }
+
+    /// Sends `Authorization: Bearer <token>` on operations secured by a bearer-type scheme.
+    pub fn with_bearer_token(self, token: impl Into<String>) -> Self {
+        self.with_token_provider(StaticToken(token.into()))
+    }
+
+    /// Asks `provider` for the bearer token before each request.
+    pub fn with_token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.token = Some(Arc::new(provider));
+        self
+    }
+
+    /// Sends HTTP Basic credentials on operations secured by a basic scheme.
+    pub fn with_basic_auth(mut self, username: impl Into<String>, password: Option<String>) -> Self {
+        self.basic = Some((username.into(), password));
+        self
+    }
+
+    /// Sends this API key where the operation's apiKey scheme says (header, query or cookie).
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Adds a header to every request made through the returned client (clone it per request
+    /// for per-request headers).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Strict mode: validate every documented response against its schema.
+    pub fn strict(mut self, on: bool) -> Self {
+        self.strict = on;
+        self
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{}", self.base_url, path)).headers(self.headers.clone())
+    }
+
+    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
+    async fn bearer(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, BoxError> {
+        match &self.token {
+            Some(p) => Ok(request.bearer_auth(p.token().await?)),
+            None => Ok(request),
+        }
+    }
+
+    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
+    fn basic(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.basic {
+            Some((user, password)) => request.basic_auth(user, password.as_ref()),
+            None => request,
+        }
+    }
+
+    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
+    fn key_header(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+        match &self.api_key {
+            Some(k) => request.header(name, k),
+            None => request,
+        }
+    }
+
+    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
+    fn key_query(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+        match &self.api_key {
+            Some(k) => request.query(&[(name, k)]),
+            None => request,
+        }
+    }
+
+    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
+    fn key_cookie(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+        match &self.api_key {
+            Some(k) => request.header(reqwest::header::COOKIE, format!("{name}={k}")),
+            None => request,
+        }
+    }
+
+    async fn execute<E>(&self, request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), ClientError<E>> {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await?.to_vec();
+        Ok((status, body))
+    }
+
+    fn decode<T: serde::de::DeserializeOwned, E>(
+        &self,
+        status: u16,
+        body: &[u8],
+        validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+    ) -> Result<T, ClientError<E>> {
+        let fail = |message: String| ClientError::Decode { status, message, body: body.to_vec() };
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| fail(e.to_string()))?;
+        if self.strict {
+            let mut violations = Vec::new();
+            validate(&value, &mut InstancePath::root(), &mut violations);
+            if !violations.is_empty() {
+                return Err(ClientError::InvalidResponse { status, violations });
+            }
+        }
+        crate::runtime::convert(value).map_err(|e| fail(e.to_string()))
+    }
+}
+
+/// Percent-encodes one path segment (RFC 3986 unreserved characters pass through).
+pub fn encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The text of a parameter value: strings as they are, arrays comma-joined, other JSON as JSON.
+pub fn param_text<T: serde::Serialize>(value: &T) -> String {
+    fn text(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
+            other => other.to_string(),
+        }
+    }
+    serde_json::to_value(value).map(|v| text(&v)).unwrap_or_default()
+}
+
+/// Query pairs for one parameter: arrays repeat the name (form style, exploded).
+pub fn query_param<T: serde::Serialize>(name: &str, value: &T) -> Vec<(String, String)> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Array(items)) => items.iter().map(|v| (name.to_string(), param_text(v))).collect(),
+        Ok(serde_json::Value::Null) | Err(_) => Vec::new(),
+        Ok(v) => vec![(name.to_string(), param_text(&v))],
+    }
+}

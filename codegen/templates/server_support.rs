@@ -1,0 +1,540 @@
+//! The axum server: the `Api` trait an implementor fills in, and a router that authenticates,
+//! checks the media type and size, parses and validates every request before a handler runs.
+//!
+//! Rejection policy: every request the router refuses (404, 405, 401, 403, 413, 415, 400) and
+//! every handler error (500, 501) becomes a [`Rejection`], which [`Api::rejection_response`]
+//! turns into the response. The default writes the spec's error schema when it is recognised
+//! (`{"error": {"code", "message", "fields"}}` or a flat `{"code", "message", "fields"}`) and
+//! that envelope otherwise; override the hook to produce another shape.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::runtime::{InstancePath, Violation};
+
+/// What a handler gets besides its typed inputs: the request line, headers and extensions.
+#[derive(Debug)]
+pub struct RequestContext {
+    /// The HTTP method.
+    pub method: Method,
+    /// The request URI.
+    pub uri: Uri,
+    /// All request headers.
+    pub headers: HeaderMap,
+    /// Request extensions (set by tower layers in front of the router).
+    pub extensions: Extensions,
+}
+
+/// Credentials found in a request for one security scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// `Authorization: Bearer <token>` (http bearer, oauth2, openIdConnect).
+    Bearer(String),
+    /// `Authorization: Basic <base64(user:password)>`.
+    Basic {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: String,
+    },
+    /// An API key from a header, query parameter or cookie.
+    ApiKey(String),
+    /// Another `Authorization` scheme (`Digest ...`): the text after the scheme name.
+    Http {
+        /// The scheme name as sent.
+        scheme: String,
+        /// The rest of the header.
+        value: String,
+    },
+    /// Mutual TLS: nothing is visible at the HTTP layer.
+    MutualTls,
+}
+
+/// What the auth hook is asked: which scheme, which credentials, which scopes.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    /// The security scheme's name in the spec (`bearerAuth`).
+    pub scheme: &'static str,
+    /// The credentials the request carried for it.
+    pub credentials: Credentials,
+    /// The scopes the operation requires from this scheme.
+    pub scopes: &'static [&'static str],
+    /// The operation's method name.
+    pub operation: &'static str,
+}
+
+/// The auth hook's refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthRejection {
+    status: StatusCode,
+    message: String,
+}
+
+impl AuthRejection {
+    /// 401: the credentials are not valid.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        AuthRejection { status: StatusCode::UNAUTHORIZED, message: message.into() }
+    }
+
+    /// 403: valid credentials without the required rights (scopes).
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AuthRejection { status: StatusCode::FORBIDDEN, message: message.into() }
+    }
+}
+
+/// An error from a handler; the router turns it into a 500 (or 501) in the spec's error shape.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ApiError {
+    /// A 500 with a message for the client (the source stays server-side).
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: message.into(), source: None }
+    }
+
+    /// The default of every operation: 501.
+    pub fn not_implemented(operation: &str) -> Self {
+        ApiError { status: StatusCode::NOT_IMPLEMENTED, message: format!("operation `{operation}` is not implemented"), source: None }
+    }
+
+    /// The HTTP status the router answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The underlying error, if any.
+    pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.source.as_deref()
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal server error".into(), source: Some(Box::new(e)) }
+    }
+}
+
+/// Why the router refused a request (or a handler failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// 404: no route.
+    NotFound,
+    /// 405: the path exists with other methods.
+    MethodNotAllowed,
+    /// 401: missing, malformed or refused credentials.
+    Unauthorized(String),
+    /// 403: the auth hook refused the rights.
+    Forbidden(String),
+    /// 415: the body's media type is not the documented one.
+    UnsupportedMediaType {
+        /// The documented media type.
+        expected: &'static str,
+    },
+    /// 413: the body is larger than [`RouterConfig::body_limit`].
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 400: the request is malformed or breaks the schema; `violations` has every broken rule.
+    BadRequest {
+        /// A summary.
+        message: String,
+        /// Every violation (empty for errors about the whole body, such as malformed JSON).
+        violations: Vec<Violation>,
+    },
+    /// 500 or 501 from a handler.
+    Handler {
+        /// The status.
+        status: StatusCode,
+        /// The message for the client.
+        message: String,
+    },
+}
+
+impl Rejection {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::NotFound => StatusCode::NOT_FOUND,
+            Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Rejection::Forbidden(_) => StatusCode::FORBIDDEN,
+            Rejection::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Rejection::Handler { status, .. } => *status,
+        }
+    }
+
+    /// A machine-readable code (`validation_error`, `unauthorized`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::NotFound => "not_found",
+            Rejection::MethodNotAllowed => "method_not_allowed",
+            Rejection::Unauthorized(_) => "unauthorized",
+            Rejection::Forbidden(_) => "forbidden",
+            Rejection::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Rejection::PayloadTooLarge { .. } => "payload_too_large",
+            Rejection::BadRequest { .. } => "validation_error",
+            Rejection::Handler { status, .. } if *status == StatusCode::NOT_IMPLEMENTED => "not_implemented",
+            Rejection::Handler { .. } => "internal_error",
+        }
+    }
+
+    /// A human-readable message.
+    pub fn message(&self) -> String {
+        match self {
+            Rejection::NotFound => "no such resource".into(),
+            Rejection::MethodNotAllowed => "method not allowed for this resource".into(),
+            Rejection::Unauthorized(m) | Rejection::Forbidden(m) => m.clone(),
+            Rejection::UnsupportedMediaType { expected } => format!("the request body must be sent as `{expected}`"),
+            Rejection::PayloadTooLarge { limit } => format!("the request body is larger than {limit} bytes"),
+            Rejection::BadRequest { message, .. } | Rejection::Handler { message, .. } => message.clone(),
+        }
+    }
+
+    /// One entry per instance path (`items/2/name`), messages for the same path joined by `; `.
+    pub fn fields(&self) -> BTreeMap<String, String> {
+        let mut fields: BTreeMap<String, String> = BTreeMap::new();
+        if let Rejection::BadRequest { violations, .. } = self {
+            for v in violations.iter().filter(|v| !v.path.is_empty()) {
+                fields
+                    .entry(v.path.clone())
+                    .and_modify(|m| {
+                        m.push_str("; ");
+                        m.push_str(&v.message);
+                    })
+                    .or_insert_with(|| v.message.clone());
+            }
+        }
+        fields
+    }
+
+    /// A 400 for schema violations.
+    pub fn validation(violations: Vec<Violation>) -> Self {
+        let message = match violations.as_slice() {
+            [one] => format!("the request is invalid: {one}"),
+            many => format!("the request is invalid: {} problems", many.len()),
+        };
+        Rejection::BadRequest { message, violations }
+    }
+}
+
+impl From<ApiError> for Rejection {
+    fn from(e: ApiError) -> Self {
+        Rejection::Handler { status: e.status, message: e.message }
+    }
+}
+
+impl From<AuthRejection> for Rejection {
+    fn from(r: AuthRejection) -> Self {
+        if r.status == StatusCode::FORBIDDEN { Rejection::Forbidden(r.message) } else { Rejection::Unauthorized(r.message) }
+    }
+}
+
+/// The default rejection response: the status, and the error body in the spec's shape.
+pub fn default_rejection_response(rejection: &Rejection) -> Response {
+    let body = error_body(rejection.code(), &rejection.message(), &rejection.fields());
+    let mut response = json_response(rejection.status(), &body);
+    if rejection.status() == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+/// Router settings.
+#[derive(Debug, Clone)]
+pub struct RouterConfig {
+    /// Largest request body accepted, in bytes (413 past it). Default 1 MiB.
+    pub body_limit: usize,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig { body_limit: 1024 * 1024 }
+    }
+}
+
+/// A JSON response with `Content-Type: application/json`.
+pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// A raw response with the documented media type.
+pub fn raw_response(status: StatusCode, media_type: &'static str, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media_type))], body).into_response()
+}
+
+fn split_auth(headers: &HeaderMap) -> Option<Result<(String, String), String>> {
+    let raw = headers.get(header::AUTHORIZATION)?;
+    let Ok(text) = raw.to_str() else { return Some(Err("the Authorization header is not valid text".into())) };
+    let (scheme, rest) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+    Some(Ok((scheme.to_string(), rest.trim().to_string())))
+}
+
+/// `Authorization: Bearer <token>`; `None` when absent, `Err` when malformed or another scheme.
+pub fn bearer_credentials(headers: &HeaderMap) -> Option<Result<Credentials, String>> {
+    Some(split_auth(headers)?.and_then(|(scheme, token)| {
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(format!("expected a Bearer credential, got `{scheme}`"));
+        }
+        if token.is_empty() || token.contains(' ') {
+            return Err("the Bearer token is empty or malformed".into());
+        }
+        Ok(Credentials::Bearer(token))
+    }))
+}
+
+/// `Authorization: Basic <base64>`.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<Result<Credentials, String>> {
+    Some(split_auth(headers)?.and_then(|(scheme, value)| {
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(format!("expected a Basic credential, got `{scheme}`"));
+        }
+        let decoded = decode_base64(&value).ok_or("the Basic credential is not valid base64")?;
+        let text = String::from_utf8(decoded).map_err(|_| "the Basic credential is not UTF-8".to_string())?;
+        let (username, password) = text.split_once(':').ok_or("the Basic credential has no `:`")?;
+        Ok(Credentials::Basic { username: username.to_string(), password: password.to_string() })
+    }))
+}
+
+/// Another `Authorization` scheme by name.
+pub fn http_credentials(headers: &HeaderMap, expected: &str) -> Option<Result<Credentials, String>> {
+    Some(split_auth(headers)?.and_then(|(scheme, value)| {
+        if !scheme.eq_ignore_ascii_case(expected) {
+            return Err(format!("expected a `{expected}` credential, got `{scheme}`"));
+        }
+        Ok(Credentials::Http { scheme, value })
+    }))
+}
+
+/// An API key in a header.
+pub fn header_key(headers: &HeaderMap, name: &str) -> Option<Result<Credentials, String>> {
+    let v = headers.get(name)?;
+    Some(match v.to_str() {
+        Ok(s) if !s.is_empty() => Ok(Credentials::ApiKey(s.to_string())),
+        _ => Err(format!("the `{name}` header is empty or not valid text")),
+    })
+}
+
+/// An API key in the query string.
+pub fn query_key(uri: &Uri, name: &str) -> Option<Result<Credentials, String>> {
+    let value = query_pairs(uri).into_iter().find(|(k, _)| k == name)?.1;
+    Some(if value.is_empty() { Err(format!("the `{name}` query parameter is empty")) } else { Ok(Credentials::ApiKey(value)) })
+}
+
+/// An API key in a cookie.
+pub fn cookie_key(headers: &HeaderMap, name: &str) -> Option<Result<Credentials, String>> {
+    let value = cookie_values(headers, name).into_iter().next()?;
+    Some(if value.is_empty() { Err(format!("the `{name}` cookie is empty")) } else { Ok(Credentials::ApiKey(value)) })
+}
+
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    let trimmed = s.trim_end_matches('=');
+    if s.len() - trimmed.len() > 2 {
+        return None;
+    }
+    for c in trimmed.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Decoded `key=value` pairs of the query string, in order.
+pub fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect()
+}
+
+/// Values of the cookie `name`.
+pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .collect()
+}
+
+/// How a parameter's text is read before validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coerce {
+    /// Kept as a string.
+    String,
+    /// A JSON number when it parses as one (else kept as a string, which validation reports).
+    Number,
+    /// `true`/`false`.
+    Boolean,
+    /// Comma-separated (or repeated) values, each read as the inner kind.
+    ArrayOf(Scalar),
+}
+
+/// The item kind of an array parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    /// Kept as a string.
+    String,
+    /// A JSON number when it parses as one.
+    Number,
+    /// `true`/`false`.
+    Boolean,
+}
+
+fn scalar(text: &str, kind: Scalar) -> serde_json::Value {
+    match kind {
+        Scalar::String => serde_json::Value::String(text.to_string()),
+        Scalar::Number => match serde_json::from_str::<serde_json::Number>(text.trim()) {
+            Ok(n) => serde_json::Value::Number(n),
+            Err(_) => serde_json::Value::String(text.to_string()),
+        },
+        Scalar::Boolean => match text {
+            "true" => serde_json::Value::Bool(true),
+            "false" => serde_json::Value::Bool(false),
+            _ => serde_json::Value::String(text.to_string()),
+        },
+    }
+}
+
+/// Turns a parameter's raw values into a JSON value to validate; `None` when absent.
+pub fn param_value(raw: Vec<String>, coerce: Coerce) -> Option<serde_json::Value> {
+    if raw.is_empty() {
+        return None;
+    }
+    Some(match coerce {
+        Coerce::String => scalar(&raw[0], Scalar::String),
+        Coerce::Number => scalar(&raw[0], Scalar::Number),
+        Coerce::Boolean => scalar(&raw[0], Scalar::Boolean),
+        Coerce::ArrayOf(kind) => {
+            let items: Vec<&str> = if raw.len() == 1 { raw[0].split(',').collect() } else { raw.iter().map(String::as_str).collect() };
+            serde_json::Value::Array(items.into_iter().map(|t| scalar(t, kind)).collect())
+        }
+    })
+}
+
+/// Header values by name.
+pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect()
+}
+
+/// Validates and converts one parameter; violations are collected under `path`.
+pub fn read_param<T: serde::de::DeserializeOwned>(
+    value: Option<serde_json::Value>,
+    name: &str,
+    required: bool,
+    validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+    out: &mut Vec<Violation>,
+) -> Option<T> {
+    let mut path = InstancePath::root();
+    path.push_key(name);
+    let Some(value) = value else {
+        if required {
+            crate::runtime::violation(out, &path, "required", "is required");
+        }
+        return None;
+    };
+    let before = out.len();
+    validate(&value, &mut path, out);
+    if out.len() > before {
+        return None;
+    }
+    match crate::runtime::convert(value) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            crate::runtime::violation(out, &path, "type", e.to_string());
+            None
+        }
+    }
+}
+
+/// 415 unless the `Content-Type` essence matches `accepts`.
+pub fn check_content_type(headers: &HeaderMap, expected: &'static str, accepts: fn(&str) -> bool) -> Result<(), Rejection> {
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match essence {
+        Some(e) if accepts(&e) => Ok(()),
+        _ => Err(Rejection::UnsupportedMediaType { expected }),
+    }
+}
+
+/// True for `application/json` and `+json` media types.
+pub fn is_json(essence: &str) -> bool {
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Reads the whole body, 413 past `limit` (checked against `Content-Length` first).
+pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<axum::body::Bytes, Rejection> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Rejection::PayloadTooLarge { limit });
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|_| Rejection::PayloadTooLarge { limit })
+}
+
+/// Parses a JSON body; a syntax error is a 400 about the whole body (no `fields` entry).
+pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, Rejection> {
+    serde_json::from_slice(bytes).map_err(|e| Rejection::BadRequest {
+        message: format!("the request body is not valid JSON: {e}"),
+        violations: Vec::new(),
+    })
+}
+
+/// Validates then converts a parsed body into its Rust type.
+pub fn typed_body<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+    violations: &mut Vec<Violation>,
+) -> Result<T, Rejection> {
+    validate(&value, &mut InstancePath::root(), violations);
+    if !violations.is_empty() {
+        return Err(Rejection::validation(std::mem::take(violations)));
+    }
+    crate::runtime::convert(value).map_err(|e| Rejection::BadRequest { message: format!("the request body does not fit its type: {e}"), violations: Vec::new() })
+}
+
+/// The router's state: the implementation and its settings.
+#[derive(Debug)]
+pub struct Shared<A> {
+    /// The implementation.
+    pub api: A,
+    /// The settings.
+    pub config: RouterConfig,
+}
+
+/// The state handed to every route.
+pub type State<A> = axum::extract::State<Arc<Shared<A>>>;
+
+fn context(parts: axum::http::request::Parts) -> RequestContext {
+    RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, extensions: parts.extensions }
+}

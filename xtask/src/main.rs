@@ -1,0 +1,103 @@
+//! `cargo xtask`: command-line entry point (`gen`, `check`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use xtask::{Job, Mode, Report, run};
+
+#[derive(Parser)]
+#[command(about = "OpenAPI -> Rust code generation tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Target {
+    /// The OpenAPI document (JSON or YAML). Default: spec/openapi.json.
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    /// The crate folder to write. Default: generated/.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Package name of the generated crate. Default: derived from info.title.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate the crate (writes only changed files, removes orphans).
+    Gen(Target),
+    /// Fail with a diff when the committed crate differs from what the spec produces.
+    Check(Target),
+}
+
+fn job(t: Target) -> Job {
+    let bundled = Job::bundled();
+    Job { spec: t.spec.unwrap_or(bundled.spec), out: t.out.unwrap_or(bundled.out), name: t.name }
+}
+
+fn print_diagnostics(report: &Report) {
+    for d in &report.diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Gen(t) => {
+            let job = job(t);
+            match run(&job, Mode::Write) {
+                Ok(report) => {
+                    print_diagnostics(&report);
+                    println!(
+                        "generated {} ({} operations, {} types, {} diagnostics) into {}: {} file(s) written, {} orphan(s) removed, {} unchanged",
+                        job.spec.display(),
+                        report.stats.operations,
+                        report.stats.types,
+                        report.diagnostics.len(),
+                        job.out.display(),
+                        report.changed.len(),
+                        report.orphans.len(),
+                        report.files - report.changed.len(),
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check(t) => {
+            let job = job(t);
+            match run(&job, Mode::Check) {
+                Ok(report) if report.changed.is_empty() && report.orphans.is_empty() => {
+                    println!("{} is up to date with {}", job.out.display(), job.spec.display());
+                    ExitCode::SUCCESS
+                }
+                Ok(report) => {
+                    print!("{}", report.diff);
+                    for o in &report.orphans {
+                        println!("orphan: {} is not produced by the spec", job.out.join(o).display());
+                    }
+                    eprintln!(
+                        "error: {} differs from what {} produces ({} changed, {} orphaned). Run `cargo xtask gen` to update it.",
+                        job.out.display(),
+                        job.spec.display(),
+                        report.changed.len(),
+                        report.orphans.len()
+                    );
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
