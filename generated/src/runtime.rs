@@ -170,8 +170,9 @@ pub fn normalize_integers(v: &mut Value) {
     match v {
         Value::Number(n) if !n.is_i64() && !n.is_u64() => {
             if let Some(f) = n.as_f64() {
-                if f.fract() == 0.0 && f >= -9.007_199_254_740_992e15
-                    && f <= 9.007_199_254_740_992e15
+                if f.fract() == 0.0
+                    && (-9.007_199_254_740_992e15..=9.007_199_254_740_992e15)
+                        .contains(&f)
                 {
                     *v = Value::from(f as i64);
                 }

@@ -875,9 +875,9 @@ async fn handle_v1_room_token_post<A: Api>(
             validate_param_0,
             &mut violations,
         );
-        let params = (|| Some(crate::types::V1RoomTokenPostParams {
+        let params = Some(crate::types::V1RoomTokenPostParams {
             idempotency_key: param_0,
-        }))();
+        });
         check_content_type(&ctx.headers, "application/json", is_json)?;
         let bytes = read_body(&ctx.headers, body, state.config.body_limit).await?;
         let value = parse_json(&bytes)?;

@@ -363,6 +363,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         // Required parameters are read into options first, so every violation is collected.
         let mut reads = Vec::new();
         let mut fields = Vec::new();
+        let mut required = Vec::new();
         for (i, p) in op.params.iter().enumerate() {
             let field = ident(&p.ident);
             let local = format_ident!("param_{}", i);
@@ -376,16 +377,24 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
             let c = coerce(ir, p.schema);
             let (vf, helper) = validator_fn(ir, p.schema, &format!("validate_param_{i}"));
             helpers.push(helper);
-            let required = p.required;
+            let is_required = p.required;
             let t = ty_nullable(ir, p.schema);
-            reads.push(quote!(let #local: Option<#t> = read_param(param_value(#raw, #c), #wire, #required, #vf, &mut violations);));
-            fields.push(if p.required { quote!(#field: #local?) } else { quote!(#field: #local) });
+            reads.push(quote!(let #local: Option<#t> = read_param(param_value(#raw, #c), #wire, #is_required, #vf, &mut violations);));
+            fields.push(quote!(#field: #local));
+            if p.required {
+                required.push(local.clone());
+            }
         }
         if op.params.iter().any(|p| p.location == ParamIn::Query) {
             steps.push(quote!(let query = query_pairs(&ctx.uri);));
         }
         steps.extend(reads);
-        steps.push(quote!(let params = (|| Some(crate::types::#pt { #(#fields),* }))();));
+        let build = quote!(Some(crate::types::#pt { #(#fields),* }));
+        steps.push(if required.is_empty() {
+            quote!(let params = #build;)
+        } else {
+            quote!(let params = match (#(#required,)*) { (#(Some(#required),)*) => #build, _ => None };)
+        });
         args.push(quote!(params));
     }
     let params_done = if op.params_type.is_some() {

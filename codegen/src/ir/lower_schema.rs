@@ -64,6 +64,14 @@ const ANNOTATIONS: &[&str] = &[
     "contentMediaType", "contentSchema", "$vocabulary", "$dynamicAnchor",
 ];
 
+/// Where a subschema is being lowered from: its parent's location, name hint and dialect.
+#[derive(Debug, Clone, Copy)]
+struct Here<'x> {
+    loc: &'x Location,
+    hint: &'x [String],
+    dialect: Dialect,
+}
+
 /// Lowers schemas into the arena, memoised by location so every `$ref` target is one node.
 #[derive(Debug)]
 pub struct SchemaLowerer<'a> {
@@ -215,13 +223,14 @@ impl<'a> SchemaLowerer<'a> {
         }
     }
 
-    fn sub(&mut self, loc: &Location, key: &str, v: &Value, hint: &[String], extra: &str, d: Dialect, diags: &mut Diagnostics) -> SchemaId {
-        let mut h = hint.to_vec();
+    fn sub(&mut self, here: Here<'_>, key: &str, v: &Value, extra: &str, diags: &mut Diagnostics) -> SchemaId {
+        let mut h = here.hint.to_vec();
         h.push(extra.to_string());
-        self.lower(&loc.join(key), v, h, d, diags)
+        self.lower(&here.loc.join(key), v, h, here.dialect, diags)
     }
 
-    fn sub_list(&mut self, loc: &Location, key: &str, v: &Value, hint: &[String], extra: &str, d: Dialect, diags: &mut Diagnostics) -> Vec<SchemaId> {
+    fn sub_list(&mut self, here: Here<'_>, key: &str, v: &Value, extra: &str, diags: &mut Diagnostics) -> Vec<SchemaId> {
+        let Here { loc, hint, dialect: d } = here;
         let Some(items) = v.as_array() else {
             diags.error(loc.join(key), format!("`{key}` must be an array of schemas"));
             return Vec::new();
@@ -239,6 +248,7 @@ impl<'a> SchemaLowerer<'a> {
     }
 
     fn facts(&mut self, o: &Map<String, Value>, loc: &Location, hint: &[String], d: Dialect, diags: &mut Diagnostics) -> Facts {
+        let here = Here { loc, hint, dialect: d };
         let mut f = Facts::default();
         if let Some(r) = o.get("$ref") {
             let Some(r) = r.as_str() else {
@@ -297,16 +307,16 @@ impl<'a> SchemaLowerer<'a> {
                     _ => diags.error(kl, "`multipleOf` must be a number greater than 0"),
                 },
                 "items" => match v {
-                    Value::Array(_) => f.prefix_items = self.sub_list(loc, k, v, hint, "Item", d, diags),
-                    _ => f.items = Some(self.sub(loc, k, v, hint, "Item", d, diags)),
+                    Value::Array(_) => f.prefix_items = self.sub_list(here, k, v, "Item", diags),
+                    _ => f.items = Some(self.sub(here, k, v, "Item", diags)),
                 },
-                "prefixItems" => f.prefix_items = self.sub_list(loc, k, v, hint, "Item", d, diags),
+                "prefixItems" => f.prefix_items = self.sub_list(here, k, v, "Item", diags),
                 "additionalItems" => {}
                 "minItems" => f.min_items = count(v, &kl, diags),
                 "maxItems" => f.max_items = count(v, &kl, diags),
                 "uniqueItems" => f.unique_items = v.as_bool().unwrap_or(false),
                 "contains" => {
-                    let id = self.sub(loc, k, v, hint, "Contains", d, diags);
+                    let id = self.sub(here, k, v, "Contains", diags);
                     let min = o.get("minContains").and_then(Value::as_u64).unwrap_or(1);
                     let max = o.get("maxContains").and_then(Value::as_u64);
                     f.contains = Some((id, min, max));
@@ -332,7 +342,7 @@ impl<'a> SchemaLowerer<'a> {
                     f.additional = match v {
                         Value::Bool(true) => Additional::Any,
                         Value::Bool(false) => Additional::Deny,
-                        _ => Additional::Schema(self.sub(loc, k, v, hint, "Value", d, diags)),
+                        _ => Additional::Schema(self.sub(here, k, v, "Value", diags)),
                     }
                 }
                 "patternProperties" => match v.as_object() {
@@ -350,7 +360,7 @@ impl<'a> SchemaLowerer<'a> {
                     }
                     None => diags.error(kl, "`patternProperties` must be an object"),
                 },
-                "propertyNames" => f.property_names = Some(self.sub(loc, k, v, hint, "Name", d, diags)),
+                "propertyNames" => f.property_names = Some(self.sub(here, k, v, "Name", diags)),
                 "minProperties" => f.min_properties = count(v, &kl, diags),
                 "maxProperties" => f.max_properties = count(v, &kl, diags),
                 "dependentRequired" => f.dependent_required.extend(dependent_required(v)),
@@ -372,14 +382,14 @@ impl<'a> SchemaLowerer<'a> {
                         }
                     }
                 }
-                "allOf" => f.all_of = self.sub_list(loc, k, v, hint, "AllOf", d, diags),
-                "anyOf" => f.any_of = self.sub_list(loc, k, v, hint, "AnyOf", d, diags),
-                "oneOf" => f.one_of = self.sub_list(loc, k, v, hint, "OneOf", d, diags),
-                "not" => f.not = Some(self.sub(loc, k, v, hint, "Not", d, diags)),
+                "allOf" => f.all_of = self.sub_list(here, k, v, "AllOf", diags),
+                "anyOf" => f.any_of = self.sub_list(here, k, v, "AnyOf", diags),
+                "oneOf" => f.one_of = self.sub_list(here, k, v, "OneOf", diags),
+                "not" => f.not = Some(self.sub(here, k, v, "Not", diags)),
                 "if" => {
-                    let c = self.sub(loc, k, v, hint, "If", d, diags);
-                    let t = o.get("then").map(|t| self.sub(loc, "then", t, hint, "Then", d, diags));
-                    let e = o.get("else").map(|e| self.sub(loc, "else", e, hint, "Else", d, diags));
+                    let c = self.sub(here, k, v, "If", diags);
+                    let t = o.get("then").map(|t| self.sub(here, "then", t, "Then", diags));
+                    let e = o.get("else").map(|e| self.sub(here, "else", e, "Else", diags));
                     f.if_then_else = Some((c, t, e));
                 }
                 "then" | "else" => {}
