@@ -18,22 +18,16 @@ const KEYWORDS: &[&str] = &[
     "virtual", "where", "while", "yield",
 ];
 
-/// Reduces arbitrary text to ASCII words; non-ASCII characters become `U{hex}` words so that
-/// distinct inputs stay distinct and the result is always a valid identifier body.
+/// Reduces arbitrary text to ASCII words: letters are transliterated (`café` -> `cafe`,
+/// `日本` -> `Ri Ben`), everything else separates words. Text with no letter or digit at all
+/// (`"+"`, `"}"`) is spelled by its code points (`X2B`), so distinct values stay distinct and
+/// the name does not depend on neighbours.
 fn ascii_words(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if c.is_ascii() {
-            out.push(' ');
-        } else if c.is_alphanumeric() {
-            out.push_str(&format!(" U{:X} ", c as u32));
-        } else {
-            out.push(' ');
-        }
+    let ascii = if raw.is_ascii() { raw.to_string() } else { deunicode::deunicode_with_tofu(raw, " ") };
+    if !ascii.chars().any(|c| c.is_ascii_alphanumeric()) && !raw.is_empty() {
+        return raw.chars().map(|c| format!("X{:X} ", c as u32)).collect();
     }
-    out
+    ascii.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect()
 }
 
 fn finish(mut name: String, digit_prefix: &str, empty: &str, keyword_suffix: &str) -> String {
@@ -124,7 +118,7 @@ pub fn status_variant(status: &str) -> String {
             if upper.len() == 3 && upper.ends_with("XX") {
                 return format!("Status{}xx", &upper[..1]);
             }
-            return format!("Status{}", pascal(other));
+            return format!("Status{}", ascii_words(other).to_upper_camel_case());
         }
     };
     name.to_string()
@@ -181,7 +175,10 @@ mod tests {
             ("", "Empty"),
             ("Self", "Self_"),
             ("self", "Self_"),
-            ("日本", "U65e5U672c"),
+            ("日本", "RiBen"),
+            ("café", "Cafe"),
+            ("\"", "X22"),
+            ("}", "X7d"),
             ("ASC", "Asc"),
         ] {
             assert_eq!(pascal(raw), want, "pascal({raw:?})");
@@ -200,7 +197,8 @@ mod tests {
             ("async", "async_"),
             ("gen", "gen_"),
             ("123abc", "n123abc"),
-            ("$", "empty"),
+            ("$", "x24"),
+            ("café", "cafe"),
             ("", "empty"),
         ] {
             assert_eq!(snake(raw), want, "snake({raw:?})");

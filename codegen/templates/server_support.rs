@@ -535,6 +535,7 @@ pub struct Shared<A> {
 /// The state handed to every route.
 pub type State<A> = axum::extract::State<Arc<Shared<A>>>;
 
+#[allow(dead_code, reason = "unused when the spec has no operations")]
 fn context(parts: axum::http::request::Parts) -> RequestContext {
     RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, extensions: parts.extensions }
 }

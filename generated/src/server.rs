@@ -621,6 +621,7 @@ pub struct Shared<A> {
 }
 /// The state handed to every route.
 pub type State<A> = axum::extract::State<Arc<Shared<A>>>;
+#[allow(dead_code, reason = "unused when the spec has no operations")]
 fn context(parts: axum::http::request::Parts) -> RequestContext {
     RequestContext {
         method: parts.method,

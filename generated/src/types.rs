@@ -18,6 +18,7 @@ pub struct ErrorEnvelopeError {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub doc_url: ::std::option::Option<::std::string::String>,
 }
+/// Request body of `POST /v1/room-token`: Issue a room-join token for private browser calling.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct V1RoomTokenPostRequest {
     pub from_number: ::std::string::String,
@@ -25,6 +26,7 @@ pub struct V1RoomTokenPostRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ttl_seconds: ::std::option::Option<i64>,
 }
+/// Response `200` of `POST /v1/room-token`: Success.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct V1RoomTokenPostResponse200 {
     pub data: crate::types::V1RoomTokenPostResponse200Data,

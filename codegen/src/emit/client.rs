@@ -212,15 +212,21 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let docs = doc(op.doc.as_deref());
     let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
     let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
+    let sep = if docs.is_empty() { TokenStream::new() } else { quote!(#[doc = ""]) };
+    let mutable = if prep.is_empty() && auth.iter().all(TokenStream::is_empty) && send_body.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(mut)
+    };
     let method_tokens = quote! {
         #docs
-        #[doc = ""]
+        #sep
         #[doc = #where_]
         #dep
         pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
             #(#helpers)*
             #path_code
-            let mut request = self.request(reqwest::Method::#method, &path);
+            let #mutable request = self.request(reqwest::Method::#method, &path);
             #(#prep)*
             #(#auth)*
             #send_body

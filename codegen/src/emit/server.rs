@@ -110,15 +110,16 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
         });
         let name = lit(&op.fn_name);
         let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
+        let sep = if docs.is_empty() { TokenStream::new() } else { quote!(#[doc = ""]) };
         quote! {
             #docs
-            #[doc = ""]
+            #sep
             #[doc = #where_]
             #dep
             fn #f(&self, ctx: RequestContext, #principal #params #body)
                 -> impl ::std::future::Future<Output = ::std::result::Result<#resp, ApiError>> + Send {
                 async move {
-                    let _ = (#(#args),*);
+                    let _ = (#(#args,)*);
                     Err(ApiError::not_implemented(#name))
                 }
             }
@@ -357,7 +358,9 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         }
         args.push(quote!(principal));
     }
-    steps.push(quote!(let mut violations: Vec<Violation> = Vec::new();));
+    if op.params_type.is_some() || op.body.is_some() {
+        steps.push(quote!(let mut violations: Vec<Violation> = Vec::new();));
+    }
     if let Some(pt) = &op.params_type {
         let pt = ident(pt);
         // Required parameters are read into options first, so every violation is collected.
@@ -463,12 +466,13 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
             });
         }
         args.push(quote!(body));
-    } else {
+    } else if op.params_type.is_some() {
         steps.push(quote! {
             #params_done
-            if !violations.is_empty() { return Err(Rejection::validation(violations)); }
             drop(body);
         });
+    } else {
+        steps.push(quote!(drop(body);));
     }
     let path_params = if op.params.iter().any(|p| p.location == ParamIn::Path) {
         quote! {

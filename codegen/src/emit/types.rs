@@ -64,12 +64,13 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
         Shape::StringEnum(variants) => {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let wires: Vec<_> = variants.iter().map(|v| lit(&v.wire)).collect();
+            let variant_docs = variants.iter().map(|v| doc(Some(&format!("`{}`", v.wire.escape_debug()))));
             quote! {
                 #docs
                 #dep
                 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
                 pub enum #name_i {
-                    #( #[doc = #wires] #[serde(rename = #wires)] #idents, )*
+                    #( #variant_docs #[serde(rename = #wires)] #idents, )*
                 }
 
                 impl #name_i {

@@ -91,7 +91,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     let f: &Facts = &ir.schemas[id].facts;
     match f.boolean {
         Some(true) => return TokenStream::new(),
-        Some(false) => return quote!(crate::runtime::violation(out, path, "false", "no value is allowed here");),
+        Some(false) => return quote!(let _ = v; crate::runtime::violation(out, path, "false", "no value is allowed here");),
         None => {}
     }
     let mut body = Vec::new();
@@ -121,8 +121,10 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
             }
         });
         let shown = lit(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
+        let tests: Vec<TokenStream> = tests.collect();
+        let any = if tests.is_empty() { quote!(false) } else { quote!(#(#tests)||*) };
         body.push(quote! {
-            if !(false #(|| #tests)*) {
+            if !(#any) {
                 crate::runtime::violation(out, path, "enum", ::std::format!("must be one of: {}", #shown));
             }
         });
@@ -146,7 +148,8 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     if !f.any_of.is_empty() {
         let subs = f.any_of.iter().map(|s| passes(ir, *s));
         body.push(quote! {
-            if !(#(#subs)||*) {
+            let any_valid = #(#subs)||*;
+            if !any_valid {
                 crate::runtime::violation(out, path, "anyOf", "must match at least one of the allowed schemas (anyOf)");
             }
         });
@@ -163,7 +166,8 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     if let Some(n) = f.not {
         let sub = passes(ir, n);
         body.push(quote! {
-            if #sub {
+            let matched = #sub;
+            if matched {
                 crate::runtime::violation(out, path, "not", "must not match the disallowed schema (not)");
             }
         });
@@ -174,7 +178,8 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         let e = els.map(|e| check(ir, e)).unwrap_or_default();
         if !t.is_empty() || !e.is_empty() {
             body.push(quote! {
-                if #c { #t } else { #e }
+                let condition = #c;
+                if condition { #t } else { #e }
             });
         }
     }
@@ -267,14 +272,16 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
     for (i, s) in f.prefix_items.iter().enumerate() {
         let sub = check(ir, *s);
         if !sub.is_empty() {
-            c.push(quote!(if let ::std::option::Option::Some(v) = a.get(#i) { path.push_index(#i); #sub path.pop(); }));
+            let get = if i == 0 { quote!(a.first()) } else { quote!(a.get(#i)) };
+            c.push(quote!(if let ::std::option::Option::Some(v) = #get { path.push_index(#i); #sub path.pop(); }));
         }
     }
     if let Some(items) = f.items {
         let sub = check(ir, items);
         let skip = f.prefix_items.len();
         if !sub.is_empty() {
-            c.push(quote!(for (i, v) in a.iter().enumerate().skip(#skip) { path.push_index(i); #sub path.pop(); }));
+            let iter = if skip == 0 { quote!(a.iter().enumerate()) } else { quote!(a.iter().enumerate().skip(#skip)) };
+            c.push(quote!(for (i, v) in #iter { path.push_index(i); #sub path.pop(); }));
         }
     }
     if let Some((s, min, max)) = f.contains {
@@ -284,8 +291,13 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
             quote!(if (found as u64) > #m { crate::runtime::violation(out, path, "maxContains", #msg); })
         });
         let msg = lit(&format!("must contain at least {min} matching items"));
+        let count = if check(ir, s).is_empty() {
+            quote!(a.len())
+        } else {
+            quote!(a.iter().filter(|v| { let v: &::serde_json::Value = v; #sub }).count())
+        };
         c.push(quote! {
-            let found = a.iter().filter(|v| { let v: &::serde_json::Value = v; #sub }).count();
+            let found = #count;
             if (found as u64) < #min { crate::runtime::violation(out, path, "contains", #msg); }
             #max_check
         });

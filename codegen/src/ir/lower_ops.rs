@@ -106,6 +106,8 @@ pub fn lower_operations(lower: &mut SchemaLowerer<'_>, root_loc: &Location, root
                 responses: Vec::new(),
                 security: Vec::new(),
             };
+            let what = format!("`{} {path}`", method.to_ascii_uppercase());
+            let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();
             operation.params = params(lower, &item_loc, item_obj, &op_loc, op, &type_prefix, diags);
             if !operation.params.is_empty() {
                 operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
@@ -114,6 +116,15 @@ pub fn lower_operations(lower: &mut SchemaLowerer<'_>, root_loc: &Location, root
                 operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, diags);
             }
             operation.responses = responses(lower, &op_loc, op, &type_prefix, diags);
+            if let Some(RequestBody { kind: BodyKind::Json(id), .. }) = &operation.body {
+                lower.default_doc(*id, format!("Request body of {what}{summary}."));
+            }
+            for r in &operation.responses {
+                if let Some((_, BodyKind::Json(id))) = &r.body {
+                    let desc = r.doc.as_deref().map(|d| format!(": {}", d.trim())).unwrap_or_default();
+                    lower.default_doc(*id, format!("Response `{}` of {what}{desc}.", r.status));
+                }
+            }
             let sec = op.get("security").map(|s| (op_loc.join("security"), s)).or(root_security.map(|s| (root_loc.join("security"), s)));
             if let Some((sloc, s)) = sec {
                 operation.security = security_requirements(&sloc, s, diags);

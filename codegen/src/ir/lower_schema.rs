@@ -179,6 +179,14 @@ impl<'a> SchemaLowerer<'a> {
         id
     }
 
+    /// Gives schema `id` a doc comment when the spec wrote none (used for bodies, from their operation).
+    pub fn default_doc(&mut self, id: SchemaId, text: String) {
+        let node = &mut self.nodes[id];
+        if node.doc.is_none() {
+            node.doc = Some(text);
+        }
+    }
+
     /// Resolves a `$ref` written at `from` and lowers its target (named from its own location).
     pub fn lower_ref(&mut self, from: &Location, reference: &str, dialect: Dialect, diags: &mut Diagnostics) -> Option<SchemaId> {
         match self.docs.resolve(from, reference) {
