@@ -131,12 +131,132 @@ pub fn parse_text(name: &str, text: &str) -> Result<Value, String> {
     let value: Value = if name.ends_with(".json") {
         serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?
     } else {
-        yaml_serde::from_str(text).map_err(|e| format!("not valid YAML (or beyond the YAML alias/nesting limits): {e}"))?
+        yaml_to_json(text)?
     };
     if depth(&value, 0) > MAX_DEPTH {
         return Err(format!("document nests deeper than {MAX_DEPTH} levels"));
     }
     Ok(value)
+}
+
+/// Reads YAML straight into JSON values: scalar keys become strings (`200:` is the key
+/// `"200"`), integers beyond 64 bits become floats, tags are dropped (the tagged value is kept),
+/// and `<<` merge keys are applied.
+fn yaml_to_json(text: &str) -> Result<Value, String> {
+    use serde::de::DeserializeSeed;
+    let de = yaml_serde::Deserializer::from_str(text);
+    let mut value = JsonSeed.deserialize(de).map_err(|e| format!("not valid YAML (or beyond the YAML alias/nesting limits): {e}"))?;
+    apply_merge_keys(&mut value, 0);
+    Ok(value)
+}
+
+fn apply_merge_keys(v: &mut Value, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            if let Some(merge) = map.remove("<<") {
+                let sources = match merge {
+                    Value::Array(items) => items,
+                    other => vec![other],
+                };
+                for source in sources {
+                    if let Value::Object(src) = source {
+                        for (k, val) in src {
+                            map.entry(k).or_insert(val);
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(|x| apply_merge_keys(x, depth + 1));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|x| apply_merge_keys(x, depth + 1)),
+        _ => {}
+    }
+}
+
+struct JsonSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for JsonSeed {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+fn float<E: serde::de::Error>(f: f64) -> Result<Value, E> {
+    serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| E::custom(format!("number {f} cannot be represented in JSON")))
+}
+
+impl<'de> serde::de::Visitor<'de> for JsonVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::from(i))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(Value::from(u))
+    }
+    fn visit_i128<E: serde::de::Error>(self, i: i128) -> Result<Value, E> {
+        float(i as f64)
+    }
+    fn visit_u128<E: serde::de::Error>(self, u: u128) -> Result<Value, E> {
+        float(u as f64)
+    }
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Value, E> {
+        float(f)
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(JsonSeed)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key_seed(JsonSeed)? {
+            let key = match key {
+                Value::String(s) => s,
+                Value::Null => "null".to_string(),
+                Value::Bool(_) | Value::Number(_) => key.to_string(),
+                other => return Err(serde::de::Error::custom(format!("mapping key {other} is not a scalar"))),
+            };
+            let value = map.next_value_seed(JsonSeed)?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use serde::de::VariantAccess;
+        // A tagged YAML value (`!tag value`): keep the value.
+        let (_tag, variant): (Value, _) = data.variant_seed(JsonSeed)?;
+        variant.newtype_variant_seed(JsonSeed)
+    }
 }
 
 fn depth(v: &Value, at: usize) -> usize {
@@ -253,6 +373,25 @@ mod tests {
     fn yaml_integer_keys_become_strings() {
         let v = parse_text("x.yaml", "responses:\n  200:\n    description: ok\n").expect("parses");
         assert!(v.pointer("/responses/200/description").is_some());
+    }
+
+    #[test]
+    fn yaml_edge_cases() {
+        let v = parse_text("x.yaml", "big: 18446744073709552000\nbase: &b {a: 1}\nderived:\n  <<: *b\n  c: 2\ntagged: !foo 3\n").expect("parses");
+        assert!(v["big"].is_f64());
+        assert_eq!(v["derived"]["a"], 1);
+        assert_eq!(v["tagged"], 3);
+        assert!(parse_text("x.yaml", "a: [").is_err());
+    }
+
+    #[test]
+    fn yaml_alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        assert!(parse_text("bomb.yaml", &text).is_err());
     }
 
     #[test]

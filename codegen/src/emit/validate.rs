@@ -205,11 +205,12 @@ fn string_checks(f: &Facts) -> TokenStream {
         c.push(quote!(if crate::runtime::char_len(s) > #n { crate::runtime::violation(out, path, "maxLength", #msg); }));
     }
     if let Some(p) = &f.pattern {
-        let pat = lit(p);
-        let msg = lit(&format!("must match the pattern {p}"));
+        let pat = lit(&p.source);
+        let flags = p.flags();
+        let msg = lit(&format!("must match the pattern {}", p.source));
         c.push(quote! {
             static RE: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
-                ::regress::Regex::with_flags(#pat, "u").expect("pattern checked at generation time")
+                ::regress::Regex::with_flags(#pat, #flags).expect("pattern checked at generation time")
             });
             if RE.find(s).is_none() { crate::runtime::violation(out, path, "pattern", #msg); }
         });
@@ -322,20 +323,6 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
             c.push(quote!(if let ::std::option::Option::Some(v) = o.get(#key) { path.push_key(#key); #sub path.pop(); }));
         }
     }
-    let mut pattern_res = Vec::new();
-    for (i, (pat, s)) in f.pattern_properties.iter().enumerate() {
-        let re = quote::format_ident!("PATTERN_{}", i);
-        let p = lit(pat);
-        pattern_res.push(quote! {
-            static #re: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
-                ::regress::Regex::with_flags(#p, "u").expect("pattern checked at generation time")
-            });
-        });
-        let sub = check(ir, *s);
-        if !sub.is_empty() {
-            c.push(quote!(for (k, v) in o { if #re.find(k).is_some() { path.push_key(k); #sub path.pop(); } }));
-        }
-    }
     let additional = match f.additional {
         Additional::Any => TokenStream::new(),
         Additional::Deny => quote!(crate::runtime::violation_at(out, path, k, "additionalProperties", "is not allowed (unknown property)");),
@@ -344,6 +331,24 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
             if sub.is_empty() { TokenStream::new() } else { quote!(path.push_key(k); #sub path.pop();) }
         }
     };
+    let mut pattern_res = Vec::new();
+    for (i, (pat, s)) in f.pattern_properties.iter().enumerate() {
+        let re = quote::format_ident!("PATTERN_{}", i);
+        let sub = check(ir, *s);
+        if sub.is_empty() && additional.is_empty() {
+            continue;
+        }
+        let p = lit(&pat.source);
+        let flags = pat.flags();
+        pattern_res.push(quote! {
+            static #re: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
+                ::regress::Regex::with_flags(#p, #flags).expect("pattern checked at generation time")
+            });
+        });
+        if !sub.is_empty() {
+            c.push(quote!(for (k, v) in o { if #re.find(k).is_some() { path.push_key(k); #sub path.pop(); } }));
+        }
+    }
     if !additional.is_empty() {
         let names: Vec<_> = f.properties.iter().map(|(n, _)| lit(n)).collect();
         let known = if names.is_empty() { quote!(false) } else { quote!(matches!(k.as_str(), #(#names)|*)) };

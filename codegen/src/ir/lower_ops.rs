@@ -10,6 +10,9 @@ use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
 use crate::naming::{self, Scope};
 
+/// The schema of a parameter or media type that gives none: anything.
+static TRUE_SCHEMA: Value = Value::Bool(true);
+
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Method names the generated server trait and client already use.
@@ -42,7 +45,7 @@ fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, diags: &mut Diag
 }
 
 /// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
-pub fn lower_operations(lower: &mut SchemaLowerer<'_>, root_loc: &Location, root: &Value, diags: &mut Diagnostics) -> Vec<Operation> {
+pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, root: &'a Value, diags: &mut Diagnostics) -> Vec<Operation> {
     let docs = lower.docs();
     let mut ops = Vec::new();
     let mut methods = Scope::with_reserved(RESERVED_METHODS);
@@ -146,12 +149,12 @@ fn op_doc(op: &Map<String, Value>) -> Option<String> {
     }
 }
 
-fn params(
-    lower: &mut SchemaLowerer<'_>,
+fn params<'a>(
+    lower: &mut SchemaLowerer<'a>,
     item_loc: &Location,
-    item: &Map<String, Value>,
+    item: &'a Map<String, Value>,
     op_loc: &Location,
-    op: &Map<String, Value>,
+    op: &'a Map<String, Value>,
     prefix: &str,
     diags: &mut Diagnostics,
 ) -> Vec<Param> {
@@ -184,15 +187,15 @@ fn params(
                 continue;
             }
             let (sloc, schema) = match (p.get("schema"), p.get("content").and_then(Value::as_object)) {
-                (Some(s), _) => (ploc.join("schema"), s.clone()),
+                (Some(s), _) => (ploc.join("schema"), s),
                 (None, Some(c)) => match c.iter().next() {
-                    Some((mt, m)) => (ploc.join("content").join(mt).join("schema"), m.get("schema").cloned().unwrap_or(Value::Bool(true))),
-                    None => (ploc.clone(), Value::Bool(true)),
+                    Some((mt, m)) => (ploc.join("content").join(mt).join("schema"), m.get("schema").unwrap_or(&TRUE_SCHEMA)),
+                    None => (ploc.clone(), &TRUE_SCHEMA),
                 },
-                (None, None) => (ploc.clone(), Value::Bool(true)),
+                (None, None) => (ploc.clone(), &TRUE_SCHEMA),
             };
             let dialect = lower.dialect();
-            let schema = lower.lower(&sloc, &schema, vec![prefix.to_string(), name.clone()], dialect, diags);
+            let schema = lower.lower(&sloc, schema, vec![prefix.to_string(), name.clone()], dialect, diags);
             let required = location == ParamIn::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
             let style = p.get("style").and_then(Value::as_str);
             if let Some(style) = style {
@@ -239,16 +242,16 @@ pub fn is_json(media_type: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
-fn body_kind(lower: &mut SchemaLowerer<'_>, loc: &Location, mt: &str, media: &Value, hint: Vec<String>, diags: &mut Diagnostics) -> BodyKind {
+fn body_kind<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, mt: &str, media: &'a Value, hint: Vec<String>, diags: &mut Diagnostics) -> BodyKind {
     if !is_json(mt) {
         return BodyKind::Raw;
     }
-    let schema = media.get("schema").cloned().unwrap_or(Value::Bool(true));
+    let schema = media.get("schema").unwrap_or(&TRUE_SCHEMA);
     let dialect = lower.dialect();
-    BodyKind::Json(lower.lower(&loc.join("schema"), &schema, hint, dialect, diags))
+    BodyKind::Json(lower.lower(&loc.join("schema"), schema, hint, dialect, diags))
 }
 
-fn request_body(lower: &mut SchemaLowerer<'_>, loc: &Location, b: &Value, prefix: &str, diags: &mut Diagnostics) -> Option<RequestBody> {
+fn request_body<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, b: &'a Value, prefix: &str, diags: &mut Diagnostics) -> Option<RequestBody> {
     let (loc, b) = deref(lower.docs(), loc, b, diags)?;
     let content = b.get("content").and_then(Value::as_object)?;
     let (mt, media) = pick_media(content)?;
@@ -264,7 +267,7 @@ fn request_body(lower: &mut SchemaLowerer<'_>, loc: &Location, b: &Value, prefix
     Some(RequestBody { required: b.get("required").and_then(Value::as_bool).unwrap_or(false), media_type: mt.clone(), kind })
 }
 
-fn responses(lower: &mut SchemaLowerer<'_>, op_loc: &Location, op: &Map<String, Value>, prefix: &str, diags: &mut Diagnostics) -> Vec<Response> {
+fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<String, Value>, prefix: &str, diags: &mut Diagnostics) -> Vec<Response> {
     let mut out = Vec::new();
     let Some(rs) = op.get("responses") else { return out };
     let rloc = op_loc.join("responses");

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{Additional, Bound, Facts, JsonType, SchemaId, SchemaNode, Shape};
+use super::{Additional, Bound, Facts, JsonType, Pattern, SchemaId, SchemaNode, Shape};
 use crate::Options;
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
@@ -81,6 +81,7 @@ pub struct SchemaLowerer<'a> {
     nodes: Vec<SchemaNode>,
     by_loc: HashMap<(String, String), SchemaId>,
     depth: usize,
+    pending: Vec<(SchemaId, &'a Value)>,
 }
 
 impl<'a> SchemaLowerer<'a> {
@@ -93,6 +94,7 @@ impl<'a> SchemaLowerer<'a> {
             nodes: Vec::new(),
             by_loc: HashMap::new(),
             depth: 0,
+            pending: Vec::new(),
         }
     }
 
@@ -107,12 +109,13 @@ impl<'a> SchemaLowerer<'a> {
     }
 
     /// The arena.
-    pub fn finish(self) -> Vec<SchemaNode> {
+    pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<SchemaNode> {
+        self.drain(diags);
         self.nodes
     }
 
     /// Lowers every `components/schemas` entry, in document order.
-    pub fn lower_components(&mut self, root_loc: &Location, root: &Value, diags: &mut Diagnostics) {
+    pub fn lower_components(&mut self, root_loc: &Location, root: &'a Value, diags: &mut Diagnostics) {
         let Some(schemas) = root.pointer("/components/schemas") else { return };
         let loc = root_loc.join("components").join("schemas");
         let Some(map) = schemas.as_object() else {
@@ -128,14 +131,23 @@ impl<'a> SchemaLowerer<'a> {
     pub fn lower(
         &mut self,
         loc: &Location,
-        value: &Value,
+        value: &'a Value,
         hint: Vec<String>,
         dialect: Dialect,
         diags: &mut Diagnostics,
     ) -> SchemaId {
+        let (id, new) = self.alloc(loc, hint, dialect);
+        if new {
+            self.fill(id, value, diags);
+        }
+        id
+    }
+
+    /// The node for `loc`, created empty when it is new.
+    fn alloc(&mut self, loc: &Location, hint: Vec<String>, dialect: Dialect) -> (SchemaId, bool) {
         let key = (loc.file.clone(), loc.pointer.clone());
         if let Some(&id) = self.by_loc.get(&key) {
-            return id;
+            return (id, false);
         }
         let id = self.nodes.len();
         self.by_loc.insert(key, id);
@@ -145,38 +157,54 @@ impl<'a> SchemaLowerer<'a> {
             doc: None,
             deprecated: false,
             facts: Facts::default(),
-            name_hint: hint.clone(),
+            name_hint: hint,
             shape: Shape::Any,
             nullable: false,
             name: None,
             validator: None,
         });
+        (id, true)
+    }
+
+    fn fill(&mut self, id: SchemaId, value: &'a Value, diags: &mut Diagnostics) {
+        let loc = self.nodes[id].loc.clone();
+        let dialect = self.nodes[id].dialect;
+        let hint = self.nodes[id].name_hint.clone();
         if self.depth >= MAX_SCHEMA_DEPTH {
-            diags.error(loc.clone(), format!("schemas nest deeper than {MAX_SCHEMA_DEPTH} levels"));
-            return id;
+            diags.error(loc, format!("schemas nest deeper than {MAX_SCHEMA_DEPTH} levels"));
+            return;
         }
         self.depth += 1;
         let (facts, doc, deprecated, dialect) = match value {
             Value::Bool(b) => (Facts { boolean: Some(*b), ..Facts::default() }, None, false, dialect),
             Value::Object(o) => {
-                let dialect = self.dialect_of(o, loc, dialect, diags);
-                let facts = self.facts(o, loc, &hint, dialect, diags);
+                let dialect = self.dialect_of(o, &loc, dialect, diags);
+                let facts = self.facts(o, &loc, &hint, dialect, diags);
                 let doc = doc_text(o);
                 let deprecated = o.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
                 (facts, doc, deprecated, dialect)
             }
             _ => {
-                diags.error(loc.clone(), "a schema must be an object or a boolean");
+                diags.error(loc, "a schema must be an object or a boolean");
                 (Facts::default(), None, false, dialect)
             }
         };
         self.depth -= 1;
         let node = &mut self.nodes[id];
         node.facts = facts;
-        node.doc = doc;
+        node.doc = doc.or(node.doc.take());
         node.deprecated = deprecated;
         node.dialect = dialect;
-        id
+    }
+
+    /// Lowers every schema that a `$ref` reached but that was not lowered yet. References are
+    /// queued rather than followed recursively, so long reference chains cost no stack.
+    pub fn drain(&mut self, diags: &mut Diagnostics) {
+        while let Some((id, value)) = self.pending.pop() {
+            let saved = std::mem::replace(&mut self.depth, 0);
+            self.fill(id, value, diags);
+            self.depth = saved;
+        }
     }
 
     /// Gives schema `id` a doc comment when the spec wrote none (used for bodies, from their operation).
@@ -192,7 +220,11 @@ impl<'a> SchemaLowerer<'a> {
         match self.docs.resolve(from, reference) {
             Ok((target_loc, target)) => {
                 let hint = hint_from_location(&target_loc);
-                Some(self.lower(&target_loc, target, hint, dialect, diags))
+                let (id, new) = self.alloc(&target_loc, hint, dialect);
+                if new {
+                    self.pending.push((id, target));
+                }
+                Some(id)
             }
             Err(e) => {
                 diags.error(from.clone(), e);
@@ -231,13 +263,13 @@ impl<'a> SchemaLowerer<'a> {
         }
     }
 
-    fn sub(&mut self, here: Here<'_>, key: &str, v: &Value, extra: &str, diags: &mut Diagnostics) -> SchemaId {
+    fn sub(&mut self, here: Here<'_>, key: &str, v: &'a Value, extra: &str, diags: &mut Diagnostics) -> SchemaId {
         let mut h = here.hint.to_vec();
         h.push(extra.to_string());
         self.lower(&here.loc.join(key), v, h, here.dialect, diags)
     }
 
-    fn sub_list(&mut self, here: Here<'_>, key: &str, v: &Value, extra: &str, diags: &mut Diagnostics) -> Vec<SchemaId> {
+    fn sub_list(&mut self, here: Here<'_>, key: &str, v: &'a Value, extra: &str, diags: &mut Diagnostics) -> Vec<SchemaId> {
         let Here { loc, hint, dialect: d } = here;
         let Some(items) = v.as_array() else {
             diags.error(loc.join(key), format!("`{key}` must be an array of schemas"));
@@ -255,7 +287,7 @@ impl<'a> SchemaLowerer<'a> {
             .collect()
     }
 
-    fn facts(&mut self, o: &Map<String, Value>, loc: &Location, hint: &[String], d: Dialect, diags: &mut Diagnostics) -> Facts {
+    fn facts(&mut self, o: &'a Map<String, Value>, loc: &Location, hint: &[String], d: Dialect, diags: &mut Diagnostics) -> Facts {
         let here = Here { loc, hint, dialect: d };
         let mut f = Facts::default();
         if let Some(r) = o.get("$ref") {
@@ -293,10 +325,7 @@ impl<'a> SchemaLowerer<'a> {
                 "minLength" => f.min_length = count(v, &kl, diags),
                 "maxLength" => f.max_length = count(v, &kl, diags),
                 "pattern" => match v.as_str() {
-                    Some(p) => match regress::Regex::with_flags(p, "u") {
-                        Ok(_) => f.pattern = Some(p.to_string()),
-                        Err(e) => diags.error(kl, format!("invalid ECMA-262 pattern `{}`: {e}", p.escape_debug())),
-                    },
+                    Some(p) => f.pattern = compile_pattern(p, &kl, diags),
                     None => diags.error(kl, "`pattern` must be a string"),
                 },
                 "format" => {
@@ -330,17 +359,33 @@ impl<'a> SchemaLowerer<'a> {
                     f.contains = Some((id, min, max));
                 }
                 "minContains" | "maxContains" => {}
-                "properties" => match v.as_object() {
-                    Some(props) => {
-                        for (name, ps) in props {
-                            let mut h = hint.to_vec();
-                            h.push(name.clone());
-                            let id = self.lower(&kl.join(name), ps, h, d, diags);
-                            f.properties.push((name.clone(), id));
+                "properties" => {
+                    // Some specs write `properties: {$ref: ...}` to share a property map.
+                    let (ploc, v) = match (v.get("$ref").and_then(Value::as_str), v.as_object().map(Map::len)) {
+                        (Some(r), Some(1)) => match self.docs.resolve(&kl, r) {
+                            Ok((l, t)) => {
+                                diags.info(kl, "`properties` is itself a `$ref`; the referenced map is used as the properties");
+                                (l, t)
+                            }
+                            Err(e) => {
+                                diags.error(kl, e);
+                                continue;
+                            }
+                        },
+                        _ => (kl, v),
+                    };
+                    match v.as_object() {
+                        Some(props) => {
+                            for (name, ps) in props {
+                                let mut h = hint.to_vec();
+                                h.push(name.clone());
+                                let id = self.lower(&ploc.join(name), ps, h, d, diags);
+                                f.properties.push((name.clone(), id));
+                            }
                         }
+                        None => diags.error(ploc, "`properties` must be an object"),
                     }
-                    None => diags.error(kl, "`properties` must be an object"),
-                },
+                }
                 "required" => match v.as_array() {
                     Some(a) => f.required = a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
                     // OpenAPI 3.0 writers sometimes put `required: true` on a property schema.
@@ -356,14 +401,11 @@ impl<'a> SchemaLowerer<'a> {
                 "patternProperties" => match v.as_object() {
                     Some(pp) => {
                         for (pat, ps) in pp {
-                            if let Err(e) = regress::Regex::with_flags(pat, "u") {
-                                diags.error(kl.join(pat), format!("invalid ECMA-262 pattern: {e}"));
-                                continue;
-                            }
+                            let Some(compiled) = compile_pattern(pat, &kl.join(pat), diags) else { continue };
                             let mut h = hint.to_vec();
                             h.push("Pattern".into());
                             let id = self.lower(&kl.join(pat), ps, h, d, diags);
-                            f.pattern_properties.push((pat.clone(), id));
+                            f.pattern_properties.push((compiled, id));
                         }
                     }
                     None => diags.error(kl, "`patternProperties` must be an object"),
@@ -467,6 +509,27 @@ impl<'a> SchemaLowerer<'a> {
             }
         }
         Some(out)
+    }
+}
+
+/// Checks an ECMA-262 pattern: with the `u` flag when it is valid there, else by Annex B
+/// (non-Unicode) rules with a note, else an error.
+fn compile_pattern(source: &str, loc: &Location, diags: &mut Diagnostics) -> Option<Pattern> {
+    if regress::Regex::with_flags(source, "u").is_ok() {
+        return Some(Pattern { source: source.to_string(), unicode: true });
+    }
+    match regress::Regex::with_flags(source, "") {
+        Ok(_) => {
+            diags.info(
+                loc.clone(),
+                format!("pattern `{}` is not valid with the Unicode flag; it is matched by ECMA-262 Annex B rules", source.escape_debug()),
+            );
+            Some(Pattern { source: source.to_string(), unicode: false })
+        }
+        Err(e) => {
+            diags.error(loc.clone(), format!("invalid ECMA-262 pattern `{}`: {e}", source.escape_debug()));
+            None
+        }
     }
 }
 

@@ -78,6 +78,23 @@ pub struct Bound {
     pub exclusive: bool,
 }
 
+/// An ECMA-262 regular expression, checked at generation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// The source as written.
+    pub source: String,
+    /// Compiled with the `u` flag (JSON Schema's advice); `false` when the source is only valid
+    /// under ECMA-262 Annex B (non-Unicode) rules, such as `\:`.
+    pub unicode: bool,
+}
+
+impl Pattern {
+    /// The `regress` flags to compile with.
+    pub fn flags(&self) -> &'static str {
+        if self.unicode { "u" } else { "" }
+    }
+}
+
 /// What `additionalProperties` allows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Additional {
@@ -105,7 +122,7 @@ pub struct Facts {
     /// `maxLength` in code points.
     pub max_length: Option<u64>,
     /// `pattern` (ECMA-262 source; validated at generation time).
-    pub pattern: Option<String>,
+    pub pattern: Option<Pattern>,
     /// `format` (an annotation unless a rich type asserts it).
     pub format: Option<String>,
     /// `minimum` / `exclusiveMinimum`.
@@ -133,7 +150,7 @@ pub struct Facts {
     /// `additionalProperties`.
     pub additional: Additional,
     /// `patternProperties`.
-    pub pattern_properties: Vec<(String, SchemaId)>,
+    pub pattern_properties: Vec<(Pattern, SchemaId)>,
     /// `propertyNames`.
     pub property_names: Option<SchemaId>,
     /// `minProperties`.
@@ -480,7 +497,7 @@ impl Ir {
         lower.lower_components(&root_loc, root, diags);
         let ops = lower_ops::lower_operations(&mut lower, &root_loc, root, diags);
         let security_schemes = lower_ops::security_schemes(docs, &root_loc, root, diags);
-        let schemas = lower.finish();
+        let schemas = lower.finish(diags);
         let mut ir = Ir {
             info,
             servers: root
