@@ -216,3 +216,124 @@ pub mod double_option {
         Option::<T>::deserialize(d).map(Some)
     }
 }
+
+/// Bits of a JSON type set, for [`expect_type`].
+pub mod types {
+    /// `null`
+    pub const NULL: u8 = 1;
+    /// `boolean`
+    pub const BOOLEAN: u8 = 2;
+    /// `object`
+    pub const OBJECT: u8 = 4;
+    /// `array`
+    pub const ARRAY: u8 = 8;
+    /// `number`
+    pub const NUMBER: u8 = 16;
+    /// `integer`
+    pub const INTEGER: u8 = 32;
+    /// `string`
+    pub const STRING: u8 = 64;
+}
+
+fn type_bits(v: &Value) -> u8 {
+    match v {
+        Value::Null => types::NULL,
+        Value::Bool(_) => types::BOOLEAN,
+        Value::Object(_) => types::OBJECT,
+        Value::Array(_) => types::ARRAY,
+        Value::String(_) => types::STRING,
+        Value::Number(_) if is_integer(v) => types::NUMBER | types::INTEGER,
+        Value::Number(_) => types::NUMBER,
+    }
+}
+
+/// `type`: records a violation unless `v` has one of the `allowed` types.
+pub fn expect_type(v: &Value, path: &InstancePath, out: &mut Vec<Violation>, allowed: u8) {
+    if type_bits(v) & allowed != 0 {
+        return;
+    }
+    let names: Vec<&str> = [
+        (types::NULL, "null"),
+        (types::BOOLEAN, "boolean"),
+        (types::OBJECT, "object"),
+        (types::ARRAY, "array"),
+        (types::NUMBER, "number"),
+        (types::INTEGER, "integer"),
+        (types::STRING, "string"),
+    ]
+    .iter()
+    .filter(|(bit, _)| allowed & bit != 0)
+    .map(|(_, n)| *n)
+    .collect();
+    violation(out, path, "type", format!("expected {}, found {}", names.join(" or "), type_name(v)));
+}
+
+/// `required`: one violation per missing property, at the property's path.
+pub fn expect_required(o: &serde_json::Map<String, Value>, path: &InstancePath, out: &mut Vec<Violation>, names: &[&str]) {
+    for name in names {
+        if !o.contains_key(*name) {
+            violation_at(out, path, name, "required", "is required");
+        }
+    }
+}
+
+/// `additionalProperties: false` (without `patternProperties`): one violation per unknown property.
+pub fn deny_unknown(o: &serde_json::Map<String, Value>, path: &InstancePath, out: &mut Vec<Violation>, known: &[&str]) {
+    for key in o.keys() {
+        if !known.contains(&key.as_str()) {
+            violation_at(out, path, key, "additionalProperties", "is not allowed (unknown property)");
+        }
+    }
+}
+
+/// `enum` of strings (and optionally `null`).
+pub fn expect_one_of_strings(v: &Value, path: &InstancePath, out: &mut Vec<Violation>, allowed: &[&str], null_ok: bool) {
+    let ok = match v {
+        Value::String(s) => allowed.contains(&s.as_str()),
+        Value::Null => null_ok,
+        _ => false,
+    };
+    if !ok {
+        let mut shown: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+        if null_ok {
+            shown.push("null".into());
+        }
+        violation(out, path, "enum", format!("must be one of: {}", shown.join(", ")));
+    }
+}
+
+/// `minLength` / `maxLength`, counted in code points.
+pub fn string_length(s: &str, path: &InstancePath, out: &mut Vec<Violation>, min: Option<u64>, max: Option<u64>) {
+    let len = char_len(s);
+    if let Some(min) = min.filter(|m| len < *m) {
+        violation(out, path, "minLength", format!("must be at least {min} characters long"));
+    }
+    if let Some(max) = max.filter(|m| len > *m) {
+        violation(out, path, "maxLength", format!("must be at most {max} characters long"));
+    }
+}
+
+fn show(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+}
+
+/// `minimum`/`exclusiveMinimum`/`maximum`/`exclusiveMaximum`: each bound is `(limit, exclusive)`.
+pub fn number_range(n: f64, path: &InstancePath, out: &mut Vec<Violation>, min: Option<(f64, bool)>, max: Option<(f64, bool)>) {
+    match min {
+        Some((m, true)) if n <= m => violation(out, path, "exclusiveMinimum", format!("must be greater than {}", show(m))),
+        Some((m, false)) if n < m => violation(out, path, "minimum", format!("must be at least {}", show(m))),
+        _ => {}
+    }
+    match max {
+        Some((m, true)) if n >= m => violation(out, path, "exclusiveMaximum", format!("must be less than {}", show(m))),
+        Some((m, false)) if n > m => violation(out, path, "maximum", format!("must be at most {}", show(m))),
+        _ => {}
+    }
+}
+
+/// `pattern`: an unanchored ECMA-262 search.
+pub fn expect_match(s: &str, path: &InstancePath, out: &mut Vec<Violation>, re: &regress::Regex, source: &str) {
+    if re.find(s).is_none() {
+        violation(out, path, "pattern", format!("must match the pattern {source}"));
+    }
+}

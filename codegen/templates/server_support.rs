@@ -446,14 +446,41 @@ pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
     headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect()
 }
 
-/// Validates and converts one parameter; violations are collected under `path`.
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamSource<'a> {
+    /// Path segments, decoded.
+    Path(&'a [(String, String)]),
+    /// Query pairs, decoded.
+    Query(&'a [(String, String)]),
+    /// Request headers.
+    Header(&'a HeaderMap),
+    /// Cookies of the request headers.
+    Cookie(&'a HeaderMap),
+}
+
+impl ParamSource<'_> {
+    fn values(&self, name: &str) -> Vec<String> {
+        match self {
+            ParamSource::Path(pairs) | ParamSource::Query(pairs) => {
+                pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+            }
+            ParamSource::Header(headers) => header_values(headers, name),
+            ParamSource::Cookie(headers) => cookie_values(headers, name),
+        }
+    }
+}
+
+/// Reads, validates and converts one parameter; violations are collected under its name.
 pub fn read_param<T: serde::de::DeserializeOwned>(
-    value: Option<serde_json::Value>,
+    source: ParamSource<'_>,
     name: &str,
+    coerce: Coerce,
     required: bool,
     validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
     out: &mut Vec<Violation>,
 ) -> Option<T> {
+    let value = param_value(source.values(name), coerce);
     let mut path = InstancePath::root();
     path.push_key(name);
     let Some(value) = value else {
@@ -486,6 +513,11 @@ pub fn check_content_type(headers: &HeaderMap, expected: &'static str, accepts: 
         Some(e) if accepts(&e) => Ok(()),
         _ => Err(Rejection::UnsupportedMediaType { expected }),
     }
+}
+
+/// True when the request's media type essence fits the documented one (`image/*` ranges included).
+pub fn media_type_matches(expected: &str, essence: &str) -> bool {
+    expected == essence || expected == "*/*" || (expected.ends_with("/*") && essence.starts_with(expected.trim_end_matches('*')))
 }
 
 /// True for `application/json` and `+json` media types.

@@ -352,60 +352,6 @@ impl Client {
         crate::types::V1RoomTokenPostResponse200,
         ClientError<V1RoomTokenPostError>,
     > {
-        fn validate_response_1(
-            v: &::serde_json::Value,
-            path: &mut crate::runtime::InstancePath,
-            out: &mut Vec<Violation>,
-        ) {
-            {
-                crate::validate::validate_error_envelope(v, path, out);
-            }
-        }
-        fn validate_response_2(
-            v: &::serde_json::Value,
-            path: &mut crate::runtime::InstancePath,
-            out: &mut Vec<Violation>,
-        ) {
-            {
-                crate::validate::validate_error_envelope(v, path, out);
-            }
-        }
-        fn validate_response_3(
-            v: &::serde_json::Value,
-            path: &mut crate::runtime::InstancePath,
-            out: &mut Vec<Violation>,
-        ) {
-            {
-                crate::validate::validate_error_envelope(v, path, out);
-            }
-        }
-        fn validate_response_4(
-            v: &::serde_json::Value,
-            path: &mut crate::runtime::InstancePath,
-            out: &mut Vec<Violation>,
-        ) {
-            {
-                crate::validate::validate_error_envelope(v, path, out);
-            }
-        }
-        fn validate_response_5(
-            v: &::serde_json::Value,
-            path: &mut crate::runtime::InstancePath,
-            out: &mut Vec<Violation>,
-        ) {
-            {
-                crate::validate::validate_error_envelope(v, path, out);
-            }
-        }
-        fn validate_response_6(
-            v: &::serde_json::Value,
-            path: &mut crate::runtime::InstancePath,
-            out: &mut Vec<Violation>,
-        ) {
-            {
-                crate::validate::validate_error_envelope(v, path, out);
-            }
-        }
         let mut path = String::new();
         path.push_str("/v1/room-token");
         let mut request = self.request(reqwest::Method::POST, &path);
@@ -430,7 +376,12 @@ impl Client {
                 Err(
                     ClientError::Api(
                         V1RoomTokenPostError::BadRequest(
-                            self.decode(status, &body, validate_response_1)?,
+                            self
+                                .decode(
+                                    status,
+                                    &body,
+                                    crate::validate::validate_v1_room_token_post_response400,
+                                )?,
                         ),
                     ),
                 )
@@ -439,7 +390,12 @@ impl Client {
                 Err(
                     ClientError::Api(
                         V1RoomTokenPostError::Unauthorized(
-                            self.decode(status, &body, validate_response_2)?,
+                            self
+                                .decode(
+                                    status,
+                                    &body,
+                                    crate::validate::validate_v1_room_token_post_response401,
+                                )?,
                         ),
                     ),
                 )
@@ -448,7 +404,12 @@ impl Client {
                 Err(
                     ClientError::Api(
                         V1RoomTokenPostError::Forbidden(
-                            self.decode(status, &body, validate_response_3)?,
+                            self
+                                .decode(
+                                    status,
+                                    &body,
+                                    crate::validate::validate_v1_room_token_post_response403,
+                                )?,
                         ),
                     ),
                 )
@@ -457,7 +418,12 @@ impl Client {
                 Err(
                     ClientError::Api(
                         V1RoomTokenPostError::NotFound(
-                            self.decode(status, &body, validate_response_4)?,
+                            self
+                                .decode(
+                                    status,
+                                    &body,
+                                    crate::validate::validate_v1_room_token_post_response404,
+                                )?,
                         ),
                     ),
                 )
@@ -466,7 +432,12 @@ impl Client {
                 Err(
                     ClientError::Api(
                         V1RoomTokenPostError::Conflict(
-                            self.decode(status, &body, validate_response_5)?,
+                            self
+                                .decode(
+                                    status,
+                                    &body,
+                                    crate::validate::validate_v1_room_token_post_response409,
+                                )?,
                         ),
                     ),
                 )
@@ -475,7 +446,12 @@ impl Client {
                 Err(
                     ClientError::Api(
                         V1RoomTokenPostError::TooManyRequests(
-                            self.decode(status, &body, validate_response_6)?,
+                            self
+                                .decode(
+                                    status,
+                                    &body,
+                                    crate::validate::validate_v1_room_token_post_response429,
+                                )?,
                         ),
                     ),
                 )

@@ -514,14 +514,39 @@ pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect()
 }
-/// Validates and converts one parameter; violations are collected under `path`.
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamSource<'a> {
+    /// Path segments, decoded.
+    Path(&'a [(String, String)]),
+    /// Query pairs, decoded.
+    Query(&'a [(String, String)]),
+    /// Request headers.
+    Header(&'a HeaderMap),
+    /// Cookies of the request headers.
+    Cookie(&'a HeaderMap),
+}
+impl ParamSource<'_> {
+    fn values(&self, name: &str) -> Vec<String> {
+        match self {
+            ParamSource::Path(pairs) | ParamSource::Query(pairs) => {
+                pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+            }
+            ParamSource::Header(headers) => header_values(headers, name),
+            ParamSource::Cookie(headers) => cookie_values(headers, name),
+        }
+    }
+}
+/// Reads, validates and converts one parameter; violations are collected under its name.
 pub fn read_param<T: serde::de::DeserializeOwned>(
-    value: Option<serde_json::Value>,
+    source: ParamSource<'_>,
     name: &str,
+    coerce: Coerce,
     required: bool,
     validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
     out: &mut Vec<Violation>,
 ) -> Option<T> {
+    let value = param_value(source.values(name), coerce);
     let mut path = InstancePath::root();
     path.push_key(name);
     let Some(value) = value else {
@@ -561,6 +586,12 @@ pub fn check_content_type(
             })
         }
     }
+}
+/// True when the request's media type essence fits the documented one (`image/*` ranges included).
+pub fn media_type_matches(expected: &str, essence: &str) -> bool {
+    expected == essence || expected == "*/*"
+        || (expected.ends_with("/*")
+            && essence.starts_with(expected.trim_end_matches('*')))
 }
 /// True for `application/json` and `+json` media types.
 pub fn is_json(essence: &str) -> bool {
@@ -838,24 +869,6 @@ async fn handle_v1_room_token_post<A: Api>(
     ::axum::extract::State(state): State<A>,
     request: ::axum::extract::Request,
 ) -> Response {
-    fn validate_param_0(
-        v: &::serde_json::Value,
-        path: &mut crate::runtime::InstancePath,
-        out: &mut Vec<Violation>,
-    ) {
-        {
-            if !(v.is_string()) {
-                crate::runtime::violation(
-                    out,
-                    path,
-                    "type",
-                    ::std::format!(
-                        "expected {}, found {}", "string", crate ::runtime::type_name(v)
-                    ),
-                );
-            }
-        }
-    }
     let (parts, body) = request.into_parts();
     let ctx = context(parts);
     let result: Result<Response, Rejection> = async {
@@ -870,10 +883,11 @@ async fn handle_v1_room_token_post<A: Api>(
             .ok_or_else(|| Rejection::Unauthorized("missing credentials".into()))?;
         let mut violations: Vec<Violation> = Vec::new();
         let param_0: Option<::std::string::String> = read_param(
-            param_value(header_values(&ctx.headers, "Idempotency-Key"), Coerce::String),
+            ParamSource::Header(&ctx.headers),
             "Idempotency-Key",
+            Coerce::String,
             false,
-            validate_param_0,
+            crate::validate::validate_v1_room_token_post_idempotency_key,
             &mut violations,
         );
         let params = Some(crate::types::V1RoomTokenPostParams {

@@ -7,27 +7,12 @@ pub fn validate_error_envelope(
     path: &mut crate::runtime::InstancePath,
     out: &mut ::std::vec::Vec<crate::runtime::Violation>,
 ) {
-    {
-        if !(v.is_object()) {
-            crate::runtime::violation(
-                out,
-                path,
-                "type",
-                ::std::format!(
-                    "expected {}, found {}", "object", crate ::runtime::type_name(v)
-                ),
-            );
-        }
-    }
-    {
-        if let ::std::option::Option::Some(o) = v.as_object() {
-            {
-                if let ::std::option::Option::Some(v) = o.get("error") {
-                    path.push_key("error");
-                    crate::validate::validate_error_envelope_error(v, path, out);
-                    path.pop();
-                }
-            }
+    crate::runtime::expect_type(v, path, out, crate::runtime::types::OBJECT);
+    if let ::std::option::Option::Some(o) = v.as_object() {
+        if let ::std::option::Option::Some(v) = o.get("error") {
+            path.push_key("error");
+            crate::validate::validate_error_envelope_error(v, path, out);
+            path.pop();
         }
     }
 }
@@ -46,145 +31,44 @@ pub fn validate_error_envelope_error(
     path: &mut crate::runtime::InstancePath,
     out: &mut ::std::vec::Vec<crate::runtime::Violation>,
 ) {
-    {
-        if !(v.is_object()) {
-            crate::runtime::violation(
-                out,
-                path,
-                "type",
-                ::std::format!(
-                    "expected {}, found {}", "object", crate ::runtime::type_name(v)
-                ),
-            );
+    crate::runtime::expect_type(v, path, out, crate::runtime::types::OBJECT);
+    if let ::std::option::Option::Some(o) = v.as_object() {
+        crate::runtime::expect_required(o, path, out, &["code", "message"]);
+        if let ::std::option::Option::Some(v) = o.get("code") {
+            path.push_key("code");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
         }
-    }
-    {
-        if let ::std::option::Option::Some(o) = v.as_object() {
-            {
-                if !o.contains_key("code") {
-                    crate::runtime::violation_at(
-                        out,
+        if let ::std::option::Option::Some(v) = o.get("message") {
+            path.push_key("message");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
+        }
+        if let ::std::option::Option::Some(v) = o.get("fields") {
+            path.push_key("fields");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::OBJECT);
+            if let ::std::option::Option::Some(o) = v.as_object() {
+                for (k, v) in o {
+                    let _ = v;
+                    if false {
+                        continue;
+                    }
+                    path.push_key(k);
+                    crate::runtime::expect_type(
+                        v,
                         path,
-                        "code",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if !o.contains_key("message") {
-                    crate::runtime::violation_at(
                         out,
-                        path,
-                        "message",
-                        "required",
-                        "is required",
+                        crate::runtime::types::STRING,
                     );
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("code") {
-                    path.push_key("code");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
                     path.pop();
                 }
             }
-            {
-                if let ::std::option::Option::Some(v) = o.get("message") {
-                    path.push_key("message");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("fields") {
-                    path.push_key("fields");
-                    {
-                        if !(v.is_object()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "object", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    {
-                        if let ::std::option::Option::Some(o) = v.as_object() {
-                            {
-                                for (k, v) in o {
-                                    let _ = v;
-                                    if false {
-                                        continue;
-                                    }
-                                    path.push_key(k);
-                                    {
-                                        if !(v.is_string()) {
-                                            crate::runtime::violation(
-                                                out,
-                                                path,
-                                                "type",
-                                                ::std::format!(
-                                                    "expected {}, found {}", "string", crate
-                                                    ::runtime::type_name(v)
-                                                ),
-                                            );
-                                        }
-                                    }
-                                    path.pop();
-                                }
-                            }
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("doc_url") {
-                    path.push_key("doc_url");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
+            path.pop();
+        }
+        if let ::std::option::Option::Some(v) = o.get("doc_url") {
+            path.push_key("doc_url");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
         }
     }
 }
@@ -197,182 +81,69 @@ impl crate::runtime::Validate for crate::types::ErrorEnvelopeError {
         validate_error_envelope_error(v, path, out);
     }
 }
+/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/parameters/0/schema).
+pub fn validate_v1_room_token_post_idempotency_key(
+    v: &::serde_json::Value,
+    path: &mut crate::runtime::InstancePath,
+    out: &mut ::std::vec::Vec<crate::runtime::Violation>,
+) {
+    crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+}
 /// Validates a value against `V1RoomTokenPostRequest` (openapi.json#/paths/~1v1~1room-token/post/requestBody/content/application~1json/schema).
 pub fn validate_v1_room_token_post_request(
     v: &::serde_json::Value,
     path: &mut crate::runtime::InstancePath,
     out: &mut ::std::vec::Vec<crate::runtime::Violation>,
 ) {
-    {
-        if !(v.is_object()) {
-            crate::runtime::violation(
-                out,
-                path,
-                "type",
-                ::std::format!(
-                    "expected {}, found {}", "object", crate ::runtime::type_name(v)
-                ),
-            );
+    crate::runtime::expect_type(v, path, out, crate::runtime::types::OBJECT);
+    if let ::std::option::Option::Some(o) = v.as_object() {
+        crate::runtime::expect_required(o, path, out, &["from_number", "to_number"]);
+        if let ::std::option::Option::Some(v) = o.get("from_number") {
+            path.push_key("from_number");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            if let ::std::option::Option::Some(s) = v.as_str() {
+                static RE: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+                {
+                    ::regress::Regex::with_flags("^\\+[1-9]\\d{1,14}$", "u")
+                        .expect("pattern checked at generation time")
+                });
+                crate::runtime::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
+            }
+            path.pop();
         }
-    }
-    {
-        if let ::std::option::Option::Some(o) = v.as_object() {
-            {
-                if !o.contains_key("from_number") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "from_number",
-                        "required",
-                        "is required",
-                    );
-                }
+        if let ::std::option::Option::Some(v) = o.get("to_number") {
+            path.push_key("to_number");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            if let ::std::option::Option::Some(s) = v.as_str() {
+                static RE: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+                {
+                    ::regress::Regex::with_flags("^\\+[1-9]\\d{1,14}$", "u")
+                        .expect("pattern checked at generation time")
+                });
+                crate::runtime::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
             }
-            {
-                if !o.contains_key("to_number") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "to_number",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("from_number") {
-                    path.push_key("from_number");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    {
-                        if let ::std::option::Option::Some(s) = v.as_str() {
-                            {
-                                static RE: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-                                {
-                                    ::regress::Regex::with_flags("^\\+[1-9]\\d{1,14}$", "u")
-                                        .expect("pattern checked at generation time")
-                                });
-                                if RE.find(s).is_none() {
-                                    crate::runtime::violation(
-                                        out,
-                                        path,
-                                        "pattern",
-                                        "must match the pattern ^\\+[1-9]\\d{1,14}$",
-                                    );
-                                }
-                            }
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("to_number") {
-                    path.push_key("to_number");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    {
-                        if let ::std::option::Option::Some(s) = v.as_str() {
-                            {
-                                static RE: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-                                {
-                                    ::regress::Regex::with_flags("^\\+[1-9]\\d{1,14}$", "u")
-                                        .expect("pattern checked at generation time")
-                                });
-                                if RE.find(s).is_none() {
-                                    crate::runtime::violation(
-                                        out,
-                                        path,
-                                        "pattern",
-                                        "must match the pattern ^\\+[1-9]\\d{1,14}$",
-                                    );
-                                }
-                            }
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("ttl_seconds") {
-                    path.push_key("ttl_seconds");
-                    {
-                        if !(crate::runtime::is_integer(v)) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "integer", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    {
-                        if let ::std::option::Option::Some(n) = v.as_f64() {
-                            let _ = n;
-                            if n < 30f64 {
-                                crate::runtime::violation(
-                                    out,
-                                    path,
-                                    "minimum",
-                                    "must be at least 30",
-                                );
-                            }
-                            if n > 600f64 {
-                                crate::runtime::violation(
-                                    out,
-                                    path,
-                                    "maximum",
-                                    "must be at most 600",
-                                );
-                            }
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                for (k, v) in o {
-                    let _ = v;
-                    if matches!(
-                        k.as_str(), "from_number" | "to_number" | "ttl_seconds"
-                    ) {
-                        continue;
-                    }
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        k,
-                        "additionalProperties",
-                        "is not allowed (unknown property)",
-                    );
-                }
-            }
+            path.pop();
         }
+        if let ::std::option::Option::Some(v) = o.get("ttl_seconds") {
+            path.push_key("ttl_seconds");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::INTEGER);
+            if let ::std::option::Option::Some(n) = v.as_f64() {
+                crate::runtime::number_range(
+                    n,
+                    path,
+                    out,
+                    ::std::option::Option::Some((30f64, false)),
+                    ::std::option::Option::Some((600f64, false)),
+                );
+            }
+            path.pop();
+        }
+        crate::runtime::deny_unknown(
+            o,
+            path,
+            out,
+            &["from_number", "to_number", "ttl_seconds"],
+        );
     }
 }
 impl crate::runtime::Validate for crate::types::V1RoomTokenPostRequest {
@@ -390,58 +161,15 @@ pub fn validate_v1_room_token_post_response200(
     path: &mut crate::runtime::InstancePath,
     out: &mut ::std::vec::Vec<crate::runtime::Violation>,
 ) {
-    {
-        if !(v.is_object()) {
-            crate::runtime::violation(
-                out,
-                path,
-                "type",
-                ::std::format!(
-                    "expected {}, found {}", "object", crate ::runtime::type_name(v)
-                ),
-            );
+    crate::runtime::expect_type(v, path, out, crate::runtime::types::OBJECT);
+    if let ::std::option::Option::Some(o) = v.as_object() {
+        crate::runtime::expect_required(o, path, out, &["data"]);
+        if let ::std::option::Option::Some(v) = o.get("data") {
+            path.push_key("data");
+            crate::validate::validate_v1_room_token_post_response200_data(v, path, out);
+            path.pop();
         }
-    }
-    {
-        if let ::std::option::Option::Some(o) = v.as_object() {
-            {
-                if !o.contains_key("data") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "data",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("data") {
-                    path.push_key("data");
-                    crate::validate::validate_v1_room_token_post_response200_data(
-                        v,
-                        path,
-                        out,
-                    );
-                    path.pop();
-                }
-            }
-            {
-                for (k, v) in o {
-                    let _ = v;
-                    if matches!(k.as_str(), "data") {
-                        continue;
-                    }
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        k,
-                        "additionalProperties",
-                        "is not allowed (unknown property)",
-                    );
-                }
-            }
-        }
+        crate::runtime::deny_unknown(o, path, out, &["data"]);
     }
 }
 impl crate::runtime::Validate for crate::types::V1RoomTokenPostResponse200 {
@@ -459,249 +187,71 @@ pub fn validate_v1_room_token_post_response200_data(
     path: &mut crate::runtime::InstancePath,
     out: &mut ::std::vec::Vec<crate::runtime::Violation>,
 ) {
-    {
-        if !(v.is_object()) {
-            crate::runtime::violation(
-                out,
-                path,
-                "type",
-                ::std::format!(
-                    "expected {}, found {}", "object", crate ::runtime::type_name(v)
-                ),
-            );
+    crate::runtime::expect_type(v, path, out, crate::runtime::types::OBJECT);
+    if let ::std::option::Option::Some(o) = v.as_object() {
+        crate::runtime::expect_required(
+            o,
+            path,
+            out,
+            &[
+                "token",
+                "room_url",
+                "room_name",
+                "call_id",
+                "expires_in",
+                "from_number",
+                "to_number",
+            ],
+        );
+        if let ::std::option::Option::Some(v) = o.get("token") {
+            path.push_key("token");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
         }
-    }
-    {
-        if let ::std::option::Option::Some(o) = v.as_object() {
-            {
-                if !o.contains_key("token") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "token",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if !o.contains_key("room_url") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "room_url",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if !o.contains_key("room_name") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "room_name",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if !o.contains_key("call_id") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "call_id",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if !o.contains_key("expires_in") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "expires_in",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if !o.contains_key("from_number") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "from_number",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if !o.contains_key("to_number") {
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        "to_number",
-                        "required",
-                        "is required",
-                    );
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("token") {
-                    path.push_key("token");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("room_url") {
-                    path.push_key("room_url");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("room_name") {
-                    path.push_key("room_name");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("call_id") {
-                    path.push_key("call_id");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("expires_in") {
-                    path.push_key("expires_in");
-                    {
-                        if !(v.is_number()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "number", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("from_number") {
-                    path.push_key("from_number");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                if let ::std::option::Option::Some(v) = o.get("to_number") {
-                    path.push_key("to_number");
-                    {
-                        if !(v.is_string()) {
-                            crate::runtime::violation(
-                                out,
-                                path,
-                                "type",
-                                ::std::format!(
-                                    "expected {}, found {}", "string", crate
-                                    ::runtime::type_name(v)
-                                ),
-                            );
-                        }
-                    }
-                    path.pop();
-                }
-            }
-            {
-                for (k, v) in o {
-                    let _ = v;
-                    if matches!(
-                        k.as_str(), "token" | "room_url" | "room_name" | "call_id" |
-                        "expires_in" | "from_number" | "to_number"
-                    ) {
-                        continue;
-                    }
-                    crate::runtime::violation_at(
-                        out,
-                        path,
-                        k,
-                        "additionalProperties",
-                        "is not allowed (unknown property)",
-                    );
-                }
-            }
+        if let ::std::option::Option::Some(v) = o.get("room_url") {
+            path.push_key("room_url");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
         }
+        if let ::std::option::Option::Some(v) = o.get("room_name") {
+            path.push_key("room_name");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
+        }
+        if let ::std::option::Option::Some(v) = o.get("call_id") {
+            path.push_key("call_id");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
+        }
+        if let ::std::option::Option::Some(v) = o.get("expires_in") {
+            path.push_key("expires_in");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::NUMBER);
+            path.pop();
+        }
+        if let ::std::option::Option::Some(v) = o.get("from_number") {
+            path.push_key("from_number");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
+        }
+        if let ::std::option::Option::Some(v) = o.get("to_number") {
+            path.push_key("to_number");
+            crate::runtime::expect_type(v, path, out, crate::runtime::types::STRING);
+            path.pop();
+        }
+        crate::runtime::deny_unknown(
+            o,
+            path,
+            out,
+            &[
+                "token",
+                "room_url",
+                "room_name",
+                "call_id",
+                "expires_in",
+                "from_number",
+                "to_number",
+            ],
+        );
     }
 }
 impl crate::runtime::Validate for crate::types::V1RoomTokenPostResponse200Data {
@@ -712,4 +262,52 @@ impl crate::runtime::Validate for crate::types::V1RoomTokenPostResponse200Data {
     ) {
         validate_v1_room_token_post_response200_data(v, path, out);
     }
+}
+/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/400/content/application~1json/schema).
+pub fn validate_v1_room_token_post_response400(
+    v: &::serde_json::Value,
+    path: &mut crate::runtime::InstancePath,
+    out: &mut ::std::vec::Vec<crate::runtime::Violation>,
+) {
+    crate::validate::validate_error_envelope(v, path, out);
+}
+/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/401/content/application~1json/schema).
+pub fn validate_v1_room_token_post_response401(
+    v: &::serde_json::Value,
+    path: &mut crate::runtime::InstancePath,
+    out: &mut ::std::vec::Vec<crate::runtime::Violation>,
+) {
+    crate::validate::validate_error_envelope(v, path, out);
+}
+/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/403/content/application~1json/schema).
+pub fn validate_v1_room_token_post_response403(
+    v: &::serde_json::Value,
+    path: &mut crate::runtime::InstancePath,
+    out: &mut ::std::vec::Vec<crate::runtime::Violation>,
+) {
+    crate::validate::validate_error_envelope(v, path, out);
+}
+/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/404/content/application~1json/schema).
+pub fn validate_v1_room_token_post_response404(
+    v: &::serde_json::Value,
+    path: &mut crate::runtime::InstancePath,
+    out: &mut ::std::vec::Vec<crate::runtime::Violation>,
+) {
+    crate::validate::validate_error_envelope(v, path, out);
+}
+/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/409/content/application~1json/schema).
+pub fn validate_v1_room_token_post_response409(
+    v: &::serde_json::Value,
+    path: &mut crate::runtime::InstancePath,
+    out: &mut ::std::vec::Vec<crate::runtime::Violation>,
+) {
+    crate::validate::validate_error_envelope(v, path, out);
+}
+/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/429/content/application~1json/schema).
+pub fn validate_v1_room_token_post_response429(
+    v: &::serde_json::Value,
+    path: &mut crate::runtime::InstancePath,
+    out: &mut ::std::vec::Vec<crate::runtime::Violation>,
+) {
+    crate::validate::validate_error_envelope(v, path, out);
 }

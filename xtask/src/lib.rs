@@ -1,5 +1,7 @@
 //! The file-writing edge of the generator: `gen` writes the crate, `check` compares it (one function, two modes).
 
+pub mod corpus;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

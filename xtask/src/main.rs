@@ -32,6 +32,21 @@ enum Command {
     Gen(Target),
     /// Fail with a diff when the committed crate differs from what the spec produces.
     Check(Target),
+    /// Generate, build and smoke-test a crate for every spec in DIR (default ../shared/corpus/openapi).
+    Corpus {
+        /// Folder of specs (a sub-folder is one multi-file spec).
+        dir: Option<PathBuf>,
+    },
+    /// Internal: generate one spec and print a JSON summary (used by `corpus`).
+    #[command(hide = true)]
+    CorpusOne {
+        #[arg(long)]
+        spec: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 fn job(t: Target) -> Job {
@@ -72,6 +87,28 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Corpus { dir } => {
+            let root = xtask::project_root();
+            let dir = dir.unwrap_or_else(|| root.join("../shared/corpus/openapi"));
+            let work = root.join("target/corpus");
+            match xtask::corpus::run(&dir, &work, &root.join("Cargo.lock")) {
+                Ok(rows) => {
+                    print!("{}", xtask::corpus::table(&rows));
+                    if xtask::corpus::all_green(&rows) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::CorpusOne { spec, out, name } => match xtask::corpus::generate_one(&spec, &out, &name) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Check(t) => {
             let job = job(t);
             match run(&job, Mode::Check) {

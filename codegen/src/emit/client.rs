@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::validate::validator_fn;
+use super::validate::validator_path;
 use super::{doc, ident, lit, ty_nullable};
 use crate::ir::{BodyKind, Ir, Operation, ParamIn, Response, SchemeKind};
 
@@ -102,17 +102,15 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         successes.first().and_then(|r| payload(ir, r)).unwrap_or(quote!(()))
     };
 
-    let mut helpers = Vec::new();
     let mut arms = Vec::new();
     let mut default_arm = None;
     let mut sorted: Vec<&Response> = op.responses.iter().collect();
     sorted.sort_by_key(|r| (r.status == "default", r.code().is_none()));
-    for (i, r) in sorted.iter().enumerate() {
+    for r in &sorted {
         let pat = status_pattern(r);
         let decoded = match &r.body {
             Some((_, BodyKind::Json(s))) => {
-                let (vf, helper) = validator_fn(ir, *s, &format!("validate_response_{i}"));
-                helpers.push(helper);
+                let vf = validator_path(ir, *s);
                 Some(quote!(self.decode(status, &body, #vf)?))
             }
             Some((_, BodyKind::Raw)) => Some(quote!(body)),
@@ -224,7 +222,6 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         #[doc = #where_]
         #dep
         pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
-            #(#helpers)*
             #path_code
             let #mutable request = self.request(reqwest::Method::#method, &path);
             #(#prep)*

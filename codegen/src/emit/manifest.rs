@@ -153,3 +153,40 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         pub use runtime::{Validate, Violation};
     }
 }
+
+/// `tests/router_starts.rs`: builds the router with the default (501) implementation, so route
+/// conflicts that would make axum panic at start-up fail `cargo test` of the generated crate.
+pub fn smoke_test(ir: &Ir, options: &Options) -> TokenStream {
+    let krate = super::ident(&crate_name(ir, options).replace('-', "_"));
+    let secured = ir.operations.iter().any(crate::ir::Operation::has_security);
+    let auth = if secured {
+        quote! {
+            type Principal = ();
+            async fn authenticate(
+                &self,
+                _ctx: &#krate::server::RequestContext,
+                _request: #krate::server::AuthRequest,
+            ) -> Result<(), #krate::server::AuthRejection> {
+                Err(#krate::server::AuthRejection::unauthorized("smoke test"))
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        //! The router builds (no conflicting routes) with the default implementation of every operation.
+        #![cfg(feature = "server")]
+
+        #[derive(Debug)]
+        struct Unimplemented;
+
+        impl #krate::server::Api for Unimplemented {
+            #auth
+        }
+
+        #[test]
+        fn router_starts() {
+            let _router = #krate::server::router(Unimplemented);
+        }
+    }
+}

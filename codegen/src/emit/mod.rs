@@ -27,6 +27,7 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
         let mut tokens = template(include_str!("../../templates/server_support.rs"))?;
         tokens.extend(server::emit(ir));
         files.push(rust_file("src/server.rs", tokens, &stamp)?);
+        files.push(rust_file("tests/router_starts.rs", manifest::smoke_test(ir, options), &stamp)?);
     }
     if options.client {
         let mut tokens = template(include_str!("../../templates/client_support.rs"))?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::validate::validator_fn;
+use super::validate::validator_path;
 use super::{doc, ident, lit, ty_nullable};
 use crate::ir::{BodyKind, ErrorShape, Ir, JsonType, Operation, ParamIn, Response, SchemaId, SchemeKind, Shape};
 
@@ -371,18 +371,17 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
             let field = ident(&p.ident);
             let local = format_ident!("param_{}", i);
             let wire = lit(&p.name);
-            let raw = match p.location {
-                ParamIn::Path => quote!(raw_path.iter().filter(|(k, _)| k == #wire).map(|(_, v)| v.clone()).collect::<Vec<String>>()),
-                ParamIn::Query => quote!(query.iter().filter(|(k, _)| k == #wire).map(|(_, v)| v.clone()).collect::<Vec<String>>()),
-                ParamIn::Header => quote!(header_values(&ctx.headers, #wire)),
-                ParamIn::Cookie => quote!(cookie_values(&ctx.headers, #wire)),
+            let source = match p.location {
+                ParamIn::Path => quote!(ParamSource::Path(&raw_path)),
+                ParamIn::Query => quote!(ParamSource::Query(&query)),
+                ParamIn::Header => quote!(ParamSource::Header(&ctx.headers)),
+                ParamIn::Cookie => quote!(ParamSource::Cookie(&ctx.headers)),
             };
             let c = coerce(ir, p.schema);
-            let (vf, helper) = validator_fn(ir, p.schema, &format!("validate_param_{i}"));
-            helpers.push(helper);
+            let vf = validator_path(ir, p.schema);
             let is_required = p.required;
             let t = ty_nullable(ir, p.schema);
-            reads.push(quote!(let #local: Option<#t> = read_param(param_value(#raw, #c), #wire, #is_required, #vf, &mut violations);));
+            reads.push(quote!(let #local: Option<#t> = read_param(#source, #wire, #c, #is_required, #vf, &mut violations);));
             fields.push(quote!(#field: #local));
             if p.required {
                 required.push(local.clone());
@@ -418,8 +417,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
                 let essence = lit(&b.media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
                 helpers.push(quote! {
                     fn accepts_body(essence: &str) -> bool {
-                        let expected: &str = #essence;
-                        expected == essence || expected == "*/*" || (expected.ends_with("/*") && essence.starts_with(expected.trim_end_matches('*')))
+                        media_type_matches(#essence, essence)
                     }
                 });
                 quote!(accepts_body)
@@ -431,8 +429,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         };
         let convert = match &b.kind {
             BodyKind::Json(s) => {
-                let (vf, helper) = validator_fn(ir, *s, "validate_body");
-                helpers.push(helper);
+                let vf = validator_path(ir, *s);
                 let t = ty_nullable(ir, *s);
                 quote! {
                     let value = parse_json(&bytes)?;

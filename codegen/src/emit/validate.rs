@@ -2,7 +2,7 @@
 //! assertion in the IR and collects all violations with their instance paths.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{ident, lit, value_tokens};
 use crate::ir::{Additional, Facts, Ir, JsonType, SchemaId, Shape};
@@ -51,18 +51,6 @@ pub fn check(ir: &Ir, id: SchemaId) -> TokenStream {
     }
 }
 
-fn type_test(t: JsonType) -> TokenStream {
-    match t {
-        JsonType::Null => quote!(v.is_null()),
-        JsonType::Boolean => quote!(v.is_boolean()),
-        JsonType::Object => quote!(v.is_object()),
-        JsonType::Array => quote!(v.is_array()),
-        JsonType::Number => quote!(v.is_number()),
-        JsonType::Integer => quote!(crate::runtime::is_integer(v)),
-        JsonType::String => quote!(v.is_string()),
-    }
-}
-
 fn num(x: f64) -> proc_macro2::Literal {
     proc_macro2::Literal::f64_suffixed(x)
 }
@@ -99,35 +87,34 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         body.push(check(ir, r));
     }
     if let Some(types) = &f.types {
-        let tests = types.iter().map(|t| type_test(*t));
-        let expected = lit(&types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" or "));
-        body.push(quote! {
-            if !(#(#tests)||*) {
-                crate::runtime::violation(out, path, "type", ::std::format!("expected {}, found {}", #expected, crate::runtime::type_name(v)));
-            }
+        let bits = types.iter().map(|t| {
+            let c = quote::format_ident!("{}", type_const(*t));
+            quote!(crate::runtime::types::#c)
         });
+        body.push(quote!(crate::runtime::expect_type(v, path, out, #(#bits)|*);));
     }
     if let Some(values) = &f.enum_values {
-        let tests = values.iter().map(|x| match x {
-            serde_json::Value::String(s) => {
-                let s = lit(s);
-                quote!(v.as_str() == ::std::option::Option::Some(#s))
-            }
-            serde_json::Value::Null => quote!(v.is_null()),
-            serde_json::Value::Bool(b) => quote!(v.as_bool() == ::std::option::Option::Some(#b)),
-            other => {
-                let t = value_tokens(other);
-                quote!(crate::runtime::json_eq(v, &#t))
-            }
-        });
-        let shown = lit(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
-        let tests: Vec<TokenStream> = tests.collect();
-        let any = if tests.is_empty() { quote!(false) } else { quote!(#(#tests)||*) };
-        body.push(quote! {
-            if !(#any) {
-                crate::runtime::violation(out, path, "enum", ::std::format!("must be one of: {}", #shown));
-            }
-        });
+        let strings: Vec<&str> = values.iter().filter_map(serde_json::Value::as_str).collect();
+        let null_ok = values.iter().any(serde_json::Value::is_null);
+        if strings.len() + usize::from(null_ok) == values.len() {
+            let strings = strings.iter().map(|x| lit(x));
+            body.push(quote!(crate::runtime::expect_one_of_strings(v, path, out, &[#(#strings),*], #null_ok);));
+        } else {
+            let tests: Vec<TokenStream> = values
+                .iter()
+                .map(|x| {
+                    let t = value_tokens(x);
+                    quote!(crate::runtime::json_eq(v, &#t))
+                })
+                .collect();
+            let shown = lit(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
+            body.push(quote! {
+                let allowed = #(#tests)||*;
+                if !allowed {
+                    crate::runtime::violation(out, path, "enum", ::std::format!("must be one of: {}", #shown));
+                }
+            });
+        }
     }
     if let Some(c) = &f.const_value {
         let t = value_tokens(c);
@@ -183,7 +170,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
             });
         }
     }
-    let body: TokenStream = body.into_iter().filter(|b| !b.is_empty()).map(|b| quote!({ #b })).collect();
+    let body: TokenStream = body.into_iter().collect();
     if body.is_empty() {
         return body;
     }
@@ -196,55 +183,63 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
 
 fn string_checks(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
-    if let Some(n) = f.min_length {
-        let msg = lit(&format!("must be at least {n} characters long"));
-        c.push(quote!(if crate::runtime::char_len(s) < #n { crate::runtime::violation(out, path, "minLength", #msg); }));
-    }
-    if let Some(n) = f.max_length {
-        let msg = lit(&format!("must be at most {n} characters long"));
-        c.push(quote!(if crate::runtime::char_len(s) > #n { crate::runtime::violation(out, path, "maxLength", #msg); }));
+    if f.min_length.is_some() || f.max_length.is_some() {
+        let min = opt_u64(f.min_length);
+        let max = opt_u64(f.max_length);
+        c.push(quote!(crate::runtime::string_length(s, path, out, #min, #max);));
     }
     if let Some(p) = &f.pattern {
         let pat = lit(&p.source);
         let flags = p.flags();
-        let msg = lit(&format!("must match the pattern {}", p.source));
         c.push(quote! {
             static RE: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
                 ::regress::Regex::with_flags(#pat, #flags).expect("pattern checked at generation time")
             });
-            if RE.find(s).is_none() { crate::runtime::violation(out, path, "pattern", #msg); }
+            crate::runtime::expect_match(s, path, out, &RE, #pat);
         });
     }
     if c.is_empty() {
         return TokenStream::new();
     }
-    let c = c.into_iter().map(|x| quote!({ #x }));
     quote!(if let ::std::option::Option::Some(s) = v.as_str() { #(#c)* })
+}
+
+fn opt_u64(x: Option<u64>) -> TokenStream {
+    match x {
+        Some(n) => quote!(::std::option::Option::Some(#n)),
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+fn opt_bound(b: Option<crate::ir::Bound>) -> TokenStream {
+    match b {
+        Some(b) => {
+            let x = num(b.value);
+            let e = b.exclusive;
+            quote!(::std::option::Option::Some((#x, #e)))
+        }
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+fn type_const(t: JsonType) -> &'static str {
+    match t {
+        JsonType::Null => "NULL",
+        JsonType::Boolean => "BOOLEAN",
+        JsonType::Object => "OBJECT",
+        JsonType::Array => "ARRAY",
+        JsonType::Number => "NUMBER",
+        JsonType::Integer => "INTEGER",
+        JsonType::String => "STRING",
+    }
 }
 
 fn number_checks(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
-    if let Some(b) = f.minimum {
-        let x = num(b.value);
-        let (cond, msg) = if b.exclusive {
-            (quote!(n <= #x), format!("must be greater than {}", fmt_num(b.value)))
-        } else {
-            (quote!(n < #x), format!("must be at least {}", fmt_num(b.value)))
-        };
-        let kw = if b.exclusive { "exclusiveMinimum" } else { "minimum" };
-        let msg = lit(&msg);
-        c.push(quote!(if #cond { crate::runtime::violation(out, path, #kw, #msg); }));
-    }
-    if let Some(b) = f.maximum {
-        let x = num(b.value);
-        let (cond, msg) = if b.exclusive {
-            (quote!(n >= #x), format!("must be less than {}", fmt_num(b.value)))
-        } else {
-            (quote!(n > #x), format!("must be at most {}", fmt_num(b.value)))
-        };
-        let kw = if b.exclusive { "exclusiveMaximum" } else { "maximum" };
-        let msg = lit(&msg);
-        c.push(quote!(if #cond { crate::runtime::violation(out, path, #kw, #msg); }));
+    if f.minimum.is_some() || f.maximum.is_some() {
+        let min = opt_bound(f.minimum);
+        let max = opt_bound(f.maximum);
+        c.push(quote!(crate::runtime::number_range(n, path, out, #min, #max);));
     }
     if let Some(m) = f.multiple_of {
         let x = num(m);
@@ -254,7 +249,8 @@ fn number_checks(f: &Facts) -> TokenStream {
     if c.is_empty() {
         return TokenStream::new();
     }
-    quote!(if let ::std::option::Option::Some(n) = v.as_f64() { let _ = n; #(#c)* })
+    let bind = if f.minimum.is_some() || f.maximum.is_some() { quote!(n) } else { quote!(_) };
+    quote!(if let ::std::option::Option::Some(#bind) = v.as_f64() { #(#c)* })
 }
 
 fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
@@ -306,15 +302,14 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
     if c.is_empty() {
         return TokenStream::new();
     }
-    let c = c.into_iter().map(|x| quote!({ #x }));
     quote!(if let ::std::option::Option::Some(a) = v.as_array() { #(#c)* })
 }
 
 fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
     let mut c = Vec::new();
-    for r in &f.required {
-        let key = lit(r);
-        c.push(quote!(if !o.contains_key(#key) { crate::runtime::violation_at(out, path, #key, "required", "is required"); }));
+    if !f.required.is_empty() {
+        let names = f.required.iter().map(|r| lit(r));
+        c.push(quote!(crate::runtime::expect_required(o, path, out, &[#(#names),*]);));
     }
     for (name, s) in &f.properties {
         let sub = check(ir, *s);
@@ -349,7 +344,10 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
             c.push(quote!(for (k, v) in o { if #re.find(k).is_some() { path.push_key(k); #sub path.pop(); } }));
         }
     }
-    if !additional.is_empty() {
+    if f.additional == Additional::Deny && f.pattern_properties.is_empty() {
+        let names = f.properties.iter().map(|(n, _)| lit(n));
+        c.push(quote!(crate::runtime::deny_unknown(o, path, out, &[#(#names),*]);));
+    } else if !additional.is_empty() {
         let names: Vec<_> = f.properties.iter().map(|(n, _)| lit(n)).collect();
         let known = if names.is_empty() { quote!(false) } else { quote!(matches!(k.as_str(), #(#names)|*)) };
         let res = (0..f.pattern_properties.len()).map(|i| quote::format_ident!("PATTERN_{}", i));
@@ -393,24 +391,11 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
     if c.is_empty() {
         return TokenStream::new();
     }
-    let c = c.into_iter().map(|x| quote!({ #x }));
     quote!(if let ::std::option::Option::Some(o) = v.as_object() { #(#pattern_res)* #(#c)* })
 }
 
-/// A validator function path for schema `id` (named ones have their own; others get a local fn).
-pub fn validator_fn(ir: &Ir, id: SchemaId, local: &str) -> (TokenStream, TokenStream) {
-    if let Some(f) = &ir.schemas[id].validator {
-        let f = ident(f);
-        return (quote!(crate::validate::#f), TokenStream::new());
-    }
-    let body = check(ir, id);
-    let f = format_ident!("{}", local);
-    let body = if body.is_empty() { quote!(let _ = (v, path, out);) } else { body };
-    (
-        quote!(#f),
-        quote! {
-            fn #f(v: &::serde_json::Value, path: &mut crate::runtime::InstancePath, out: &mut Vec<Violation>) { #body }
-        },
-    )
+/// The path of schema `id`'s validator function (analysis gives every operation root one).
+pub fn validator_path(ir: &Ir, id: SchemaId) -> TokenStream {
+    let f = ident(ir.schemas[id].validator.as_deref().unwrap_or("missing_validator"));
+    quote!(crate::validate::#f)
 }
-

@@ -66,6 +66,12 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
             }
         }
     }
+    let plain_composition = f.any_of.is_empty() && f.one_of.is_empty() && f.not.is_none() && f.if_then_else.is_none();
+    if plain_composition && (!f.all_of.is_empty() || f.reference.is_some()) {
+        if let Some(fields) = object_fields(ir, id, diags) {
+            return (Shape::Struct(fields), lists_null);
+        }
+    }
     let composed = !f.all_of.is_empty() || !f.any_of.is_empty() || !f.one_of.is_empty() || f.reference.is_some();
     if composed {
         diags.warn(
@@ -124,11 +130,77 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
                     Additional::Deny => Shape::Struct(Vec::new()),
                 }
             } else {
-                Shape::Struct(Vec::new())
+                Shape::Struct(object_fields(ir, id, diags).unwrap_or_default())
             }
         }
     };
     (shape, nullable)
+}
+
+/// The fields of an object schema: its own properties merged with those of its `allOf` members
+/// and `$ref` target (recursively), in order. `None` when a member is not a plain object schema
+/// (it has `oneOf`/`anyOf`/`not`, or a type other than object), so no struct can hold it.
+fn object_fields(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> Option<Vec<Field>> {
+    let mut fields: Vec<Field> = Vec::new();
+    let mut required = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    if !collect_fields(ir, id, &mut seen, &mut fields, &mut required, diags) {
+        return None;
+    }
+    for f in &mut fields {
+        f.required = required.contains(&f.wire);
+    }
+    Some(fields)
+}
+
+fn collect_fields(
+    ir: &Ir,
+    id: SchemaId,
+    seen: &mut BTreeSet<SchemaId>,
+    fields: &mut Vec<Field>,
+    required: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> bool {
+    if !seen.insert(id) {
+        return true;
+    }
+    let f = &ir.schemas[id].facts;
+    if f.boolean == Some(false) || !f.any_of.is_empty() || !f.one_of.is_empty() || f.not.is_some() || f.if_then_else.is_some() {
+        return false;
+    }
+    if let Some(types) = f.non_null_types() {
+        if !types.is_empty() && types != [JsonType::Object] {
+            return false;
+        }
+    }
+    if let Some(r) = f.reference {
+        if !collect_fields(ir, r, seen, fields, required, diags) {
+            return false;
+        }
+    }
+    for m in &f.all_of {
+        if !collect_fields(ir, *m, seen, fields, required, diags) {
+            return false;
+        }
+    }
+    required.extend(f.required.iter().cloned());
+    for (wire, schema) in &f.properties {
+        match fields.iter().find(|x| x.wire == *wire) {
+            Some(existing) => {
+                let a = ir.schemas[ir.resolve_alias(existing.schema)].facts.non_null_types();
+                let b = ir.schemas[ir.resolve_alias(*schema)].facts.non_null_types();
+                if a.is_some() && b.is_some() && a != b {
+                    diags.warn(
+                        ir.schemas[*schema].loc.clone(),
+                        Policy::Noted,
+                        format!("allOf members disagree on the type of `{wire}`; the field uses the first member's type and validation enforces both"),
+                    );
+                }
+            }
+            None => fields.push(Field { wire: wire.clone(), ident: String::new(), schema: *schema, required: false, boxed: false }),
+        }
+    }
+    true
 }
 
 fn alias_step(ir: &Ir, id: SchemaId) -> Option<SchemaId> {
@@ -232,32 +304,42 @@ fn assign_names(ir: &mut Ir) {
             }
         }
     }
+    // Every schema an operation validates directly (parameters, bodies, responses) gets a
+    // validator function too, so the server and the client share one.
+    let mut roots = Vec::new();
+    for op in &ir.operations {
+        roots.extend(op.params.iter().map(|p| p.schema));
+        if let Some(super::RequestBody { kind: super::BodyKind::Json(s), .. }) = &op.body {
+            roots.push(*s);
+        }
+        for r in &op.responses {
+            if let Some((_, super::BodyKind::Json(s))) = &r.body {
+                roots.push(*s);
+            }
+        }
+    }
+    for id in roots {
+        if ir.schemas[id].validator.is_none() {
+            let name = naming::snake(&naming::type_name(&ir.schemas[id].name_hint));
+            ir.schemas[id].validator = Some(validators.claim(&format!("validate_{name}")));
+        }
+    }
 }
 
 fn assign_members(ir: &mut Ir) {
-    for id in 0..ir.schemas.len() {
-        match &ir.schemas[id].shape {
-            Shape::Struct(_) => {
-                let f = &ir.schemas[id].facts;
+    for node in &mut ir.schemas {
+        match &mut node.shape {
+            Shape::Struct(fields) => {
                 let mut scope = Scope::default();
-                let fields: Vec<Field> = f
-                    .properties
-                    .iter()
-                    .map(|(wire, schema)| Field {
-                        wire: wire.clone(),
-                        ident: scope.claim(&naming::snake(wire)),
-                        schema: *schema,
-                        required: f.required.contains(wire),
-                        boxed: false,
-                    })
-                    .collect();
-                ir.schemas[id].shape = Shape::Struct(fields);
+                for f in fields.iter_mut() {
+                    f.ident = scope.claim(&naming::snake(&f.wire));
+                }
             }
             Shape::StringEnum(vs) => {
                 let mut scope = Scope::default();
-                let vs: Vec<Variant> =
-                    vs.iter().map(|v| Variant { wire: v.wire.clone(), ident: scope.claim(&naming::pascal(&v.wire)) }).collect();
-                ir.schemas[id].shape = Shape::StringEnum(vs);
+                for v in vs.iter_mut() {
+                    v.ident = scope.claim(&naming::pascal(&v.wire));
+                }
             }
             _ => {}
         }

@@ -1,0 +1,305 @@
+//! The corpus gate: generate a crate for every spec in a folder, build them all in one scratch
+//! workspace on the project's lock file, run each generated router smoke test, and print a table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+/// One spec's row.
+#[derive(Debug, Default, Clone)]
+pub struct Row {
+    /// Spec name (file stem or folder name).
+    pub name: String,
+    /// The `openapi` field.
+    pub version: String,
+    /// Operations.
+    pub operations: u64,
+    /// Named types.
+    pub types: u64,
+    /// Diagnostics: errors, warnings, infos.
+    pub diags: [u64; 3],
+    /// Generation wall time, milliseconds.
+    pub gen_ms: u64,
+    /// Peak resident memory of the generating process, KiB.
+    pub peak_kib: u64,
+    /// Generated Rust lines.
+    pub lines: u64,
+    /// Generation outcome: `ok`, `spec errors`, `panic`.
+    pub generated: String,
+    /// Build outcome.
+    pub check: String,
+    /// Compiler warnings in the generated crate.
+    pub warnings: u64,
+    /// Smoke test outcome.
+    pub smoke: String,
+}
+
+/// Finds the documents in `dir`: each JSON/YAML file, and each sub-folder's top-level file with
+/// an `openapi` field (a multi-file document).
+pub fn discover(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?.flatten() {
+        let path = entry.path();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if path.is_dir() {
+            let mut roots: Vec<PathBuf> = std::fs::read_dir(&path)?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| is_spec_file(p) && declares_openapi(p))
+                .collect();
+            roots.sort();
+            if let Some(root) = roots.into_iter().next() {
+                out.push((stem, root));
+            }
+        } else if is_spec_file(&path) {
+            out.push((stem, path));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn is_spec_file(p: &Path) -> bool {
+    p.is_file() && p.extension().is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
+}
+
+fn declares_openapi(p: &Path) -> bool {
+    std::fs::read_to_string(p)
+        .map(|t| t.lines().take(50).any(|l| l.starts_with("openapi:") || l.trim_start().starts_with("\"openapi\"")))
+        .unwrap_or(false)
+}
+
+/// Peak resident set size of this process in KiB (Linux `VmHWM`; 0 elsewhere).
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// Generates one spec in this process and prints a JSON summary line (run as a child process so
+/// that its peak memory is its own).
+pub fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<()> {
+    let started = Instant::now();
+    let options = codegen::Options {
+        crate_name: Some(name.to_string()),
+        spec_label: spec.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        command: "cargo xtask corpus".into(),
+        ..codegen::Options::default()
+    };
+    let result = codegen::generate(spec, &options);
+    let gen_ms = started.elapsed().as_millis() as u64;
+    let (diags, summary) = match &result {
+        Ok(g) => (&g.diagnostics, Some(g)),
+        Err(codegen::GenerateError::Spec(d)) => (d, None),
+        Err(e) => bail!("{e}"),
+    };
+    let count = |s: codegen::Severity| diags.iter().filter(|d| d.severity == s).count();
+    let mut lines = 0;
+    if let Some(g) = summary {
+        for f in &g.files {
+            let path = out.join(&f.path);
+            std::fs::create_dir_all(path.parent().unwrap_or(out))?;
+            std::fs::write(&path, &f.contents)?;
+            if f.path.ends_with(".rs") {
+                lines += f.contents.lines().count();
+            }
+        }
+    }
+    for d in diags.iter().filter(|d| d.severity == codegen::Severity::Error).take(20) {
+        eprintln!("{d}");
+    }
+    let summary = serde_json::json!({
+        "ok": result.is_ok(),
+        "operations": summary.map_or(0, |g| g.stats.operations),
+        "types": summary.map_or(0, |g| g.stats.types),
+        "errors": count(codegen::Severity::Error),
+        "warnings": count(codegen::Severity::Warning),
+        "infos": count(codegen::Severity::Info),
+        "gen_ms": gen_ms,
+        "peak_kib": peak_rss_kib(),
+        "lines": lines,
+    });
+    println!("{summary}");
+    Ok(())
+}
+
+fn openapi_version(spec: &Path) -> String {
+    std::fs::read_to_string(spec)
+        .ok()
+        .and_then(|t| {
+            t.lines().take(50).find_map(|l| {
+                let l = l.trim().trim_end_matches(',');
+                let rest = l.strip_prefix("openapi:").or_else(|| l.strip_prefix("\"openapi\":"))?;
+                Some(rest.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// Runs the gate over `dir`; `work` is the scratch workspace. Returns the rows.
+pub fn run(dir: &Path, work: &Path, lock: &Path) -> Result<Vec<Row>> {
+    let specs = discover(dir)?;
+    if specs.is_empty() {
+        bail!("no OpenAPI documents in {}", dir.display());
+    }
+    let _ = std::fs::remove_dir_all(work);
+    std::fs::create_dir_all(work)?;
+    let exe = std::env::current_exe()?;
+    let mut rows = Vec::new();
+    let mut members = Vec::new();
+    for (name, spec) in &specs {
+        let crate_name = format!("corpus-{}", name.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+        let out = work.join(name);
+        let mut row = Row { name: name.clone(), version: openapi_version(spec), ..Row::default() };
+        let child = Command::new(&exe)
+            .args(["corpus-one", "--spec"])
+            .arg(spec)
+            .arg("--out")
+            .arg(&out)
+            .args(["--name", &crate_name])
+            .output()
+            .context("running the generator")?;
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        match stdout.lines().last().and_then(|l| serde_json::from_str::<Value>(l).ok()) {
+            Some(v) => {
+                let n = |k: &str| v[k].as_u64().unwrap_or(0);
+                row.operations = n("operations");
+                row.types = n("types");
+                row.diags = [n("errors"), n("warnings"), n("infos")];
+                row.gen_ms = n("gen_ms");
+                row.peak_kib = n("peak_kib");
+                row.lines = n("lines");
+                row.generated = if v["ok"].as_bool() == Some(true) { "ok".into() } else { "spec errors".into() };
+            }
+            None => {
+                row.generated = if child.status.code() == Some(101) { "PANIC".into() } else { "FAILED".into() };
+                eprintln!("{name}: {}", String::from_utf8_lossy(&child.stderr));
+            }
+        }
+        if row.generated == "ok" {
+            members.push((name.clone(), crate_name));
+        } else {
+            eprintln!("{name}: {}", String::from_utf8_lossy(&child.stderr).lines().take(10).collect::<Vec<_>>().join("\n"));
+        }
+        rows.push(row);
+    }
+    let manifest = format!(
+        "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+        members.iter().map(|(n, _)| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+    );
+    std::fs::write(work.join("Cargo.toml"), manifest)?;
+    std::fs::copy(lock, work.join("Cargo.lock")).context("copying Cargo.lock")?;
+    let target = work.join("target");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // One build of every crate (library and tests) with every feature; warnings are counted per package.
+    let build = Command::new(&cargo)
+        .current_dir(work)
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["test", "--workspace", "--all-features", "--offline", "--no-run", "--message-format=json-diagnostic-short"])
+        .output()
+        .context("running cargo")?;
+    let mut warnings: BTreeMap<String, u64> = BTreeMap::new();
+    let mut failed: BTreeMap<String, bool> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&build.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<Value>(line) else { continue };
+        let Some(pkg) = msg["package_id"].as_str() else { continue };
+        let Some((_, crate_name)) = members.iter().find(|(_, c)| pkg.contains(&format!("#{c}@"))) else {
+            continue;
+        };
+        match (msg["reason"].as_str(), msg["message"]["level"].as_str()) {
+            (Some("compiler-message"), Some("warning")) => {
+                *warnings.entry(crate_name.clone()).or_default() += 1;
+                if let Some(text) = msg["message"]["rendered"].as_str() {
+                    eprint!("{crate_name}: {text}");
+                }
+            }
+            (Some("compiler-message"), Some("error")) => {
+                failed.insert(crate_name.clone(), true);
+                if let Some(text) = msg["message"]["rendered"].as_str() {
+                    eprint!("{crate_name}: {text}");
+                }
+            }
+            _ => {}
+        }
+    }
+    if !build.status.success() && failed.is_empty() {
+        eprintln!("{}", String::from_utf8_lossy(&build.stderr));
+    }
+    for (name, crate_name) in &members {
+        let row = rows.iter_mut().find(|r| &r.name == name).context("row")?;
+        row.warnings = warnings.get(crate_name).copied().unwrap_or(0);
+        if failed.contains_key(crate_name) || !build.status.success() && failed.is_empty() {
+            row.check = "FAILED".into();
+            row.smoke = "-".into();
+            continue;
+        }
+        row.check = "ok".into();
+        let smoke = Command::new(&cargo)
+            .current_dir(work)
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["test", "--all-features", "--offline", "--quiet", "-p", crate_name, "--test", "router_starts"])
+            .output()
+            .context("running the smoke test")?;
+        row.smoke = if smoke.status.success() { "ok".into() } else { "FAILED".into() };
+        if !smoke.status.success() {
+            eprintln!("{name} smoke test:\n{}{}", String::from_utf8_lossy(&smoke.stdout), String::from_utf8_lossy(&smoke.stderr));
+        }
+    }
+    Ok(rows)
+}
+
+/// The table, one row per spec plus totals.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<30} {:>7} {:>5} {:>6} {:>14} {:>8} {:>9} {:>8} {:>11} {:>7} {:>5} {:>6}",
+        "spec", "openapi", "ops", "types", "diag e/w/i", "gen ms", "peak MiB", "lines", "generated", "check", "warn", "smoke"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:<30} {:>7} {:>5} {:>6} {:>14} {:>8} {:>9.1} {:>8} {:>11} {:>7} {:>5} {:>6}",
+            r.name,
+            r.version,
+            r.operations,
+            r.types,
+            format!("{}/{}/{}", r.diags[0], r.diags[1], r.diags[2]),
+            r.gen_ms,
+            r.peak_kib as f64 / 1024.0,
+            r.lines,
+            r.generated,
+            r.check,
+            r.warnings,
+            r.smoke
+        );
+    }
+    let ok = |f: fn(&Row) -> bool| rows.iter().filter(|r| f(r)).count();
+    let _ = writeln!(
+        out,
+        "total: {} specs, {} generated, {} compiled, {} smoke-tested, {} panics, {} warnings, {} ops, {} types, {} lines, {} ms generating",
+        rows.len(),
+        ok(|r| r.generated == "ok"),
+        ok(|r| r.check == "ok"),
+        ok(|r| r.smoke == "ok"),
+        ok(|r| r.generated == "PANIC"),
+        rows.iter().map(|r| r.warnings).sum::<u64>(),
+        rows.iter().map(|r| r.operations).sum::<u64>(),
+        rows.iter().map(|r| r.types).sum::<u64>(),
+        rows.iter().map(|r| r.lines).sum::<u64>(),
+        rows.iter().map(|r| r.gen_ms).sum::<u64>(),
+    );
+    out
+}
+
+/// True when every spec generated, compiled without warnings and passed its smoke test.
+pub fn all_green(rows: &[Row]) -> bool {
+    rows.iter().all(|r| r.generated == "ok" && r.check == "ok" && r.smoke == "ok" && r.warnings == 0)
+}
