@@ -190,6 +190,15 @@ pub fn convert<T: serde::de::DeserializeOwned>(
     normalize_integers(&mut v);
     serde_json::from_value(v)
 }
+/// True when `value` breaks no rule of the validator `f`.
+pub fn is_valid(
+    value: &Value,
+    f: fn(&Value, &mut InstancePath, &mut Vec<Violation>),
+) -> bool {
+    let mut out = Vec::new();
+    f(value, &mut InstancePath::root(), &mut out);
+    out.is_empty()
+}
 /// Implemented by every generated struct and enum: the schema's validator.
 pub trait Validate {
     /// Appends every violation of `value` (found at `path`) to `out`.

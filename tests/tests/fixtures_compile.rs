@@ -38,6 +38,14 @@ fn fixture_crates_compile_without_warnings() {
         let options = Options { crate_name: Some(format!("fixture-{stem}")), ..Options::default() };
         let generated = codegen::generate(&spec, &options).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
         write_crate(&work.join(&stem), &generated.files);
+        // A fixture may come with behaviour tests (`<name>.rs` beside it), run inside its crate.
+        let behaviour = spec.with_extension("rs");
+        if behaviour.exists() {
+            std::fs::copy(&behaviour, work.join(&stem).join("tests/behaviour.rs")).expect("copy behaviour test");
+            let manifest = work.join(&stem).join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest).expect("manifest");
+            std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde_json = \"1\"\n")).expect("dev-dependency");
+        }
         members.push(format!("{stem:?}"));
     }
     assert!(members.len() >= 5, "fixtures found: {members:?}");
@@ -46,10 +54,10 @@ fn fixture_crates_compile_without_warnings() {
     // The project's lock file pins the same dependency versions the committed crate builds with.
     std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock")).expect("lock file");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
+    let output = Command::new(&cargo)
         .current_dir(&work)
         .env("CARGO_TARGET_DIR", root.join("target/fixture-target"))
-        .args(["clippy", "--workspace", "--features", "server,client", "--offline", "--quiet", "--", "-D", "warnings"])
+        .args(["clippy", "--workspace", "--all-targets", "--features", "server,client", "--offline", "--quiet", "--", "-D", "warnings"])
         .output()
         .expect("cargo runs");
     assert!(
@@ -57,4 +65,14 @@ fn fixture_crates_compile_without_warnings() {
         "generated fixture crates do not build cleanly:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(&work)
+        .env("CARGO_TARGET_DIR", root.join("target/fixture-target"))
+        .args(["test", "--workspace", "--features", "server,client", "--offline"])
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "fixture behaviour tests failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("discriminator_and_validation_pick_the_variant ... ok"), "{stdout}");
 }

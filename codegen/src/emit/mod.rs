@@ -159,7 +159,7 @@ pub fn ty(ir: &Ir, id: SchemaId) -> TokenStream {
 /// The Rust type a named schema's definition spells out (for `pub type` aliases).
 pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
     match &ir.schemas[id].shape {
-        Shape::Any | Shape::Struct(_) | Shape::StringEnum(_) => quote!(::serde_json::Value),
+        Shape::Any | Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_) => quote!(::serde_json::Value),
         Shape::Bool => quote!(bool),
         Shape::Integer => quote!(i64),
         Shape::Number => quote!(f64),

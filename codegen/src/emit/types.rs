@@ -68,15 +68,21 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
             quote! {
                 #docs
                 #dep
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
                 pub enum #name_i {
-                    #( #variant_docs #[serde(rename = #wires)] #idents, )*
+                    #( #variant_docs #idents, )*
+                    /// A value the spec does not list. Requests never carry one (they are
+                    /// validated); a client keeps working when a newer server sends one.
+                    UnknownValue(::std::string::String),
                 }
 
                 impl #name_i {
                     /// The value as it is written on the wire.
-                    pub fn as_str(&self) -> &'static str {
-                        match self { #( Self::#idents => #wires, )* }
+                    pub fn as_str(&self) -> &str {
+                        match self {
+                            #( Self::#idents => #wires, )*
+                            Self::UnknownValue(other) => other,
+                        }
                     }
                 }
 
@@ -85,8 +91,25 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                         f.write_str(self.as_str())
                     }
                 }
+
+                impl ::serde::Serialize for #name_i {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        serializer.serialize_str(self.as_str())
+                    }
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #name_i {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let text = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                        ::std::result::Result::Ok(match text.as_str() {
+                            #( #wires => Self::#idents, )*
+                            _ => Self::UnknownValue(text),
+                        })
+                    }
+                }
             }
         }
+        Shape::Union(variants) => union_item(ir, id, &name_i, variants, docs, dep),
         _ => {
             let t = shape_ty(ir, id);
             quote! {
@@ -157,6 +180,73 @@ fn params_struct(ir: &Ir, op: &crate::ir::Operation, name: &str) -> TokenStream 
         #[derive(Debug, Clone, #default PartialEq)]
         pub struct #name_i {
             #(#fields)*
+        }
+    }
+}
+
+fn union_item(
+    ir: &Ir,
+    id: SchemaId,
+    name: &proc_macro2::Ident,
+    variants: &[crate::ir::UnionVariant],
+    docs: TokenStream,
+    dep: TokenStream,
+) -> TokenStream {
+    let node = &ir.schemas[id];
+    let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
+    let payloads = variants.iter().map(|v| {
+        let t = super::ty_nullable(ir, v.schema);
+        if v.boxed { quote!(::std::boxed::Box<#t>) } else { t }
+    });
+    let wraps: Vec<TokenStream> = variants
+        .iter()
+        .zip(&idents)
+        .map(|(v, i)| if v.boxed { quote!(|x| Self::#i(::std::boxed::Box::new(x))) } else { quote!(Self::#i) })
+        .collect();
+    let validators = variants.iter().map(|v| super::validate::validator_path(ir, v.schema));
+    let kind = if node.facts.one_of.is_empty() { "anyOf" } else { "oneOf" };
+    let about = lit(&format!(" One of the `{kind}` alternatives; the variant is the first alternative the value is valid against."));
+    let none = lit(&format!("the value matches none of the alternatives of `{name}`"));
+    let by_tag = node.discriminator.as_ref().map(|d| {
+        let arms = d.mapping.iter().filter_map(|(value, target)| {
+            let i = variants.iter().position(|v| v.schema == *target || ir.schemas[v.schema].facts.reference == Some(*target))?;
+            let value = lit(value);
+            let wrap = &wraps[i];
+            Some(quote!(::std::option::Option::Some(#value) => {
+                return crate::runtime::convert(value).map(#wrap).map_err(::serde::de::Error::custom);
+            }))
+        });
+        let prop = lit(&d.property);
+        quote! {
+            let tag = value.get(#prop).and_then(::serde_json::Value::as_str).map(::std::borrow::ToOwned::to_owned);
+            match tag.as_deref() {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[doc = ""]
+        #[doc = #about]
+        #dep
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #( #idents(#payloads), )*
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                #by_tag
+                #(
+                    if crate::runtime::is_valid(&value, #validators) {
+                        return crate::runtime::convert(value).map(#wraps).map_err(::serde::de::Error::custom);
+                    }
+                )*
+                ::std::result::Result::Err(::serde::de::Error::custom(#none))
+            }
         }
     }
 }

@@ -22,7 +22,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
                 #body
             }
         });
-        if matches!(node.shape, Shape::Struct(_) | Shape::StringEnum(_)) {
+        if matches!(node.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_)) {
             let t = ident(node.name.as_deref().unwrap_or_default());
             fns.push(quote! {
                 impl crate::runtime::Validate for crate::types::#t {

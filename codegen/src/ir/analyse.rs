@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Additional, ErrorShape, Facts, Field, Ir, JsonType, SchemaId, SchemeKind, Shape, Variant};
+use super::{Additional, ErrorShape, Facts, Field, Ir, JsonType, SchemaId, SchemeKind, Shape, UnionVariant, Variant};
 use crate::diagnostics::{Diagnostics, Policy};
 use crate::naming::{self, Scope};
 
@@ -64,6 +64,31 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
             if is_null_only(ir, list[0]) {
                 return (Shape::Alias(list[1]), true);
             }
+        }
+    }
+    // `oneOf` / `anyOf` (only): an enum whose variant is picked by validation.
+    let members = match (f.one_of.is_empty(), f.any_of.is_empty()) {
+        (false, true) => Some(&f.one_of),
+        (true, false) => Some(&f.any_of),
+        _ => None,
+    };
+    if let Some(members) = members {
+        let rest = Facts { one_of: Vec::new(), any_of: Vec::new(), types: None, ..bare.clone() };
+        if rest == Facts::default() {
+            let mut nullable = lists_null;
+            let mut variants = Vec::new();
+            for m in members {
+                if is_null_only(ir, *m) {
+                    nullable = true;
+                } else {
+                    variants.push(UnionVariant { ident: String::new(), schema: *m, boxed: false });
+                }
+            }
+            return match variants.len() {
+                0 => (Shape::Any, false),
+                1 => (Shape::Alias(variants[0].schema), nullable),
+                _ => (Shape::Union(variants), nullable),
+            };
         }
     }
     let plain_composition = f.any_of.is_empty() && f.one_of.is_empty() && f.not.is_none() && f.if_then_else.is_none();
@@ -230,7 +255,7 @@ fn break_alias_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
     }
     // Recursion through Vec/Map without a struct in between: `type A = Vec<A>` is not Rust.
     for start in 0..ir.schemas.len() {
-        if matches!(ir.schemas[start].shape, Shape::Struct(_) | Shape::StringEnum(_)) {
+        if matches!(ir.schemas[start].shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_)) {
             continue;
         }
         let mut stack = vec![start];
@@ -271,7 +296,7 @@ fn assign_names(ir: &mut Ir) {
     // (priority, file, pointer, id): components first, then params structs, then inline types.
     let mut candidates: Vec<(u8, String, String, Option<SchemaId>, String)> = Vec::new();
     for (id, n) in ir.schemas.iter().enumerate() {
-        let named_shape = matches!(n.shape, Shape::Struct(_) | Shape::StringEnum(_));
+        let named_shape = matches!(n.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_));
         let priority = if is_component(ir, id) {
             0
         } else if named_shape || ref_targets.contains(&id) {
@@ -318,6 +343,12 @@ fn assign_names(ir: &mut Ir) {
             }
         }
     }
+    // Union members: the enum's deserializer asks their validators which variant a value is.
+    for n in &ir.schemas {
+        if let Shape::Union(vs) = &n.shape {
+            roots.extend(vs.iter().map(|v| v.schema));
+        }
+    }
     for id in roots {
         if ir.schemas[id].validator.is_none() {
             let name = naming::snake(&naming::type_name(&ir.schemas[id].name_hint));
@@ -327,6 +358,7 @@ fn assign_names(ir: &mut Ir) {
 }
 
 fn assign_members(ir: &mut Ir) {
+    let labels: Vec<String> = (0..ir.schemas.len()).map(|id| variant_label(ir, id)).collect();
     for node in &mut ir.schemas {
         match &mut node.shape {
             Shape::Struct(fields) => {
@@ -336,9 +368,16 @@ fn assign_members(ir: &mut Ir) {
                 }
             }
             Shape::StringEnum(vs) => {
-                let mut scope = Scope::default();
+                // The catch-all for values a newer server may send is always `UnknownValue`.
+                let mut scope = Scope::with_reserved(&["UnknownValue"]);
                 for v in vs.iter_mut() {
                     v.ident = scope.claim(&naming::pascal(&v.wire));
+                }
+            }
+            Shape::Union(vs) => {
+                let mut scope = Scope::default();
+                for v in vs.iter_mut() {
+                    v.ident = scope.claim(&labels[v.schema]);
                 }
             }
             _ => {}
@@ -346,23 +385,58 @@ fn assign_members(ir: &mut Ir) {
     }
 }
 
-/// The struct a field's type contains directly (through aliases and `Option`, not `Vec`/maps).
-fn direct_struct(ir: &Ir, mut id: SchemaId) -> Option<SchemaId> {
+/// A variant name for a union member: its type name, else what kind of value it is.
+fn variant_label(ir: &Ir, mut id: SchemaId) -> String {
+    for _ in 0..ir.schemas.len() {
+        let n = &ir.schemas[id];
+        if let Some(name) = &n.name {
+            return name.clone();
+        }
+        let label = match &n.shape {
+            Shape::Alias(t) => {
+                id = *t;
+                continue;
+            }
+            Shape::Bool => "Boolean",
+            Shape::Integer => "Integer",
+            Shape::Number => "Number",
+            Shape::String => "String",
+            Shape::Array(_) => "Array",
+            Shape::Map(_) => "Object",
+            _ => "Variant",
+        };
+        return label.to_string();
+    }
+    "Variant".to_string()
+}
+
+/// The struct or union a field's type contains directly (through aliases and `Option`, not
+/// `Vec`/maps, which already allocate).
+fn direct_named(ir: &Ir, mut id: SchemaId) -> Option<SchemaId> {
     for _ in 0..ir.schemas.len() {
         match ir.schemas[id].shape {
             Shape::Alias(t) => id = t,
-            Shape::Struct(_) => return Some(id),
+            Shape::Struct(_) | Shape::Union(_) => return Some(id),
             _ => return None,
         }
     }
     None
 }
 
+fn members(shape: &Shape) -> Vec<SchemaId> {
+    match shape {
+        Shape::Struct(fields) => fields.iter().map(|f| f.schema).collect(),
+        Shape::Union(vs) => vs.iter().map(|v| v.schema).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn assign_boxes(ir: &mut Ir) {
     let mut edges: BTreeMap<SchemaId, Vec<SchemaId>> = BTreeMap::new();
     for (id, n) in ir.schemas.iter().enumerate() {
-        if let Shape::Struct(fields) = &n.shape {
-            edges.insert(id, fields.iter().filter_map(|f| direct_struct(ir, f.schema)).collect());
+        let targets: Vec<SchemaId> = members(&n.shape).into_iter().filter_map(|m| direct_named(ir, m)).collect();
+        if !targets.is_empty() {
+            edges.insert(id, targets);
         }
     }
     let reaches = |from: SchemaId, to: SchemaId| {
@@ -380,17 +454,17 @@ fn assign_boxes(ir: &mut Ir) {
     };
     let mut boxes = Vec::new();
     for (id, n) in ir.schemas.iter().enumerate() {
-        if let Shape::Struct(fields) = &n.shape {
-            for (i, f) in fields.iter().enumerate() {
-                if direct_struct(ir, f.schema).is_some_and(|t| reaches(t, id)) {
-                    boxes.push((id, i));
-                }
+        for (i, m) in members(&n.shape).into_iter().enumerate() {
+            if direct_named(ir, m).is_some_and(|t| reaches(t, id)) {
+                boxes.push((id, i));
             }
         }
     }
     for (id, i) in boxes {
-        if let Shape::Struct(fields) = &mut ir.schemas[id].shape {
-            fields[i].boxed = true;
+        match &mut ir.schemas[id].shape {
+            Shape::Struct(fields) => fields[i].boxed = true,
+            Shape::Union(vs) => vs[i].boxed = true,
+            _ => {}
         }
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{Additional, Bound, Facts, JsonType, Pattern, SchemaId, SchemaNode, Shape};
+use super::{Additional, Bound, Discriminator, Facts, JsonType, Pattern, SchemaId, SchemaNode, Shape};
 use crate::Options;
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
@@ -162,6 +162,7 @@ impl<'a> SchemaLowerer<'a> {
             nullable: false,
             name: None,
             validator: None,
+            discriminator: None,
         });
         (id, true)
     }
@@ -175,11 +176,15 @@ impl<'a> SchemaLowerer<'a> {
             return;
         }
         self.depth += 1;
+        let mut discriminator = None;
         let (facts, doc, deprecated, dialect) = match value {
             Value::Bool(b) => (Facts { boolean: Some(*b), ..Facts::default() }, None, false, dialect),
             Value::Object(o) => {
                 let dialect = self.dialect_of(o, &loc, dialect, diags);
                 let facts = self.facts(o, &loc, &hint, dialect, diags);
+                if let Some(d) = o.get("discriminator") {
+                    discriminator = self.discriminator(d, &loc.join("discriminator"), &facts, dialect, diags);
+                }
                 let doc = doc_text(o);
                 let deprecated = o.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
                 (facts, doc, deprecated, dialect)
@@ -195,6 +200,45 @@ impl<'a> SchemaLowerer<'a> {
         node.doc = doc.or(node.doc.take());
         node.deprecated = deprecated;
         node.dialect = dialect;
+        node.discriminator = discriminator;
+    }
+
+    /// Reads `discriminator`: explicit `mapping` entries (refs or schema names, resolved; a
+    /// missing target is an error) plus the implicit component name of every member.
+    fn discriminator(&mut self, d: &'a Value, loc: &Location, facts: &Facts, dialect: Dialect, diags: &mut Diagnostics) -> Option<Discriminator> {
+        let Some(property) = d.get("propertyName").and_then(Value::as_str) else {
+            diags.error(loc.clone(), "`discriminator` needs a `propertyName`");
+            return None;
+        };
+        let mut mapping = Vec::new();
+        if let Some(m) = d.get("mapping").and_then(Value::as_object) {
+            for (value, target) in m {
+                let Some(target) = target.as_str() else {
+                    diags.error(loc.join("mapping").join(value), "a discriminator mapping must be a string");
+                    continue;
+                };
+                let reference = if target.contains('#') || target.contains('/') || target.contains('.') {
+                    target.to_string()
+                } else {
+                    format!("#/components/schemas/{target}")
+                };
+                if let Some(id) = self.lower_ref(&loc.join("mapping").join(value), &reference, dialect, diags) {
+                    mapping.push((value.clone(), id));
+                }
+            }
+        }
+        for member in facts.one_of.iter().chain(&facts.any_of) {
+            if let Some(target) = self.nodes[*member].facts.reference {
+                let tl = &self.nodes[target].loc;
+                if let Some(name) = tl.pointer.strip_prefix("/components/schemas/").filter(|n| !n.contains('/')) {
+                    let name = name.replace("~1", "/").replace("~0", "~");
+                    if !mapping.iter().any(|(v, id)| *v == name || *id == target) {
+                        mapping.push((name, target));
+                    }
+                }
+            }
+        }
+        Some(Discriminator { property: property.to_string(), mapping })
     }
 
     /// Lowers every schema that a `$ref` reached but that was not lowered yet. References are

@@ -258,6 +258,26 @@ pub struct Variant {
     pub ident: String,
 }
 
+/// A variant of a generated `oneOf`/`anyOf` enum.
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    /// The Rust variant name.
+    pub ident: String,
+    /// The member schema.
+    pub schema: SchemaId,
+    /// Needs `Box` to break a cycle of direct containment.
+    pub boxed: bool,
+}
+
+/// OpenAPI `discriminator`: which property names the variant, and the value for each member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discriminator {
+    /// The property holding the variant's name.
+    pub property: String,
+    /// Property value -> member schema (explicit `mapping` plus implicit component names).
+    pub mapping: Vec<(String, SchemaId)>,
+}
+
 /// How a schema is represented in Rust (decided by analysis).
 #[derive(Debug, Clone, Default)]
 pub enum Shape {
@@ -282,6 +302,9 @@ pub enum Shape {
     StringEnum(Vec<Variant>),
     /// The same type as another schema (a `$ref` without siblings).
     Alias(SchemaId),
+    /// An enum with one variant per `oneOf`/`anyOf` member, chosen by validation (and by the
+    /// discriminator when there is one).
+    Union(Vec<UnionVariant>),
 }
 
 /// One schema in the arena.
@@ -307,6 +330,8 @@ pub struct SchemaNode {
     pub name: Option<String>,
     /// The generated validator function name, for schemas that get one.
     pub validator: Option<String>,
+    /// `discriminator`, when the schema has one.
+    pub discriminator: Option<Discriminator>,
 }
 
 /// Where a parameter lives.
