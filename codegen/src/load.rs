@@ -86,8 +86,8 @@ impl Documents {
     pub fn resolve(&self, from: &Location, reference: &str) -> Result<(Location, &Value), String> {
         let target = parse_ref(&from.file, reference)?;
         let doc = self.docs.get(&target.file).ok_or_else(|| format!("`{}` was not loaded", target.file))?;
-        if doc.is_null() && !target.pointer.is_empty() {
-            return Err(format!("`{}` could not be read", target.file));
+        if doc.is_null() && target.file != self.root {
+            return Err(format!("`{}` could not be read (see the error at that file)", target.file));
         }
         let value = doc
             .pointer(&target.pointer)
@@ -106,14 +106,14 @@ fn read_document(dir: &Path, rel: &str, diags: &mut Diagnostics) -> Option<Value
         }
         Ok(_) => {}
         Err(e) => {
-            diags.error(loc, format!("cannot read `{}`: {e}", path.display()));
+            diags.error(loc, format!("cannot read `{rel}`: {e}"));
             return None;
         }
     }
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
-            diags.error(loc, format!("cannot read `{}`: {e}", path.display()));
+            diags.error(loc, format!("cannot read `{rel}`: {e}"));
             return None;
         }
     };

@@ -56,3 +56,26 @@ fn generation_is_deterministic() {
         }
     });
 }
+
+#[test]
+fn refused_specs_get_located_errors_and_no_files() {
+    insta::glob!("../fixtures/refused", "**/*.{json,yaml}", |path| {
+        // Only roots: files that declare a version (the others are parts of a multi-file spec).
+        let text = std::fs::read_to_string(path).expect("fixture");
+        if !text.contains("openapi") && !text.contains("swagger") {
+            return;
+        }
+        match codegen::generate(path, &Options::default()) {
+            Ok(g) => panic!("{} should be refused; produced {} files", path.display(), g.files.len()),
+            Err(GenerateError::Spec(diags)) => {
+                assert!(diags.iter().any(|d| d.severity == codegen::Severity::Error));
+                for d in &diags {
+                    assert!(!d.location.file.is_empty(), "{d} has no file");
+                }
+                let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+                insta::assert_snapshot!(text.join("\n"));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    });
+}
