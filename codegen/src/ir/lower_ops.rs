@@ -46,96 +46,131 @@ fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, diags: &mut Diag
 
 /// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
 pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, root: &'a Value, diags: &mut Diagnostics) -> Vec<Operation> {
-    let docs = lower.docs();
     let mut ops = Vec::new();
-    let mut methods = Scope::with_reserved(RESERVED_METHODS);
-    let root_security = root.get("security");
-    if let Some(w) = root.get("webhooks").and_then(Value::as_object) {
-        if !w.is_empty() {
-            diags.warn(root_loc.join("webhooks"), Policy::Skipped, "webhooks are not generated as server or client code yet");
+    let mut ctx = OpContext { methods: Scope::with_reserved(RESERVED_METHODS), root_loc, root_security: root.get("security") };
+    match root.get("paths") {
+        None if root.get("openapi").and_then(Value::as_str).unwrap_or("").starts_with("3.0") => {
+            diags.error(root_loc.join("paths"), "OpenAPI 3.0 documents must have `paths`");
         }
-    }
-    let Some(paths) = root.get("paths") else {
-        if !root.get("openapi").and_then(Value::as_str).unwrap_or("").starts_with("3.0") {
-            return ops;
-        }
-        diags.error(root_loc.join("paths"), "OpenAPI 3.0 documents must have `paths`");
-        return ops;
-    };
-    let Some(paths) = paths.as_object() else {
-        diags.error(root_loc.join("paths"), "`paths` must be an object");
-        return ops;
-    };
-    for (path, item) in paths {
-        if path.starts_with("x-") {
-            continue;
-        }
-        let item_loc = root_loc.join("paths").join(path);
-        let Some((item_loc, item)) = deref(docs, &item_loc, item, diags) else { continue };
-        let Some(item_obj) = item.as_object() else {
-            diags.error(item_loc, "a path item must be an object");
-            continue;
-        };
-        for (method, op) in item_obj {
-            if !METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let op_loc = item_loc.join(method);
-            let Some((op_loc, op)) = deref(docs, &op_loc, op, diags) else { continue };
-            let Some(op) = op.as_object() else {
-                diags.error(op_loc, "an operation must be an object");
-                continue;
-            };
-            if op.get("callbacks").is_some() {
-                diags.warn(op_loc.join("callbacks"), Policy::Skipped, "callbacks are not generated yet");
-            }
-            let raw_name = match op.get("operationId").and_then(Value::as_str) {
-                Some(id) if !naming::snake(id).is_empty() => id.to_string(),
-                _ => format!("{method} {path}"),
-            };
-            let fn_name = methods.claim(&naming::snake(&raw_name));
-            let type_prefix = naming::pascal(&fn_name);
-            let mut operation = Operation {
-                loc: op_loc.clone(),
-                method: method.clone(),
-                path: path.clone(),
-                fn_name,
-                type_prefix: type_prefix.clone(),
-                doc: op_doc(op),
-                deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
-                params: Vec::new(),
-                params_type: None,
-                body: None,
-                responses: Vec::new(),
-                security: Vec::new(),
-            };
-            let what = format!("`{} {path}`", method.to_ascii_uppercase());
-            let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();
-            operation.params = params(lower, &item_loc, item_obj, &op_loc, op, &type_prefix, diags);
-            if !operation.params.is_empty() {
-                operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
-            }
-            if let Some(b) = op.get("requestBody") {
-                operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, diags);
-            }
-            operation.responses = responses(lower, &op_loc, op, &type_prefix, diags);
-            if let Some(RequestBody { kind: BodyKind::Json(id), .. }) = &operation.body {
-                lower.default_doc(*id, format!("Request body of {what}{summary}."));
-            }
-            for r in &operation.responses {
-                if let Some((_, BodyKind::Json(id))) = &r.body {
-                    let desc = r.doc.as_deref().map(|d| format!(": {}", d.trim())).unwrap_or_default();
-                    lower.default_doc(*id, format!("Response `{}` of {what}{desc}.", r.status));
+        None => {}
+        Some(Value::Object(paths)) => {
+            for (path, item) in paths {
+                if !path.starts_with("x-") {
+                    lower_path_item(lower, &mut ctx, &root_loc.join("paths").join(path), path, item, &mut ops, diags);
                 }
             }
-            let sec = op.get("security").map(|s| (op_loc.join("security"), s)).or(root_security.map(|s| (root_loc.join("security"), s)));
-            if let Some((sloc, s)) = sec {
-                operation.security = security_requirements(&sloc, s, diags);
+        }
+        Some(_) => diags.error(root_loc.join("paths"), "`paths` must be an object"),
+    }
+    // Webhooks and callbacks: their schemas become types and validators; no routes or client
+    // methods are generated for them (yet).
+    let mut side = Vec::new();
+    let mut side_ctx = OpContext { methods: Scope::default(), root_loc, root_security: None };
+    if let Some(webhooks) = root.get("webhooks").and_then(Value::as_object) {
+        for (name, item) in webhooks {
+            let loc = root_loc.join("webhooks").join(name);
+            diags.warn(loc.clone(), Policy::Skipped, format!("webhook `{name}`: types and validators are generated; no server or client code"));
+            lower_path_item(lower, &mut side_ctx, &loc, name, item, &mut side, diags);
+        }
+    }
+    let mut i = 0;
+    while i < ops.len() + side.len() {
+        let (loc, parent, callbacks) = {
+            let op = if i < ops.len() { &ops[i] } else { &side[i - ops.len()] };
+            let value = lower.docs().get(&op.loc.file, &op.loc.pointer).and_then(|o| o.get("callbacks")).and_then(Value::as_object);
+            (op.loc.clone(), op.fn_name.clone(), value)
+        };
+        i += 1;
+        let Some(callbacks) = callbacks else { continue };
+        for (name, cb) in callbacks {
+            let cb_loc = loc.join("callbacks").join(name);
+            let Some((cb_loc, cb)) = deref(lower.docs(), &cb_loc, cb, diags) else { continue };
+            diags.warn(cb_loc.clone(), Policy::Skipped, format!("callback `{name}`: types and validators are generated; no server or client code"));
+            for (expression, item) in cb.as_object().into_iter().flatten() {
+                lower_path_item(lower, &mut side_ctx, &cb_loc.join(expression), &format!("{parent} {name}"), item, &mut side, diags);
             }
-            ops.push(operation);
         }
     }
     ops
+}
+
+/// What lowering one operation needs from around it.
+struct OpContext<'r> {
+    methods: Scope,
+    root_loc: &'r Location,
+    root_security: Option<&'r Value>,
+}
+
+fn lower_path_item<'a>(
+    lower: &mut SchemaLowerer<'a>,
+    ctx: &mut OpContext<'_>,
+    item_loc: &Location,
+    path: &str,
+    item: &'a Value,
+    out: &mut Vec<Operation>,
+    diags: &mut Diagnostics,
+) {
+    let docs = lower.docs();
+    let Some((item_loc, item)) = deref(docs, item_loc, item, diags) else { return };
+    let Some(item_obj) = item.as_object() else {
+        diags.error(item_loc, "a path item must be an object");
+        return;
+    };
+    for (method, op) in item_obj {
+        if !METHODS.contains(&method.as_str()) {
+            continue;
+        }
+        let op_loc = item_loc.join(method);
+        let Some((op_loc, op)) = deref(docs, &op_loc, op, diags) else { continue };
+        let Some(op) = op.as_object() else {
+            diags.error(op_loc, "an operation must be an object");
+            continue;
+        };
+        let raw_name = match op.get("operationId").and_then(Value::as_str) {
+            Some(id) if !naming::snake(id).is_empty() => id.to_string(),
+            _ => format!("{method} {path}"),
+        };
+        let fn_name = ctx.methods.claim(&naming::snake(&raw_name));
+        let type_prefix = naming::pascal(&fn_name);
+        let mut operation = Operation {
+            loc: op_loc.clone(),
+            method: method.clone(),
+            path: path.to_string(),
+            fn_name,
+            type_prefix: type_prefix.clone(),
+            doc: op_doc(op),
+            deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+            params: Vec::new(),
+            params_type: None,
+            body: None,
+            responses: Vec::new(),
+            security: Vec::new(),
+        };
+        let what = format!("`{} {path}`", method.to_ascii_uppercase());
+        let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();
+        operation.params = params(lower, &item_loc, item_obj, &op_loc, op, &type_prefix, diags);
+        if !operation.params.is_empty() {
+            operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
+        }
+        if let Some(b) = op.get("requestBody") {
+            operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, diags);
+        }
+        operation.responses = responses(lower, &op_loc, op, &type_prefix, diags);
+        if let Some(RequestBody { kind: BodyKind::Json(id), .. }) = &operation.body {
+            lower.default_doc(*id, format!("Request body of {what}{summary}."));
+        }
+        for r in &operation.responses {
+            if let Some((_, BodyKind::Json(id))) = &r.body {
+                let desc = r.doc.as_deref().map(|d| format!(": {}", d.trim())).unwrap_or_default();
+                lower.default_doc(*id, format!("Response `{}` of {what}{desc}.", r.status));
+            }
+        }
+        let sec = op.get("security").map(|s| (op_loc.join("security"), s)).or(ctx.root_security.map(|s| (ctx.root_loc.join("security"), s)));
+        if let Some((sloc, s)) = sec {
+            operation.security = security_requirements(&sloc, s, diags);
+        }
+        out.push(operation);
+    }
 }
 
 fn op_doc(op: &Map<String, Value>) -> Option<String> {
