@@ -652,6 +652,129 @@ pub struct Shared<A> {
 }
 /// The state handed to every route.
 pub type State<A> = axum::extract::State<Arc<Shared<A>>>;
+/// The result of matching a request line against the operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteMatch {
+    /// The operation's index and its path parameters (percent-decoded).
+    Found(usize, Vec<(String, String)>),
+    /// Some template matches the path, none with this method.
+    MethodNotAllowed,
+    /// No template matches the path.
+    NotFound,
+}
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+/// Matches one path segment against a template segment (`{id}`, `{id}.json`, `{name}:cancel`,
+/// `v{major}.{minor}`, or a literal), appending the parameters it binds.
+fn match_segment(
+    template: &str,
+    segment: &str,
+    params: &mut Vec<(String, String)>,
+) -> bool {
+    let Some(decoded) = percent_decode(segment) else { return false };
+    let mut rest = decoded.as_str();
+    let mut tpl = template;
+    loop {
+        match tpl.find('{') {
+            None => return rest == tpl,
+            Some(open) => {
+                let Some(rest_after) = rest.strip_prefix(&tpl[..open]) else {
+                    return false
+                };
+                rest = rest_after;
+                let Some(close) = tpl[open..].find('}').map(|c| open + c) else {
+                    return rest == &tpl[open..]
+                };
+                let name = &tpl[open + 1..close];
+                tpl = &tpl[close + 1..];
+                let next_literal = tpl.find('{').map_or(tpl, |n| &tpl[..n]);
+                let end = if next_literal.is_empty() {
+                    if tpl.is_empty() { rest.len() } else { return false }
+                } else {
+                    match rest.find(next_literal) {
+                        Some(e) => e,
+                        None => return false,
+                    }
+                };
+                if end == 0 {
+                    return false;
+                }
+                params.push((name.to_string(), rest[..end].to_string()));
+                rest = &rest[end..];
+            }
+        }
+    }
+}
+/// How specific a template is: literal segments beat mixed ones beat pure parameters.
+fn specificity(template: &str) -> Vec<u8> {
+    template
+        .split('/')
+        .map(|s| match (
+            s.find('{'),
+            s.starts_with('{') && s.ends_with('}') && s.matches('{').count() == 1,
+        ) {
+            (None, _) => 2,
+            (Some(_), true) => 0,
+            (Some(_), false) => 1,
+        })
+        .collect()
+}
+/// A matching route: its specificity, operation index and parameters.
+type Candidate = (Vec<u8>, usize, Vec<(String, String)>);
+/// Finds the operation for a request: the most specific template matching the path that has the
+/// method (`HEAD` falls back to `GET`).
+pub fn match_route(
+    routes: &[(&str, &str, usize)],
+    method: &Method,
+    path: &str,
+) -> RouteMatch {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut best: Option<Candidate> = None;
+    let mut path_exists = false;
+    for wanted in [method.as_str(), "GET"] {
+        for (m, template, index) in routes {
+            let tpl: Vec<&str> = template.split('/').collect();
+            if tpl.len() != segments.len() {
+                continue;
+            }
+            let mut params = Vec::new();
+            if !tpl.iter().zip(&segments).all(|(t, s)| match_segment(t, s, &mut params))
+            {
+                continue;
+            }
+            path_exists = true;
+            if *m != wanted {
+                continue;
+            }
+            let score = specificity(template);
+            if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+                best = Some((score, *index, params));
+            }
+        }
+        if best.is_some() || *method != Method::HEAD {
+            break;
+        }
+    }
+    match best {
+        Some((_, index, params)) => RouteMatch::Found(index, params),
+        None if path_exists => RouteMatch::MethodNotAllowed,
+        None => RouteMatch::NotFound,
+    }
+}
 #[allow(dead_code, reason = "unused when the spec has no operations")]
 fn context(parts: axum::http::request::Parts) -> RequestContext {
     RequestContext {
@@ -866,10 +989,12 @@ impl IntoResponse for V1RoomTokenPostResponse {
     }
 }
 async fn handle_v1_room_token_post<A: Api>(
-    ::axum::extract::State(state): State<A>,
+    state: Arc<Shared<A>>,
     request: ::axum::extract::Request,
+    raw_path: Vec<(String, String)>,
 ) -> Response {
     let (parts, body) = request.into_parts();
+    let _ = raw_path;
     let ctx = context(parts);
     let result: Result<Response, Rejection> = async {
         let principal = authorize(
@@ -916,6 +1041,10 @@ async fn handle_v1_room_token_post<A: Api>(
         Err(rejection) => state.api.rejection_response(rejection),
     }
 }
+/// Every operation: method, path template, handler index. Matching is done by
+/// [`match_route`], not by axum's router, so no path the spec can write makes the router
+/// panic at start-up (`{id}.json`, `{name}:cancel`, `/a/{x}` beside `/a/{y}`, literal `:`).
+static ROUTES: &[(&str, &str, usize)] = &[("POST", "/v1/room-token", 0usize)];
 /// The router with default settings (1 MiB body limit).
 pub fn router<A: Api>(api: A) -> ::axum::Router {
     router_with_config(api, RouterConfig::default())
@@ -924,20 +1053,22 @@ pub fn router<A: Api>(api: A) -> ::axum::Router {
 /// through [`Api::rejection_response`].
 pub fn router_with_config<A: Api>(api: A, config: RouterConfig) -> ::axum::Router {
     let state = Arc::new(Shared { api, config });
-    ::axum::Router::new()
-        .route(
-            "/v1/room-token",
-            ::axum::routing::MethodRouter::new().post(handle_v1_room_token_post::<A>),
-        )
-        .fallback(not_found::<A>)
-        .method_not_allowed_fallback(method_not_allowed::<A>)
-        .with_state(state)
+    ::axum::Router::new().fallback(dispatch::<A>).with_state(state)
 }
-async fn not_found<A: Api>(::axum::extract::State(state): State<A>) -> Response {
-    state.api.rejection_response(Rejection::NotFound)
-}
-async fn method_not_allowed<A: Api>(
+async fn dispatch<A: Api>(
     ::axum::extract::State(state): State<A>,
+    request: ::axum::extract::Request,
 ) -> Response {
-    state.api.rejection_response(Rejection::MethodNotAllowed)
+    let found = match_route(ROUTES, request.method(), request.uri().path());
+    let (index, params) = match found {
+        RouteMatch::Found(index, params) => (index, params),
+        RouteMatch::MethodNotAllowed => {
+            return state.api.rejection_response(Rejection::MethodNotAllowed);
+        }
+        RouteMatch::NotFound => return state.api.rejection_response(Rejection::NotFound),
+    };
+    match index {
+        0usize => handle_v1_room_token_post(state, request, params).await,
+        _ => state.api.rejection_response(Rejection::NotFound),
+    }
 }

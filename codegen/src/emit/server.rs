@@ -1,8 +1,6 @@
 //! Emits the spec-specific half of `server.rs`: the `Api` trait, per-operation response enums,
 //! handlers that run the request pipeline, the auth glue and the router.
 
-use std::collections::BTreeMap;
-
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -471,22 +469,12 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     } else {
         steps.push(quote!(drop(body);));
     }
-    let path_params = if op.params.iter().any(|p| p.location == ParamIn::Path) {
-        quote! {
-            let raw_path: Vec<(String, String)> =
-                match <::axum::extract::RawPathParams as ::axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &()).await {
-                    Ok(p) => p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-                    Err(_) => Vec::new(),
-                };
-        }
-    } else {
-        TokenStream::new()
-    };
-    let parts_mut = if path_params.is_empty() { quote!(parts) } else { quote!(mut parts) };
+    let uses_path = op.params.iter().any(|p| p.location == ParamIn::Path);
+    let path_params = if uses_path { TokenStream::new() } else { quote!(let _ = raw_path;) };
     quote! {
-        async fn #handler<A: Api>(::axum::extract::State(state): State<A>, request: ::axum::extract::Request) -> Response {
+        async fn #handler<A: Api>(state: Arc<Shared<A>>, request: ::axum::extract::Request, raw_path: Vec<(String, String)>) -> Response {
             #(#helpers)*
-            let (#parts_mut, body) = request.into_parts();
+            let (parts, body) = request.into_parts();
             #path_params
             let ctx = context(parts);
             let result: Result<Response, Rejection> = async {
@@ -505,20 +493,35 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
 }
 
 fn router(ir: &Ir) -> TokenStream {
-    let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
-    for op in &ir.operations {
-        by_path.entry(op.path.as_str()).or_default().push(op);
-    }
-    let routes = by_path.iter().map(|(path, ops)| {
-        let p = lit(path);
-        let chain = ops.iter().map(|op| {
-            let m = format_ident!("{}", op.method);
-            let h = format_ident!("handle_{}", op.fn_name);
-            quote!(.#m(#h::<A>))
-        });
-        quote!(.route(#p, ::axum::routing::MethodRouter::new() #(#chain)*))
+    let routes = ir.operations.iter().enumerate().map(|(i, op)| {
+        let m = lit(&op.method.to_ascii_uppercase());
+        let p = lit(&op.path);
+        quote!((#m, #p, #i),)
     });
+    let arms = ir.operations.iter().enumerate().map(|(i, op)| {
+        let h = format_ident!("handle_{}", op.fn_name);
+        quote!(#i => #h(state, request, params).await,)
+    });
+    let arms: Vec<TokenStream> = arms.collect();
+    let select = if arms.is_empty() {
+        quote! {
+            let _ = (index, params);
+            state.api.rejection_response(Rejection::NotFound)
+        }
+    } else {
+        quote! {
+            match index {
+                #(#arms)*
+                _ => state.api.rejection_response(Rejection::NotFound),
+            }
+        }
+    };
     quote! {
+        /// Every operation: method, path template, handler index. Matching is done by
+        /// [`match_route`], not by axum's router, so no path the spec can write makes the router
+        /// panic at start-up (`{id}.json`, `{name}:cancel`, `/a/{x}` beside `/a/{y}`, literal `:`).
+        static ROUTES: &[(&str, &str, usize)] = &[#(#routes)*];
+
         /// The router with default settings (1 MiB body limit).
         pub fn router<A: Api>(api: A) -> ::axum::Router {
             router_with_config(api, RouterConfig::default())
@@ -528,19 +531,17 @@ fn router(ir: &Ir) -> TokenStream {
         /// through [`Api::rejection_response`].
         pub fn router_with_config<A: Api>(api: A, config: RouterConfig) -> ::axum::Router {
             let state = Arc::new(Shared { api, config });
-            ::axum::Router::new()
-                #(#routes)*
-                .fallback(not_found::<A>)
-                .method_not_allowed_fallback(method_not_allowed::<A>)
-                .with_state(state)
+            ::axum::Router::new().fallback(dispatch::<A>).with_state(state)
         }
 
-        async fn not_found<A: Api>(::axum::extract::State(state): State<A>) -> Response {
-            state.api.rejection_response(Rejection::NotFound)
-        }
-
-        async fn method_not_allowed<A: Api>(::axum::extract::State(state): State<A>) -> Response {
-            state.api.rejection_response(Rejection::MethodNotAllowed)
+        async fn dispatch<A: Api>(::axum::extract::State(state): State<A>, request: ::axum::extract::Request) -> Response {
+            let found = match_route(ROUTES, request.method(), request.uri().path());
+            let (index, params) = match found {
+                RouteMatch::Found(index, params) => (index, params),
+                RouteMatch::MethodNotAllowed => return state.api.rejection_response(Rejection::MethodNotAllowed),
+                RouteMatch::NotFound => return state.api.rejection_response(Rejection::NotFound),
+            };
+            #select
         }
     }
 }
