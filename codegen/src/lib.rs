@@ -27,9 +27,12 @@ pub struct Options {
     pub server: bool,
     /// Emit the reqwest client module (behind the crate's `client` feature).
     pub client: bool,
-    /// Assert `format`s that have no dedicated Rust type (uri, email, ...). Not implemented yet:
-    /// when set, each such format gets a warning.
+    /// Also assert `format`s without a dedicated Rust type (`email`, `hostname`, `uri`); unknown
+    /// formats get a warning. Formats with a Rust type (uuid, date-time, date, time, ipv4, ipv6,
+    /// byte) are always asserted.
     pub format_assertion: bool,
+    /// Keep every format a plain `String` (and assert none unless `format_assertion`).
+    pub plain_formats: bool,
     /// Give the generated `Cargo.toml` an empty `[workspace]` so it builds on its own even when
     /// written inside another workspace's folder.
     pub standalone: bool,
@@ -44,6 +47,7 @@ impl Default for Options {
             server: true,
             client: true,
             format_assertion: false,
+            plain_formats: false,
             standalone: false,
         }
     }

@@ -344,3 +344,173 @@ pub fn expect_match(s: &str, path: &InstancePath, out: &mut Vec<Violation>, re: 
         violation(out, path, "pattern", format!("must match the pattern {source}"));
     }
 }
+
+/// `format`: records a violation unless `s` is a valid `format` value.
+pub fn expect_format(s: &str, path: &InstancePath, out: &mut Vec<Violation>, format: &str) {
+    let ok = match format {
+        "uuid" => is_uuid(s),
+        "date-time" => is_date_time(s),
+        "date" => is_date(s),
+        "time" => is_time(s),
+        "ipv4" => s.parse::<std::net::Ipv4Addr>().is_ok(),
+        "ipv6" => s.parse::<std::net::Ipv6Addr>().is_ok(),
+        "byte" => decode_base64(s).is_some(),
+        "email" => is_email(s),
+        "hostname" => is_hostname(s),
+        "uri" => is_uri(s),
+        _ => true,
+    };
+    if !ok {
+        violation(out, path, "format", format!("must be a valid {format}"));
+    }
+}
+
+fn digits(s: &str, n: usize) -> Option<u32> {
+    (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+pub fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// RFC 3339 `full-date`, with the real number of days in the month.
+pub fn is_date(s: &str) -> bool {
+    let mut parts = s.splitn(3, '-');
+    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else { return false };
+    let (Some(y), Some(m), Some(d)) = (digits(y, 4), digits(m, 2), digits(d, 2)) else { return false };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// RFC 3339 `full-time`: `HH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`, leap second 60 allowed.
+pub fn is_time(s: &str) -> bool {
+    let (clock, offset) = match s.find(['Z', 'z', '+', '-']) {
+        Some(i) => s.split_at(i),
+        None => return false,
+    };
+    let offset_ok = match offset {
+        "Z" | "z" => true,
+        o => {
+            let o = &o[1..];
+            let mut hm = o.splitn(2, ':');
+            matches!((hm.next().and_then(|h| digits(h, 2)), hm.next().and_then(|m| digits(m, 2))), (Some(h), Some(m)) if h < 24 && m < 60)
+        }
+    };
+    let (hms, frac) = match clock.split_once('.') {
+        Some((hms, frac)) => (hms, Some(frac)),
+        None => (clock, None),
+    };
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let mut p = hms.splitn(3, ':');
+    match (p.next().and_then(|h| digits(h, 2)), p.next().and_then(|m| digits(m, 2)), p.next().and_then(|x| digits(x, 2))) {
+        (Some(h), Some(m), Some(sec)) => offset_ok && h < 24 && m < 60 && sec <= 60,
+        _ => false,
+    }
+}
+
+/// RFC 3339 `date-time`.
+pub fn is_date_time(s: &str) -> bool {
+    match s.find(['T', 't']) {
+        Some(i) => is_date(&s[..i]) && is_time(&s[i + 1..]),
+        None => false,
+    }
+}
+
+/// A pragmatic `email` check: one `@`, a non-empty local part, a hostname after it.
+pub fn is_email(s: &str) -> bool {
+    match s.rsplit_once('@') {
+        Some((local, domain)) => !local.is_empty() && !local.contains(char::is_whitespace) && is_hostname(domain),
+        None => false,
+    }
+}
+
+/// RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens.
+pub fn is_hostname(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// An absolute URI: a scheme, `:`, and no whitespace.
+pub fn is_uri(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((scheme, _)) => {
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+pub fn encode_base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16) | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8) | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard base64 (padding optional); `None` when it is not base64.
+pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let trimmed = s.trim_end_matches('=');
+    if s.len() - trimmed.len() > 2 || trimmed.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for c in trimmed.bytes() {
+        let v = BASE64.iter().position(|b| *b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The bytes of a `format: byte` string, written as base64 on the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Base64(pub Vec<u8>);
+
+impl serde::Serialize for Base64 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode_base64(&self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Base64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        decode_base64(&text).map(Base64).ok_or_else(|| serde::de::Error::custom("not valid base64"))
+    }
+}

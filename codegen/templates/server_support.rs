@@ -302,7 +302,7 @@ pub fn basic_credentials(headers: &HeaderMap) -> Option<Result<Credentials, Stri
         if !scheme.eq_ignore_ascii_case("basic") {
             return Err(format!("expected a Basic credential, got `{scheme}`"));
         }
-        let decoded = decode_base64(&value).ok_or("the Basic credential is not valid base64")?;
+        let decoded = crate::runtime::decode_base64(&value).ok_or("the Basic credential is not valid base64")?;
         let text = String::from_utf8(decoded).map_err(|_| "the Basic credential is not UTF-8".to_string())?;
         let (username, password) = text.split_once(':').ok_or("the Basic credential has no `:`")?;
         Ok(Credentials::Basic { username: username.to_string(), password: password.to_string() })
@@ -338,34 +338,6 @@ pub fn query_key(uri: &Uri, name: &str) -> Option<Result<Credentials, String>> {
 pub fn cookie_key(headers: &HeaderMap, name: &str) -> Option<Result<Credentials, String>> {
     let value = cookie_values(headers, name).into_iter().next()?;
     Some(if value.is_empty() { Err(format!("the `{name}` cookie is empty")) } else { Ok(Credentials::ApiKey(value)) })
-}
-
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    let trimmed = s.trim_end_matches('=');
-    if s.len() - trimmed.len() > 2 {
-        return None;
-    }
-    for c in trimmed.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// Decoded `key=value` pairs of the query string, in order.

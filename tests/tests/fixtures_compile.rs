@@ -74,7 +74,7 @@ fn fixture_crates_compile_without_warnings() {
         .expect("cargo runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "fixture behaviour tests failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    for test in ["discriminator_and_validation_pick_the_variant", "awkward_paths_are_routed"] {
+    for test in ["discriminator_and_validation_pick_the_variant", "awkward_paths_are_routed", "bad_formats_are_violations_with_paths"] {
         assert!(stdout.contains(&format!("{test} ... ok")), "{test} did not run:\n{stdout}");
     }
 }

@@ -93,6 +93,13 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     deps.insert("serde".into(), dep("1", false, &["derive"], true));
     deps.insert("serde_json".into(), dep("1", false, &[], true));
     deps.insert("regress".into(), dep("0.12", false, &[], true));
+    let uses = |k: &[crate::ir::Format]| ir.schemas.iter().any(|n| matches!(n.shape, crate::ir::Shape::Formatted(f) if k.contains(&f)));
+    if uses(&[crate::ir::Format::Uuid]) {
+        deps.insert("uuid".into(), dep("1", false, &["serde"], true));
+    }
+    if uses(&[crate::ir::Format::DateTime, crate::ir::Format::Date]) {
+        deps.insert("chrono".into(), dep("0.4", false, &["std", "serde"], false));
+    }
     deps.insert("axum".into(), dep("0.8", true, &["http1", "tokio", "json", "query"], false));
     deps.insert("form_urlencoded".into(), dep("1", true, &[], true));
     deps.insert("reqwest".into(), dep("0.13", true, &["json", "query"], false));

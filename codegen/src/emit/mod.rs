@@ -10,7 +10,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
-use crate::ir::{Ir, SchemaId, Shape};
+use crate::ir::{Format, Ir, SchemaId, Shape};
 use crate::{GenerateError, GeneratedFile, Options};
 
 /// Builds every file of the generated crate.
@@ -164,6 +164,15 @@ pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
         Shape::Integer => quote!(i64),
         Shape::Number => quote!(f64),
         Shape::String => quote!(::std::string::String),
+        Shape::Formatted(f) => match f {
+            Format::Uuid => quote!(::uuid::Uuid),
+            Format::DateTime => quote!(::chrono::DateTime<::chrono::FixedOffset>),
+            Format::Date => quote!(::chrono::NaiveDate),
+            Format::Ipv4 => quote!(::std::net::Ipv4Addr),
+            Format::Ipv6 => quote!(::std::net::Ipv6Addr),
+            Format::Byte => quote!(crate::runtime::Base64),
+            _ => quote!(::std::string::String),
+        },
         Shape::Array(item) => {
             let t = item.map(|i| ty_nullable(ir, i)).unwrap_or(quote!(::serde_json::Value));
             quote!(::std::vec::Vec<#t>)

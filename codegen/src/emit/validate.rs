@@ -183,6 +183,10 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
 
 fn string_checks(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
+    if let Some(format) = f.format_check {
+        let name = lit(format.as_str());
+        c.push(quote!(crate::runtime::expect_format(s, path, out, #name);));
+    }
     if f.min_length.is_some() || f.max_length.is_some() {
         let min = opt_u64(f.min_length);
         let max = opt_u64(f.max_length);

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Additional, ErrorShape, Facts, Field, Ir, JsonType, SchemaId, SchemeKind, Shape, UnionVariant, Variant};
+use super::{Additional, ErrorShape, Facts, Field, Format, Ir, JsonType, SchemaId, SchemeKind, Shape, UnionVariant, Variant};
 use crate::diagnostics::{Diagnostics, Policy};
 use crate::naming::{self, Scope};
 
@@ -137,7 +137,10 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
             Some(vals) => Shape::StringEnum(
                 vals.iter().filter_map(Value::as_str).map(|w| Variant { wire: w.to_string(), ident: String::new() }).collect(),
             ),
-            None => Shape::String,
+            None => match f.format_check.filter(|k| k.is_rich() && *k != Format::Time) {
+                Some(k) => Shape::Formatted(k),
+                None => Shape::String,
+            },
         },
         Some(JsonType::Array) => {
             if !f.prefix_items.is_empty() {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{Additional, Bound, Discriminator, Facts, JsonType, Pattern, SchemaId, SchemaNode, Shape};
+use super::{Additional, Bound, Discriminator, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Shape};
 use crate::Options;
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
@@ -78,6 +78,7 @@ pub struct SchemaLowerer<'a> {
     docs: &'a Documents,
     dialect: Dialect,
     format_assertion: bool,
+    plain_formats: bool,
     nodes: Vec<SchemaNode>,
     by_loc: HashMap<(String, String), SchemaId>,
     depth: usize,
@@ -91,6 +92,7 @@ impl<'a> SchemaLowerer<'a> {
             docs,
             dialect,
             format_assertion: options.format_assertion,
+            plain_formats: options.plain_formats,
             nodes: Vec::new(),
             by_loc: HashMap::new(),
             depth: 0,
@@ -375,8 +377,10 @@ impl<'a> SchemaLowerer<'a> {
                 "format" => {
                     if let Some(s) = v.as_str() {
                         f.format = Some(s.to_string());
-                        if self.format_assertion {
-                            diags.warn(kl, Policy::NotEnforced, format!("format `{s}` is not asserted yet"));
+                        let known = Format::parse(s);
+                        f.format_check = known.filter(|k| (k.is_rich() && !self.plain_formats) || self.format_assertion);
+                        if self.format_assertion && known.is_none() {
+                            diags.warn(kl, Policy::NotEnforced, format!("format `{}` is not known; it is not asserted", s.escape_debug()));
                         }
                     }
                 }

@@ -78,6 +78,73 @@ pub struct Bound {
     pub exclusive: bool,
 }
 
+/// Formats the generated code understands. The first group has a dedicated Rust type and is
+/// always asserted (unless `Options::plain_formats`); the rest are asserted only with
+/// `Options::format_assertion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// `uuid` -> `uuid::Uuid`
+    Uuid,
+    /// `date-time` (RFC 3339) -> `chrono::DateTime<FixedOffset>`
+    DateTime,
+    /// `date` -> `chrono::NaiveDate`
+    Date,
+    /// `time` (RFC 3339 full-time): checked, kept as `String`
+    Time,
+    /// `ipv4` -> `std::net::Ipv4Addr`
+    Ipv4,
+    /// `ipv6` -> `std::net::Ipv6Addr`
+    Ipv6,
+    /// `byte` (base64) -> `runtime::Base64` (the decoded bytes)
+    Byte,
+    /// `email`
+    Email,
+    /// `hostname`
+    Hostname,
+    /// `uri`
+    Uri,
+}
+
+impl Format {
+    /// Reads a `format` value.
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s {
+            "uuid" => Format::Uuid,
+            "date-time" => Format::DateTime,
+            "date" => Format::Date,
+            "time" => Format::Time,
+            "ipv4" => Format::Ipv4,
+            "ipv6" => Format::Ipv6,
+            "byte" => Format::Byte,
+            "email" => Format::Email,
+            "hostname" => Format::Hostname,
+            "uri" => Format::Uri,
+            _ => return None,
+        })
+    }
+
+    /// True for formats with a dedicated Rust type.
+    pub fn is_rich(self) -> bool {
+        matches!(self, Format::Uuid | Format::DateTime | Format::Date | Format::Time | Format::Ipv4 | Format::Ipv6 | Format::Byte)
+    }
+
+    /// The keyword spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Uuid => "uuid",
+            Format::DateTime => "date-time",
+            Format::Date => "date",
+            Format::Time => "time",
+            Format::Ipv4 => "ipv4",
+            Format::Ipv6 => "ipv6",
+            Format::Byte => "byte",
+            Format::Email => "email",
+            Format::Hostname => "hostname",
+            Format::Uri => "uri",
+        }
+    }
+}
+
 /// An ECMA-262 regular expression, checked at generation time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
@@ -125,6 +192,8 @@ pub struct Facts {
     pub pattern: Option<Pattern>,
     /// `format` (an annotation unless a rich type asserts it).
     pub format: Option<String>,
+    /// The format the generated validator asserts, if any (see [`Format`]).
+    pub format_check: Option<Format>,
     /// `minimum` / `exclusiveMinimum`.
     pub minimum: Option<Bound>,
     /// `maximum` / `exclusiveMaximum`.
@@ -188,6 +257,7 @@ impl Default for Facts {
             max_length: None,
             pattern: None,
             format: None,
+            format_check: None,
             minimum: None,
             maximum: None,
             multiple_of: None,
@@ -292,6 +362,8 @@ pub enum Shape {
     Number,
     /// `String`
     String,
+    /// A string with a rich format type (`uuid::Uuid`, `chrono::DateTime`, ...).
+    Formatted(Format),
     /// `Vec<T>` of the item schema (or of `Value`).
     Array(Option<SchemaId>),
     /// `BTreeMap<String, T>` of the value schema (or of `Value`).
