@@ -358,28 +358,76 @@ pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// How a parameter's text is read before validation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Coerce {
-    /// Kept as a string.
-    String,
-    /// A JSON number when it parses as one (else kept as a string, which validation reports).
-    Number,
-    /// `true`/`false`.
-    Boolean,
-    /// Comma-separated (or repeated) values, each read as the inner kind.
-    ArrayOf(Scalar),
-}
-
-/// The item kind of an array parameter.
+/// The kind of a scalar parameter value, for reading it from text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
     /// Kept as a string.
     String,
-    /// A JSON number when it parses as one.
+    /// A JSON number when it parses as one (else kept as a string, which validation reports).
     Number,
-    /// `true`/`false`.
+    /// `true`/`false` (else kept as a string).
     Boolean,
+}
+
+/// The shape of a parameter value, from its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coerce {
+    /// One value.
+    Scalar(Scalar),
+    /// A list of values.
+    Array(Scalar),
+    /// An object: the kinds of its known properties, and the kind of anything else (also used
+    /// when the parameter arrives as a single value, for `anyOf` of an object and a scalar).
+    Object(&'static [(&'static str, Scalar)], Scalar),
+}
+
+/// OpenAPI parameter styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `a,b` (path, header).
+    Simple,
+    /// `name=a&name=b` / `name=a,b` (query, cookie).
+    Form,
+    /// `.a.b` / `.a,b` (path).
+    Label,
+    /// `;name=a;name=b` / `;name=a,b` (path).
+    Matrix,
+    /// `name=a b`.
+    SpaceDelimited,
+    /// `name=a|b`.
+    PipeDelimited,
+    /// `name[key]=value`.
+    DeepObject,
+    /// JSON text (`content: application/json`).
+    Json,
+}
+
+/// How one parameter is written.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    /// The wire name.
+    pub name: &'static str,
+    /// The style.
+    pub style: Style,
+    /// `explode`.
+    pub explode: bool,
+    /// The value's shape.
+    pub coerce: Coerce,
+    /// `required`.
+    pub required: bool,
+}
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamSource<'a> {
+    /// Path segments, decoded.
+    Path(&'a [(String, String)]),
+    /// Query pairs, decoded.
+    Query(&'a [(String, String)]),
+    /// Request headers.
+    Header(&'a HeaderMap),
+    /// Cookies of the request headers.
+    Cookie(&'a HeaderMap),
 }
 
 fn scalar(text: &str, kind: Scalar) -> serde_json::Value {
@@ -397,20 +445,108 @@ fn scalar(text: &str, kind: Scalar) -> serde_json::Value {
     }
 }
 
-/// Turns a parameter's raw values into a JSON value to validate; `None` when absent.
-pub fn param_value(raw: Vec<String>, coerce: Coerce) -> Option<serde_json::Value> {
-    if raw.is_empty() {
-        return None;
+fn object(entries: Vec<(String, String)>, props: &[(&str, Scalar)], other: Scalar) -> serde_json::Value {
+    serde_json::Value::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| {
+                let kind = props.iter().find(|(p, _)| *p == k).map_or(other, |(_, s)| *s);
+                let value = scalar(&v, kind);
+                (k, value)
+            })
+            .collect(),
+    )
+}
+
+/// `k,v,k,v` (not exploded) or `k=v` items (exploded) into entries.
+fn entries(items: Vec<String>, explode: bool) -> Vec<(String, String)> {
+    if explode {
+        items.into_iter().map(|i| i.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or((i, String::new()))).collect()
+    } else {
+        items.chunks(2).map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default())).collect()
     }
-    Some(match coerce {
-        Coerce::String => scalar(&raw[0], Scalar::String),
-        Coerce::Number => scalar(&raw[0], Scalar::Number),
-        Coerce::Boolean => scalar(&raw[0], Scalar::Boolean),
-        Coerce::ArrayOf(kind) => {
-            let items: Vec<&str> = if raw.len() == 1 { raw[0].split(',').collect() } else { raw.iter().map(String::as_str).collect() };
-            serde_json::Value::Array(items.into_iter().map(|t| scalar(t, kind)).collect())
+}
+
+fn shape(items: Vec<String>, coerce: Coerce, explode: bool) -> serde_json::Value {
+    match coerce {
+        Coerce::Scalar(kind) => scalar(&items.join(","), kind),
+        Coerce::Array(kind) => serde_json::Value::Array(items.iter().map(|t| scalar(t, kind)).collect()),
+        Coerce::Object(props, other) => {
+            if items.len() == 1 && !items[0].contains('=') && !explode {
+                return scalar(&items[0], other);
+            }
+            object(entries(items, explode), props, other)
         }
-    })
+    }
+}
+
+fn split(text: &str, sep: char) -> Vec<String> {
+    if text.is_empty() { Vec::new() } else { text.split(sep).map(str::to_string).collect() }
+}
+
+/// The parameter's JSON value as the request writes it in its style; `None` when absent.
+pub fn param_value(source: ParamSource<'_>, spec: &ParamSpec) -> Result<Option<serde_json::Value>, String> {
+    let name = spec.name;
+    let pairs_named = |pairs: &[(String, String)]| -> Vec<String> { pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect() };
+    let raw: Vec<String> = match source {
+        ParamSource::Path(pairs) => pairs_named(pairs),
+        ParamSource::Query(pairs) => {
+            if spec.style == Style::DeepObject {
+                let prefix = format!("{name}[");
+                let found: Vec<(String, String)> = pairs
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.strip_suffix(']')?.to_string(), v.clone())))
+                    .collect();
+                if !found.is_empty() {
+                    let Coerce::Object(props, other) = spec.coerce else { return Ok(Some(object(found, &[], Scalar::String))) };
+                    return Ok(Some(object(found, props, other)));
+                }
+            }
+            if let (Style::Form, true, Coerce::Object(props, other)) = (spec.style, spec.explode, spec.coerce) {
+                let found: Vec<(String, String)> = pairs.iter().filter(|(k, _)| props.iter().any(|(p, _)| p == k)).cloned().collect();
+                if !found.is_empty() {
+                    return Ok(Some(object(found, props, other)));
+                }
+            }
+            pairs_named(pairs)
+        }
+        ParamSource::Header(headers) => {
+            let values = header_values(headers, name);
+            if values.is_empty() { values } else { vec![values.join(",")] }
+        }
+        ParamSource::Cookie(headers) => cookie_values(headers, name),
+    };
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let first = raw[0].as_str();
+    let items: Vec<String> = match spec.style {
+        Style::Json => {
+            return serde_json::from_str(first).map(Some).map_err(|e| format!("is not valid JSON: {e}"));
+        }
+        Style::Label => {
+            let body = first.strip_prefix('.').ok_or("must start with `.` (label style)")?;
+            split(body, if spec.explode { '.' } else { ',' })
+        }
+        Style::Matrix => {
+            let head = format!(";{name}=");
+            if spec.explode && !matches!(spec.coerce, Coerce::Object(..)) {
+                first.split(';').skip(1).map(|p| p.strip_prefix(&format!("{name}=")).unwrap_or(p).to_string()).collect()
+            } else if spec.explode {
+                first.split(';').skip(1).map(str::to_string).collect()
+            } else {
+                split(first.strip_prefix(&head).ok_or("must start with `;name=` (matrix style)")?, ',')
+            }
+        }
+        Style::SpaceDelimited => split(first, ' '),
+        Style::PipeDelimited => split(first, '|'),
+        Style::Form if spec.explode && matches!(spec.coerce, Coerce::Array(_)) => raw,
+        Style::Simple | Style::Form | Style::DeepObject => match spec.coerce {
+            Coerce::Scalar(_) => vec![first.to_string()],
+            _ => split(first, ','),
+        },
+    };
+    Ok(Some(shape(items, spec.coerce, spec.explode)))
 }
 
 /// Header values by name.
@@ -418,45 +554,24 @@ pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
     headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect()
 }
 
-/// Where a parameter is read from.
-#[derive(Debug, Clone, Copy)]
-pub enum ParamSource<'a> {
-    /// Path segments, decoded.
-    Path(&'a [(String, String)]),
-    /// Query pairs, decoded.
-    Query(&'a [(String, String)]),
-    /// Request headers.
-    Header(&'a HeaderMap),
-    /// Cookies of the request headers.
-    Cookie(&'a HeaderMap),
-}
-
-impl ParamSource<'_> {
-    fn values(&self, name: &str) -> Vec<String> {
-        match self {
-            ParamSource::Path(pairs) | ParamSource::Query(pairs) => {
-                pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-            }
-            ParamSource::Header(headers) => header_values(headers, name),
-            ParamSource::Cookie(headers) => cookie_values(headers, name),
-        }
-    }
-}
-
 /// Reads, validates and converts one parameter; violations are collected under its name.
 pub fn read_param<T: serde::de::DeserializeOwned>(
     source: ParamSource<'_>,
-    name: &str,
-    coerce: Coerce,
-    required: bool,
+    spec: &ParamSpec,
     validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
     out: &mut Vec<Violation>,
 ) -> Option<T> {
-    let value = param_value(source.values(name), coerce);
     let mut path = InstancePath::root();
-    path.push_key(name);
+    path.push_key(spec.name);
+    let value = match param_value(source, spec) {
+        Ok(v) => v,
+        Err(message) => {
+            crate::runtime::violation(out, &path, "style", message);
+            return None;
+        }
+    };
     let Some(value) = value else {
-        if required {
+        if spec.required {
             crate::runtime::violation(out, &path, "required", "is required");
         }
         return None;

@@ -285,27 +285,134 @@ pub fn encode_segment(text: &str) -> String {
     }
     out
 }
-/// The text of a parameter value: strings as they are, arrays comma-joined, other JSON as JSON.
-pub fn param_text<T: serde::Serialize>(value: &T) -> String {
-    fn text(v: &serde_json::Value) -> String {
-        match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Array(items) => {
-                items.iter().map(text).collect::<Vec<_>>().join(",")
-            }
-            other => other.to_string(),
+/// OpenAPI parameter styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `a,b` (path, header).
+    Simple,
+    /// `name=a&name=b` / `name=a,b` (query, cookie).
+    Form,
+    /// `.a.b` / `.a,b` (path).
+    Label,
+    /// `;name=a;name=b` / `;name=a,b` (path).
+    Matrix,
+    /// `name=a b`.
+    SpaceDelimited,
+    /// `name=a|b`.
+    PipeDelimited,
+    /// `name[key]=value`.
+    DeepObject,
+    /// JSON text (`content: application/json`).
+    Json,
+}
+fn scalar_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+/// The value's parts: `Items` for arrays, `Entries` for objects, `One` otherwise.
+enum Parts {
+    One(String),
+    Items(Vec<String>),
+    Entries(Vec<(String, String)>),
+}
+fn parts<T: serde::Serialize>(value: &T) -> Parts {
+    match serde_json::to_value(value).unwrap_or(serde_json::Value::Null) {
+        serde_json::Value::Array(items) => {
+            Parts::Items(items.iter().map(scalar_text).collect())
+        }
+        serde_json::Value::Object(map) => {
+            Parts::Entries(
+                map.iter().map(|(k, v)| (k.clone(), scalar_text(v))).collect(),
+            )
+        }
+        other => Parts::One(scalar_text(&other)),
+    }
+}
+fn joined(parts: Parts, sep: &str, explode: bool) -> String {
+    match parts {
+        Parts::One(s) => s,
+        Parts::Items(items) => items.join(sep),
+        Parts::Entries(entries) if explode => {
+            entries.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(sep)
+        }
+        Parts::Entries(entries) => {
+            entries
+                .iter()
+                .flat_map(|(k, v)| [k.clone(), v.clone()])
+                .collect::<Vec<_>>()
+                .join(sep)
         }
     }
-    serde_json::to_value(value).map(|v| text(&v)).unwrap_or_default()
 }
-/// Query pairs for one parameter: arrays repeat the name (form style, exploded).
-pub fn query_param<T: serde::Serialize>(name: &str, value: &T) -> Vec<(String, String)> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::Array(items)) => {
-            items.iter().map(|v| (name.to_string(), param_text(v))).collect()
+/// The text of a header or cookie parameter (simple style).
+pub fn simple_text<T: serde::Serialize>(value: &T, explode: bool) -> String {
+    joined(parts(value), ",", explode)
+}
+/// The text of a parameter value (simple style, not exploded).
+pub fn param_text<T: serde::Serialize>(value: &T) -> String {
+    simple_text(value, false)
+}
+/// One path parameter, percent-encoded, in its style.
+pub fn path_text<T: serde::Serialize>(
+    name: &str,
+    value: &T,
+    style: Style,
+    explode: bool,
+) -> String {
+    let enc = |p: Parts| match p {
+        Parts::One(s) => Parts::One(encode_segment(&s)),
+        Parts::Items(i) => Parts::Items(i.iter().map(|s| encode_segment(s)).collect()),
+        Parts::Entries(e) => {
+            Parts::Entries(
+                e.iter().map(|(k, v)| (encode_segment(k), encode_segment(v))).collect(),
+            )
         }
-        Ok(serde_json::Value::Null) | Err(_) => Vec::new(),
-        Ok(v) => vec![(name.to_string(), param_text(& v))],
+    };
+    let p = enc(parts(value));
+    match style {
+        Style::Label => {
+            format!(".{}", joined(p, if explode { "." } else { "," }, explode))
+        }
+        Style::Matrix => {
+            match p {
+                Parts::Items(items) if explode => {
+                    items.iter().map(|v| format!(";{name}={v}")).collect()
+                }
+                Parts::Entries(entries) if explode => {
+                    entries.iter().map(|(k, v)| format!(";{k}={v}")).collect()
+                }
+                other => format!(";{name}={}", joined(other, ",", false)),
+            }
+        }
+        _ => joined(p, ",", explode),
+    }
+}
+/// Query pairs for one parameter in its style.
+pub fn query_param<T: serde::Serialize>(
+    name: &str,
+    value: &T,
+    style: Style,
+    explode: bool,
+) -> Vec<(String, String)> {
+    if style == Style::Json {
+        return vec![
+            (name.to_string(), serde_json::to_string(value).unwrap_or_default())
+        ];
+    }
+    match (parts(value), style) {
+        (Parts::One(s), _) if s == "null" => Vec::new(),
+        (Parts::Entries(entries), Style::DeepObject) => {
+            entries.into_iter().map(|(k, v)| (format!("{name}[{k}]"), v)).collect()
+        }
+        (Parts::Items(items), Style::Form) if explode => {
+            items.into_iter().map(|v| (name.to_string(), v)).collect()
+        }
+        (Parts::Entries(entries), Style::Form) if explode => entries,
+        (p, Style::SpaceDelimited) => vec![(name.to_string(), joined(p, " ", false))],
+        (p, Style::PipeDelimited) => vec![(name.to_string(), joined(p, "|", false))],
+        (p, _) => vec![(name.to_string(), joined(p, ",", false))],
     }
 }
 /// The first server of the spec.
@@ -352,11 +459,10 @@ impl Client {
         crate::types::V1RoomTokenPostResponse200,
         ClientError<V1RoomTokenPostError>,
     > {
-        let mut path = String::new();
-        path.push_str("/v1/room-token");
+        let path: String = ["/v1/room-token"].concat();
         let mut request = self.request(reqwest::Method::POST, &path);
         if let Some(value) = &params.idempotency_key {
-            request = request.header("Idempotency-Key", param_text(value));
+            request = request.header("Idempotency-Key", simple_text(value, false));
         }
         request = self.bearer(request).await.map_err(ClientError::Auth)?;
         request = request.json(body);

@@ -44,7 +44,7 @@ fn fixture_crates_compile_without_warnings() {
             std::fs::copy(&behaviour, work.join(&stem).join("tests/behaviour.rs")).expect("copy behaviour test");
             let manifest = work.join(&stem).join("Cargo.toml");
             let text = std::fs::read_to_string(&manifest).expect("manifest");
-            std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\ntower = {{ version = \"0.5\", features = [\"util\"] }}\n")).expect("dev-dependency");
+            std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\"] }}\naxum = {{ version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\"] }}\nreqwest = {{ version = \"0.13\", default-features = false, features = [\"json\"] }}\nserde = \"1\"\ntower = {{ version = \"0.5\", features = [\"util\"] }}\n")).expect("dev-dependency");
         }
         members.push(format!("{stem:?}"));
     }
@@ -74,7 +74,13 @@ fn fixture_crates_compile_without_warnings() {
         .expect("cargo runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "fixture behaviour tests failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    for test in ["discriminator_and_validation_pick_the_variant", "awkward_paths_are_routed", "bad_formats_are_violations_with_paths"] {
+    for test in [
+        "discriminator_and_validation_pick_the_variant",
+        "awkward_paths_are_routed",
+        "bad_formats_are_violations_with_paths",
+        "styles_round_trip_between_client_and_server",
+        "raw_requests_in_each_style_are_read_and_validated",
+    ] {
         assert!(stdout.contains(&format!("{test} ... ok")), "{test} did not run:\n{stdout}");
     }
 }

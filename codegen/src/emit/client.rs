@@ -150,11 +150,13 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         for p in &op.params {
             let f = ident(&p.ident);
             let wire = lit(&p.name);
+            let style = format_ident!("{}", p.style.ident());
+            let explode = p.explode;
             let apply = match p.location {
                 ParamIn::Path => continue,
-                ParamIn::Query => quote!(request = request.query(&query_param(#wire, value));),
-                ParamIn::Header => quote!(request = request.header(#wire, param_text(value));),
-                ParamIn::Cookie => quote!(request = request.header(reqwest::header::COOKIE, format!("{}={}", #wire, param_text(value)));),
+                ParamIn::Query => quote!(request = request.query(&query_param(#wire, value, Style::#style, #explode));),
+                ParamIn::Header => quote!(request = request.header(#wire, simple_text(value, #explode));),
+                ParamIn::Cookie => quote!(request = request.header(reqwest::header::COOKIE, format!("{}={}", #wire, simple_text(value, #explode)));),
             };
             prep.push(if p.required {
                 quote!({ let value = &params.#f; #apply })
@@ -238,29 +240,36 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
 
 /// Code that builds `path` from the template, percent-encoding each path parameter.
 fn path_builder(op: &Operation) -> TokenStream {
+    // Literal pieces are string literals; parameters are written in their style and encoded.
     let mut pieces = Vec::new();
     let mut rest = op.path.as_str();
+    let mut literal = String::new();
     while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}') else { break };
-        let lit_part = lit(&rest[..open]);
-        pieces.push(quote!(path.push_str(#lit_part);));
         let name = &rest[open + 1..open + close];
+        literal.push_str(&rest[..open]);
         match op.params.iter().find(|p| p.location == ParamIn::Path && p.name == name) {
             Some(p) => {
+                if !literal.is_empty() {
+                    let l = lit(&std::mem::take(&mut literal));
+                    pieces.push(quote!(#l));
+                }
                 let f = ident(&p.ident);
-                pieces.push(quote!(path.push_str(&encode_segment(&param_text(&params.#f)));));
+                let style = format_ident!("{}", p.style.ident());
+                let explode = p.explode;
+                let name_lit = lit(name);
+                pieces.push(quote!(&path_text(#name_lit, &params.#f, Style::#style, #explode)));
             }
-            None => {
-                let raw = lit(&rest[open..open + close + 1]);
-                pieces.push(quote!(path.push_str(#raw);));
-            }
+            None => literal.push_str(&rest[open..open + close + 1]),
         }
         rest = &rest[open + close + 1..];
     }
-    let tail = lit(rest);
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        let l = lit(&literal);
+        pieces.push(quote!(#l));
+    }
     quote! {
-        let mut path = String::new();
-        #(#pieces)*
-        path.push_str(#tail);
+        let path: String = [#(#pieces),*].concat();
     }
 }

@@ -290,36 +290,63 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
     }
 }
 
-/// How a parameter's text is coerced before validation, from its schema's types.
+/// The kind of a scalar parameter value, from its schema's types.
+fn scalar_kind(ir: &Ir, id: SchemaId) -> TokenStream {
+    let id = resolve(ir, id);
+    match (&ir.schemas[id].shape, ir.schemas[id].facts.non_null_types().as_deref()) {
+        (Shape::Integer | Shape::Number, _) | (_, Some([JsonType::Integer] | [JsonType::Number] | [JsonType::Integer, JsonType::Number])) => {
+            quote!(Scalar::Number)
+        }
+        (Shape::Bool, _) | (_, Some([JsonType::Boolean])) => quote!(Scalar::Boolean),
+        _ => quote!(Scalar::String),
+    }
+}
+
+fn object_coerce(ir: &Ir, fields: &[crate::ir::Field], other: TokenStream) -> TokenStream {
+    let props = fields.iter().map(|f| {
+        let name = lit(&f.wire);
+        let kind = scalar_kind(ir, f.schema);
+        quote!((#name, #kind))
+    });
+    quote!(Coerce::Object(&[#(#props),*], #other))
+}
+
+/// How a parameter's text is shaped and read before validation, from its schema.
 fn coerce(ir: &Ir, id: SchemaId) -> TokenStream {
     let id = resolve(ir, id);
-    let f = &ir.schemas[id].facts;
-    let scalar = |t: Option<Vec<JsonType>>| match t.as_deref() {
-        Some([JsonType::Integer] | [JsonType::Number] | [JsonType::Integer, JsonType::Number]) => quote!(Number),
-        Some([JsonType::Boolean]) => quote!(Boolean),
-        _ => quote!(String),
-    };
-    let array_item = match &ir.schemas[id].shape {
-        Shape::Array(item) => Some(*item),
-        _ if f.non_null_types().as_deref() == Some(&[JsonType::Array][..]) => Some(f.items),
-        _ => None,
-    };
-    match (&ir.schemas[id].shape, array_item) {
-        (_, Some(item)) => {
-            let item = match item {
-                Some(i) => {
-                    let i = resolve(ir, i);
-                    scalar(ir.schemas[i].facts.non_null_types())
-                }
-                None => quote!(String),
-            };
-            quote!(Coerce::ArrayOf(Scalar::#item))
+    let node = &ir.schemas[id];
+    match &node.shape {
+        Shape::Array(item) => {
+            let kind = item.map(|i| scalar_kind(ir, i)).unwrap_or(quote!(Scalar::String));
+            quote!(Coerce::Array(#kind))
         }
-        (Shape::Integer | Shape::Number, _) => quote!(Coerce::Number),
-        (Shape::Bool, _) => quote!(Coerce::Boolean),
+        Shape::Struct(fields) => object_coerce(ir, fields, quote!(Scalar::String)),
+        Shape::Map(value) => {
+            let kind = value.map(|v| scalar_kind(ir, v)).unwrap_or(quote!(Scalar::String));
+            quote!(Coerce::Object(&[], #kind))
+        }
+        Shape::Union(variants) => {
+            let object = variants.iter().find_map(|v| match &ir.schemas[resolve(ir, v.schema)].shape {
+                Shape::Struct(fields) => Some(fields),
+                _ => None,
+            });
+            let other = variants
+                .iter()
+                .find(|v| !matches!(ir.schemas[resolve(ir, v.schema)].shape, Shape::Struct(_)))
+                .map(|v| scalar_kind(ir, v.schema))
+                .unwrap_or(quote!(Scalar::String));
+            match object {
+                Some(fields) => object_coerce(ir, fields, other),
+                None => quote!(Coerce::Scalar(#other)),
+            }
+        }
+        _ if node.facts.non_null_types().as_deref() == Some(&[JsonType::Array][..]) => {
+            let kind = node.facts.items.map(|i| scalar_kind(ir, i)).unwrap_or(quote!(Scalar::String));
+            quote!(Coerce::Array(#kind))
+        }
         _ => {
-            let s = scalar(f.non_null_types());
-            quote!(Coerce::#s)
+            let kind = scalar_kind(ir, id);
+            quote!(Coerce::Scalar(#kind))
         }
     }
 }
@@ -376,10 +403,19 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
                 ParamIn::Cookie => quote!(ParamSource::Cookie(&ctx.headers)),
             };
             let c = coerce(ir, p.schema);
+            let style = format_ident!("{}", p.style.ident());
+            let explode = p.explode;
             let vf = validator_path(ir, p.schema);
             let is_required = p.required;
             let t = ty_nullable(ir, p.schema);
-            reads.push(quote!(let #local: Option<#t> = read_param(#source, #wire, #c, #is_required, #vf, &mut violations);));
+            reads.push(quote! {
+                let #local: Option<#t> = read_param(
+                    #source,
+                    &ParamSpec { name: #wire, style: Style::#style, explode: #explode, coerce: #c, required: #is_required },
+                    #vf,
+                    &mut violations,
+                );
+            });
             fields.push(quote!(#field: #local));
             if p.required {
                 required.push(local.clone());

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::lower_schema::SchemaLowerer;
-use super::{BodyKind, Operation, Param, ParamIn, RequestBody, Response, SchemeKind, SecurityAlternative};
+use super::{BodyKind, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, SchemeKind, SecurityAlternative};
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
 use crate::naming::{self, Scope};
@@ -232,17 +232,42 @@ fn params<'a>(
             let dialect = lower.dialect();
             let schema = lower.lower(&sloc, schema, vec![prefix.to_string(), name.clone()], dialect, diags);
             let required = location == ParamIn::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
-            let style = p.get("style").and_then(Value::as_str);
-            if let Some(style) = style {
-                let default = if matches!(location, ParamIn::Query | ParamIn::Cookie) { "form" } else { "simple" };
-                if style != default {
-                    diags.warn(
-                        ploc.join("style"),
-                        Policy::FellBackToValue,
-                        format!("parameter style `{style}` is not supported yet; the raw value is validated as a string"),
-                    );
+            let default_style = if matches!(location, ParamIn::Query | ParamIn::Cookie) { ParamStyle::Form } else { ParamStyle::Simple };
+            let json_content = p.get("content").and_then(Value::as_object).and_then(|c| c.keys().next()).is_some_and(|mt| is_json(mt));
+            let style = match p.get("style").and_then(Value::as_str) {
+                _ if json_content => ParamStyle::Json,
+                None => default_style,
+                Some(text) => {
+                    let style = match text {
+                        "simple" => Some(ParamStyle::Simple),
+                        "form" => Some(ParamStyle::Form),
+                        "label" => Some(ParamStyle::Label),
+                        "matrix" => Some(ParamStyle::Matrix),
+                        "spaceDelimited" => Some(ParamStyle::SpaceDelimited),
+                        "pipeDelimited" => Some(ParamStyle::PipeDelimited),
+                        "deepObject" => Some(ParamStyle::DeepObject),
+                        _ => None,
+                    };
+                    let allowed = match (style, location) {
+                        (Some(ParamStyle::Label | ParamStyle::Matrix | ParamStyle::Simple), ParamIn::Path) => true,
+                        (Some(ParamStyle::Form | ParamStyle::SpaceDelimited | ParamStyle::PipeDelimited | ParamStyle::DeepObject), ParamIn::Query) => true,
+                        (Some(ParamStyle::Simple), ParamIn::Header) | (Some(ParamStyle::Form), ParamIn::Cookie) => true,
+                        _ => false,
+                    };
+                    match style {
+                        Some(s) if allowed => s,
+                        _ => {
+                            diags.warn(
+                                ploc.join("style"),
+                                Policy::Skipped,
+                                format!("style `{}` is not allowed for a {location:?} parameter; the default style is used", text.escape_debug()),
+                            );
+                            default_style
+                        }
+                    }
                 }
-            }
+            };
+            let explode = p.get("explode").and_then(Value::as_bool).unwrap_or(style == ParamStyle::Form);
             let param = Param {
                 ident: String::new(),
                 name: name.clone(),
@@ -250,6 +275,8 @@ fn params<'a>(
                 required,
                 schema,
                 doc: p.get("description").and_then(Value::as_str).map(str::to_string),
+                style,
+                explode,
             };
             match by_key.get(&(location, name.clone())) {
                 Some(&idx) => out[idx] = param,

@@ -434,6 +434,47 @@ pub struct Param {
     pub schema: SchemaId,
     /// Doc text.
     pub doc: Option<String>,
+    /// Serialization style.
+    pub style: ParamStyle,
+    /// `explode`.
+    pub explode: bool,
+}
+
+/// OpenAPI parameter serialization styles (plus `content`-encoded JSON parameters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamStyle {
+    /// `simple`: `a,b,c` (path and header default).
+    Simple,
+    /// `form`: `name=a&name=b` or `name=a,b` (query and cookie default).
+    Form,
+    /// `label`: `.a.b` / `.a,b` (path).
+    Label,
+    /// `matrix`: `;name=a;name=b` / `;name=a,b` (path).
+    Matrix,
+    /// `spaceDelimited`: `name=a b` (query arrays).
+    SpaceDelimited,
+    /// `pipeDelimited`: `name=a|b` (query arrays).
+    PipeDelimited,
+    /// `deepObject`: `name[key]=value` (query objects).
+    DeepObject,
+    /// `content: {application/json: ...}`: the value is JSON text.
+    Json,
+}
+
+impl ParamStyle {
+    /// The spelling in generated code (`crate::server::Style::X`).
+    pub fn ident(self) -> &'static str {
+        match self {
+            ParamStyle::Simple => "Simple",
+            ParamStyle::Form => "Form",
+            ParamStyle::Label => "Label",
+            ParamStyle::Matrix => "Matrix",
+            ParamStyle::SpaceDelimited => "SpaceDelimited",
+            ParamStyle::PipeDelimited => "PipeDelimited",
+            ParamStyle::DeepObject => "DeepObject",
+            ParamStyle::Json => "Json",
+        }
+    }
 }
 
 /// How a body is encoded.
