@@ -248,12 +248,13 @@ fn params<'a>(
                         "deepObject" => Some(ParamStyle::DeepObject),
                         _ => None,
                     };
-                    let allowed = match (style, location) {
-                        (Some(ParamStyle::Label | ParamStyle::Matrix | ParamStyle::Simple), ParamIn::Path) => true,
-                        (Some(ParamStyle::Form | ParamStyle::SpaceDelimited | ParamStyle::PipeDelimited | ParamStyle::DeepObject), ParamIn::Query) => true,
-                        (Some(ParamStyle::Simple), ParamIn::Header) | (Some(ParamStyle::Form), ParamIn::Cookie) => true,
-                        _ => false,
-                    };
+                    let allowed = matches!(
+                        (style, location),
+                        (Some(ParamStyle::Label | ParamStyle::Matrix | ParamStyle::Simple), ParamIn::Path)
+                            | (Some(ParamStyle::Form | ParamStyle::SpaceDelimited | ParamStyle::PipeDelimited | ParamStyle::DeepObject), ParamIn::Query)
+                            | (Some(ParamStyle::Simple), ParamIn::Header)
+                            | (Some(ParamStyle::Form), ParamIn::Cookie)
+                    );
                     match style {
                         Some(s) if allowed => s,
                         _ => {
