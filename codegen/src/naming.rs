@@ -124,6 +124,20 @@ pub fn status_variant(status: &str) -> String {
     name.to_string()
 }
 
+/// Variant name for a request body media type (`application/json` -> `Json`).
+pub fn media_variant(media_type: &str) -> String {
+    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => "Json".into(),
+        "application/x-www-form-urlencoded" => "Form".into(),
+        "multipart/form-data" => "Multipart".into(),
+        "text/plain" => "Text".into(),
+        "application/octet-stream" => "Bytes".into(),
+        "*/*" => "Any".into(),
+        other => pascal(other),
+    }
+}
+
 /// Hands out unique names inside one namespace, in the order the caller asks.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {

@@ -343,3 +343,67 @@ pub fn query_param<T: serde::Serialize>(name: &str, value: &T, style: Style, exp
         (p, _) => vec![(name.to_string(), joined(p, ",", false))],
     }
 }
+
+fn form_pairs(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Null => {}
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}[{k}]") };
+                form_pairs(&key, v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                if v.is_object() || v.is_array() {
+                    form_pairs(&format!("{prefix}[{i}]"), v, out);
+                } else {
+                    form_pairs(prefix, v, out);
+                }
+            }
+        }
+        other => out.push((prefix.to_string(), scalar_text(other))),
+    }
+}
+
+/// A form body (`application/x-www-form-urlencoded`): nested objects as `a[b]=c`, lists as
+/// repeated keys (`a=1&a=2`), lists of objects as `a[0][b]=c`.
+pub fn form_text<T: serde::Serialize>(value: &T) -> String {
+    let mut pairs = Vec::new();
+    form_pairs("", &serde_json::to_value(value).unwrap_or(serde_json::Value::Null), &mut pairs);
+    form_urlencoded_text(&pairs)
+}
+
+fn form_urlencoded_text(pairs: &[(String, String)]) -> String {
+    let enc = |s: &str| {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => out.push(b as char),
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// A multipart body from its parts.
+pub fn multipart_form(body: &crate::runtime::Multipart) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for p in &body.parts {
+        let mut part = reqwest::multipart::Part::bytes(p.data.clone());
+        if let Some(name) = &p.file_name {
+            part = part.file_name(name.clone());
+        }
+        if let Some(ct) = &p.content_type {
+            part = match part.mime_str(ct) {
+                Ok(with_type) => with_type,
+                Err(_) => reqwest::multipart::Part::bytes(p.data.clone()),
+            };
+        }
+        form = form.part(p.name.clone(), part);
+    }
+    form
+}

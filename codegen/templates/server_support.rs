@@ -590,26 +590,36 @@ pub fn read_param<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// 415 unless the `Content-Type` essence matches `accepts`.
-pub fn check_content_type(headers: &HeaderMap, expected: &'static str, accepts: fn(&str) -> bool) -> Result<(), Rejection> {
-    let essence = headers
+/// The request's media type essence (`application/json`), lower case.
+pub fn content_essence(headers: &HeaderMap) -> Option<String> {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-    match essence {
-        Some(e) if accepts(&e) => Ok(()),
-        _ => Err(Rejection::UnsupportedMediaType { expected }),
-    }
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
 }
 
 /// True when the request's media type essence fits the documented one (`image/*` ranges included).
 pub fn media_type_matches(expected: &str, essence: &str) -> bool {
-    expected == essence || expected == "*/*" || (expected.ends_with("/*") && essence.starts_with(expected.trim_end_matches('*')))
+    expected.eq_ignore_ascii_case(essence)
+        || expected == "*/*"
+        || (expected.ends_with("/*") && essence.starts_with(&expected[..expected.len() - 1].to_ascii_lowercase()))
 }
 
-/// True for `application/json` and `+json` media types.
-pub fn is_json(essence: &str) -> bool {
-    essence == "application/json" || essence.ends_with("+json")
+/// Which documented media type the request's `Content-Type` is: an exact match first, then a
+/// documented range (`image/*`, `*/*`).
+pub fn pick_content(essence: Option<&str>, documented: &[&str]) -> Option<usize> {
+    let essence = essence?;
+    documented
+        .iter()
+        .position(|d| d.eq_ignore_ascii_case(essence))
+        .or_else(|| documented.iter().position(|d| media_type_matches(d, essence)))
+}
+
+/// True when a body was sent (a `Content-Type`, or a non-zero `Content-Length`).
+pub fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::CONTENT_TYPE)
+        || headers.get(header::CONTENT_LENGTH).is_some_and(|v| v != "0")
+        || headers.contains_key(header::TRANSFER_ENCODING)
 }
 
 /// Reads the whole body, 413 past `limit` (checked against `Content-Length` first).
@@ -627,6 +637,59 @@ pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, Rejection> {
         message: format!("the request body is not valid JSON: {e}"),
         violations: Vec::new(),
     })
+}
+
+/// A `text/*` body as a `String` (400 when it is not UTF-8).
+pub fn text_body(bytes: &[u8]) -> Result<String, Rejection> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| Rejection::BadRequest { message: "the request body is not UTF-8 text".into(), violations: Vec::new() })
+}
+
+/// A form body: pairs into JSON, strings coerced to the schema's types, validated, converted.
+pub fn form_body<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+    violations: &mut Vec<Violation>,
+) -> Result<T, Rejection> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
+    let mut value = crate::runtime::form_to_json(pairs);
+    let remaining = crate::runtime::coerce_strings(&mut value, validate);
+    violations.extend(remaining);
+    if !violations.is_empty() {
+        return Err(Rejection::validation(std::mem::take(violations)));
+    }
+    crate::runtime::convert(value).map_err(|e| Rejection::BadRequest { message: format!("the request body does not fit its type: {e}"), violations: Vec::new() })
+}
+
+/// A `multipart/form-data` body, parsed into its parts within the size limit.
+pub async fn multipart_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<crate::runtime::Multipart, Rejection> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Rejection::PayloadTooLarge { limit });
+    }
+    let bad = |message: String| Rejection::BadRequest { message, violations: Vec::new() };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let boundary = multer::parse_boundary(content_type).map_err(|e| bad(format!("invalid multipart body: {e}")))?;
+    let constraints = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64));
+    let mut parts = multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
+    let mut out = crate::runtime::Multipart::default();
+    loop {
+        let field = match parts.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(multer::Error::StreamSizeExceeded { .. }) => return Err(Rejection::PayloadTooLarge { limit }),
+            Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let content_type = field.content_type().map(ToString::to_string);
+        let data = match field.bytes().await {
+            Ok(d) => d.to_vec(),
+            Err(multer::Error::StreamSizeExceeded { .. }) => return Err(Rejection::PayloadTooLarge { limit }),
+            Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
+        };
+        out.parts.push(crate::runtime::Part { name, file_name, content_type, data });
+    }
+    Ok(out)
 }
 
 /// Validates then converts a parsed body into its Rust type.

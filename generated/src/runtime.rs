@@ -67,6 +67,10 @@ pub struct Violation {
     pub keyword: &'static str,
     /// A human-readable reason.
     pub message: String,
+    /// The same location as segments.
+    pub instance: InstancePath,
+    /// For `type` violations, the allowed types (bits of [`types`]); 0 otherwise.
+    pub expected: u8,
 }
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -88,6 +92,8 @@ pub fn violation(
         path: path.to_string(),
         keyword,
         message: message.into(),
+        instance: path.clone(),
+        expected: 0,
     });
 }
 /// Records a violation at `path` + `key` (missing and unknown properties).
@@ -282,12 +288,14 @@ pub fn expect_type(
         .filter(|(bit, _)| allowed & bit != 0)
         .map(|(_, n)| *n)
         .collect();
-    violation(
-        out,
-        path,
-        "type",
-        format!("expected {}, found {}", names.join(" or "), type_name(v)),
-    );
+    let message = format!("expected {}, found {}", names.join(" or "), type_name(v));
+    out.push(Violation {
+        path: path.to_string(),
+        keyword: "type",
+        message,
+        instance: path.clone(),
+        expected: allowed,
+    });
 }
 /// `required`: one violation per missing property, at the property's path.
 pub fn expect_required(
@@ -611,4 +619,170 @@ impl<'de> serde::Deserialize<'de> for Base64 {
             .map(Base64)
             .ok_or_else(|| serde::de::Error::custom("not valid base64"))
     }
+}
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Part {
+    /// The form field name.
+    pub name: String,
+    /// The file name, for file parts.
+    pub file_name: Option<String>,
+    /// The part's media type, if given.
+    pub content_type: Option<String>,
+    /// The part's bytes.
+    pub data: Vec<u8>,
+}
+/// A `multipart/form-data` body: its parts in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Multipart {
+    /// The parts.
+    pub parts: Vec<Part>,
+}
+impl Multipart {
+    /// The first part called `name`.
+    pub fn part(&self, name: &str) -> Option<&Part> {
+        self.parts.iter().find(|p| p.name == name)
+    }
+    /// The first part called `name`, as text.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.part(name).and_then(|p| std::str::from_utf8(&p.data).ok())
+    }
+}
+fn parse_scalar_text(s: &str, expected: u8) -> Option<Value> {
+    if expected & (types::NUMBER | types::INTEGER) != 0 {
+        if let Ok(n) = s.trim().parse::<serde_json::Number>() {
+            return Some(Value::Number(n));
+        }
+    }
+    if expected & types::BOOLEAN != 0 {
+        match s {
+            "true" => return Some(Value::Bool(true)),
+            "false" => return Some(Value::Bool(false)),
+            _ => {}
+        }
+    }
+    if expected & types::ARRAY != 0 {
+        return Some(Value::Array(vec![Value::String(s.to_string())]));
+    }
+    if expected & types::NULL != 0 && s.is_empty() {
+        return Some(Value::Null);
+    }
+    None
+}
+fn slot<'v>(value: &'v mut Value, path: &InstancePath) -> Option<&'v mut Value> {
+    let mut cur = value;
+    for seg in &path.0 {
+        cur = match (seg, cur) {
+            (Segment::Key(k), Value::Object(map)) => map.get_mut(k)?,
+            (Segment::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+/// For text-only encodings (form bodies): turns strings into the numbers, booleans and lists
+/// the schema asks for, using the validator's own `type` violations as the guide, and returns the
+/// violations that remain.
+pub fn coerce_strings(
+    value: &mut Value,
+    validate: fn(&Value, &mut InstancePath, &mut Vec<Violation>),
+) -> Vec<Violation> {
+    for _ in 0..32 {
+        let mut out = Vec::new();
+        validate(value, &mut InstancePath::root(), &mut out);
+        let mut changed = false;
+        for v in out.iter().filter(|v| v.keyword == "type" && v.expected != 0) {
+            if let Some(target) = slot(value, &v.instance) {
+                if let Value::String(s) = target {
+                    if let Some(new) = parse_scalar_text(s, v.expected) {
+                        *target = new;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            return out;
+        }
+    }
+    let mut out = Vec::new();
+    validate(value, &mut InstancePath::root(), &mut out);
+    out
+}
+fn set_nested(
+    target: &mut serde_json::Map<String, Value>,
+    keys: &[String],
+    value: String,
+) {
+    let Some((first, rest)) = keys.split_first() else { return };
+    if rest.is_empty() {
+        match target.get_mut(first) {
+            Some(Value::Array(items)) => items.push(Value::String(value)),
+            Some(existing) => {
+                let old = std::mem::take(existing);
+                *existing = Value::Array(vec![old, Value::String(value)]);
+            }
+            None => {
+                target.insert(first.clone(), Value::String(value));
+            }
+        }
+        return;
+    }
+    if rest[0].is_empty() {
+        let entry = target
+            .entry(first.clone())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        match entry {
+            Value::Array(items) => items.push(Value::String(value)),
+            other => {
+                *other = Value::Array(vec![std::mem::take(other), Value::String(value)]);
+            }
+        }
+        return;
+    }
+    let entry = target
+        .entry(first.clone())
+        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(map) = entry {
+        set_nested(map, rest, value);
+    }
+}
+fn index_lists(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.values_mut().for_each(index_lists);
+            if !map.is_empty() && map.keys().all(|k| k.parse::<usize>().is_ok()) {
+                let mut items: Vec<(usize, Value)> = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, v)| (k.parse().unwrap_or(0), v))
+                    .collect();
+                items.sort_by_key(|(i, _)| *i);
+                *v = Value::Array(items.into_iter().map(|(_, v)| v).collect());
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(index_lists),
+        _ => {}
+    }
+}
+/// Reads `application/x-www-form-urlencoded` pairs into JSON: `a=1&a=2` is a list, `a[b]=c`
+/// nests, `a[0][b]=c` and `a[]=x` are lists. Every leaf is a string until [`coerce_strings`].
+pub fn form_to_json(pairs: Vec<(String, String)>) -> Value {
+    let mut root = serde_json::Map::new();
+    for (key, value) in pairs {
+        let (head, tail) = match key.find('[') {
+            Some(i) if key.ends_with(']') => (&key[..i], &key[i + 1..key.len() - 1]),
+            _ => (key.as_str(), ""),
+        };
+        let mut keys = vec![head.to_string()];
+        if key.contains('[') && key.ends_with(']') {
+            keys.extend(tail.split("][").map(str::to_string));
+        }
+        set_nested(&mut root, &keys, value);
+    }
+    let mut v = Value::Object(root);
+    index_lists(&mut v);
+    v
 }

@@ -80,6 +80,8 @@ fn fixture_crates_compile_without_warnings() {
         "bad_formats_are_violations_with_paths",
         "styles_round_trip_between_client_and_server",
         "raw_requests_in_each_style_are_read_and_validated",
+        "every_media_type_is_read_by_its_content_type",
+        "form_bodies_nest_and_coerce",
     ] {
         assert!(stdout.contains(&format!("{test} ... ok")), "{test} did not run:\n{stdout}");
     }

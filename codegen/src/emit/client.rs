@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::validate::validator_path;
-use super::{doc, ident, lit, ty_nullable};
+use super::{doc, ident, lit};
 use crate::ir::{BodyKind, Ir, Operation, ParamIn, Response, SchemeKind};
 
 /// The generated part of the `client` module.
@@ -43,11 +43,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
 }
 
 fn payload(ir: &Ir, r: &Response) -> Option<TokenStream> {
-    let (_, kind) = r.body.as_ref()?;
-    Some(match kind {
-        BodyKind::Json(s) => ty_nullable(ir, *s),
-        BodyKind::Raw => quote!(::std::vec::Vec<u8>),
-    })
+    super::response_payload(ir, r)
 }
 
 /// An enum of responses (success or error) with one variant per status.
@@ -113,7 +109,8 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
                 let vf = validator_path(ir, *s);
                 Some(quote!(self.decode(status, &body, #vf)?))
             }
-            Some((_, BodyKind::Raw)) => Some(quote!(body)),
+            Some((_, BodyKind::Text)) => Some(quote!(String::from_utf8_lossy(&body).into_owned())),
+            Some(_) => Some(quote!(body)),
             None => None,
         };
         let v = ident(&r.variant);
@@ -193,11 +190,17 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     }
     let mut send_body = TokenStream::new();
     if let Some(b) = &op.body {
-        let (t, set) = match &b.kind {
-            BodyKind::Json(s) => (ty_nullable(ir, *s), quote!(request = request.json(body);)),
-            BodyKind::Raw => {
-                let mt = lit(&b.media_type);
-                (quote!([u8]), quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(body.to_vec());))
+        let t = super::body_type(ir, b);
+        let set = match &b.enum_name {
+            None => b.contents.first().map(|c| send_content(c, quote!(body))).unwrap_or_default(),
+            Some(name) => {
+                let name = ident(name);
+                let arms = b.contents.iter().map(|c| {
+                    let v = ident(&c.variant);
+                    let send = send_content(c, quote!(value));
+                    quote!(crate::types::#name::#v(value) => { #send })
+                });
+                quote!(match body { #(#arms)* })
             }
         };
         if b.required {
@@ -208,6 +211,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             send_body = quote!(if let Some(body) = body { #set });
         }
     }
+
     let method = format_ident!("{}", op.method.to_ascii_uppercase());
     let docs = doc(op.doc.as_deref());
     let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
@@ -271,5 +275,18 @@ fn path_builder(op: &Operation) -> TokenStream {
     }
     quote! {
         let path: String = [#(#pieces),*].concat();
+    }
+}
+
+/// Statements that put `value` (a reference) into `request` as the given media type.
+fn send_content(c: &crate::ir::Content, value: TokenStream) -> TokenStream {
+    let mt = if c.media_type.contains('*') { "application/octet-stream".to_string() } else { c.media_type.clone() };
+    let mt = lit(&mt);
+    match &c.kind {
+        BodyKind::Json(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).json(#value);),
+        BodyKind::Form(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(form_text(#value));),
+        BodyKind::Text => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
+        BodyKind::Multipart => quote!(request = request.multipart(multipart_form(#value));),
+        BodyKind::Raw => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
     }
 }

@@ -86,7 +86,7 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     let mut features = Table::new();
     let strings = |v: &[&str]| Value::Array(v.iter().map(|s| Value::String((*s).into())).collect());
     features.insert("default".into(), strings(&[]));
-    features.insert("server".into(), strings(&["dep:axum", "dep:form_urlencoded"]));
+    features.insert("server".into(), strings(&["dep:axum", "dep:form_urlencoded", "dep:multer"]));
     features.insert("client".into(), strings(&["dep:reqwest"]));
     features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
     let mut deps = Table::new();
@@ -102,7 +102,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     }
     deps.insert("axum".into(), dep("0.8", true, &["http1", "tokio", "json", "query"], false));
     deps.insert("form_urlencoded".into(), dep("1", true, &[], true));
-    deps.insert("reqwest".into(), dep("0.13", true, &["json", "query"], false));
+    deps.insert("multer".into(), dep("3", true, &[], true));
+    deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
     let mut root = Table::new();
     root.insert("package".into(), Value::Table(package));
     root.insert("lib".into(), Value::Table(lib));

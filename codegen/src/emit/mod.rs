@@ -10,7 +10,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
-use crate::ir::{Format, Ir, SchemaId, Shape};
+use crate::ir::{BodyKind, Content, Format, Ir, RequestBody, SchemaId, Shape};
 use crate::{GenerateError, GeneratedFile, Options};
 
 /// Builds every file of the generated crate.
@@ -183,6 +183,38 @@ pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
         }
         Shape::Alias(t) => ty(ir, *t),
     }
+}
+
+/// The Rust type of one request body media type.
+pub fn content_type(ir: &Ir, c: &Content) -> TokenStream {
+    match &c.kind {
+        BodyKind::Json(s) | BodyKind::Form(s) => ty_nullable(ir, *s),
+        BodyKind::Text => quote!(::std::string::String),
+        BodyKind::Multipart => quote!(crate::runtime::Multipart),
+        BodyKind::Raw => quote!(::std::vec::Vec<u8>),
+    }
+}
+
+/// The Rust type of a request body: the body enum, or the one media type's type.
+pub fn body_type(ir: &Ir, b: &RequestBody) -> TokenStream {
+    match (&b.enum_name, b.contents.first()) {
+        (Some(name), _) => {
+            let i = ident(name);
+            quote!(crate::types::#i)
+        }
+        (None, Some(c)) => content_type(ir, c),
+        (None, None) => quote!(()),
+    }
+}
+
+/// The Rust type of a response body.
+pub fn response_payload(ir: &Ir, r: &crate::ir::Response) -> Option<TokenStream> {
+    let (_, kind) = r.body.as_ref()?;
+    Some(match kind {
+        BodyKind::Json(s) => ty_nullable(ir, *s),
+        BodyKind::Text => quote!(::std::string::String),
+        _ => quote!(::std::vec::Vec<u8>),
+    })
 }
 
 /// The Rust type including `Option` when `null` is allowed.

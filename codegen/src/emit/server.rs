@@ -65,11 +65,31 @@ fn principal_param(op: &Operation) -> Option<TokenStream> {
 
 fn body_type(ir: &Ir, op: &Operation) -> Option<TokenStream> {
     let b = op.body.as_ref()?;
-    let t = match &b.kind {
-        BodyKind::Json(s) => ty_nullable(ir, *s),
-        BodyKind::Raw => quote!(::axum::body::Bytes),
-    };
+    let t = super::body_type(ir, b);
     Some(if b.required { t } else { quote!(::std::option::Option<#t>) })
+}
+
+/// An expression reading a body of one media type (`body` is the axum body).
+fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
+    let bytes = quote!(read_body(&ctx.headers, body, state.config.body_limit).await?);
+    match &c.kind {
+        BodyKind::Json(s) => {
+            let vf = validator_path(ir, *s);
+            let t = ty_nullable(ir, *s);
+            quote!({
+                let value = parse_json(&#bytes)?;
+                typed_body::<#t>(value, #vf, &mut violations)?
+            })
+        }
+        BodyKind::Form(s) => {
+            let vf = validator_path(ir, *s);
+            let t = ty_nullable(ir, *s);
+            quote!(form_body::<#t>(&#bytes, #vf, &mut violations)?)
+        }
+        BodyKind::Text => quote!(text_body(&#bytes)?),
+        BodyKind::Multipart => quote!(multipart_body(&ctx.headers, body, state.config.body_limit).await?),
+        BodyKind::Raw => quote!(#bytes.to_vec()),
+    }
 }
 
 fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
@@ -215,11 +235,7 @@ fn auth_glue(ir: &Ir) -> TokenStream {
 }
 
 fn response_payload(ir: &Ir, r: &Response) -> Option<TokenStream> {
-    let (_, kind) = r.body.as_ref()?;
-    Some(match kind {
-        BodyKind::Json(s) => ty_nullable(ir, *s),
-        BodyKind::Raw => quote!(::std::vec::Vec<u8>),
-    })
+    super::response_payload(ir, r)
 }
 
 /// Exact codes have a fixed status; ranges and `default` carry theirs.
@@ -243,9 +259,10 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
         };
         let respond = match &r.body {
             Some((_, BodyKind::Json(_))) => quote!(json_response(#status_expr, &body)),
-            Some((mt, BodyKind::Raw)) => {
-                let mt = lit(mt);
-                quote!(raw_response(#status_expr, #mt, body))
+            Some((mt, kind)) => {
+                let mt = lit(if mt.contains('*') { "application/octet-stream" } else { mt });
+                let bytes = if *kind == BodyKind::Text { quote!(body.into_bytes()) } else { quote!(body) };
+                quote!(raw_response(#status_expr, #mt, #bytes))
             }
             None => quote!(#status_expr.into_response()),
         };
@@ -367,7 +384,6 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     let name = lit(&op.fn_name);
     let mut steps = Vec::new();
     let mut args = vec![quote!(ctx)];
-    let mut helpers = Vec::new();
     if op.has_security() {
         let alts = op.security.iter().map(|alt| {
             let items = alt.iter().map(|(s, scopes)| {
@@ -383,8 +399,11 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         }
         args.push(quote!(principal));
     }
-    if op.params_type.is_some() || op.body.is_some() {
-        steps.push(quote!(let mut violations: Vec<Violation> = Vec::new();));
+    let validated_body = op.body.as_ref().is_some_and(|b| b.schemas().next().is_some());
+    if op.params_type.is_some() || validated_body {
+        let binding = if validated_body { quote!(mut violations) } else { quote!(violations) };
+        let mutable = if op.params_type.is_some() { quote!(mut violations) } else { binding };
+        steps.push(quote!(let #mutable: Vec<Violation> = Vec::new();));
     }
     if let Some(pt) = &op.params_type {
         let pt = ident(pt);
@@ -444,55 +463,36 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         TokenStream::new()
     };
     if let Some(b) = &op.body {
-        let mt = lit(&b.media_type);
-        let accepts = match &b.kind {
-            BodyKind::Json(_) => quote!(is_json),
-            BodyKind::Raw => {
-                let essence = lit(&b.media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-                helpers.push(quote! {
-                    fn accepts_body(essence: &str) -> bool {
-                        media_type_matches(#essence, essence)
-                    }
-                });
-                quote!(accepts_body)
-            }
-        };
-        let read = quote! {
-            check_content_type(&ctx.headers, #mt, #accepts)?;
-            let bytes = read_body(&ctx.headers, body, state.config.body_limit).await?;
-        };
-        let convert = match &b.kind {
-            BodyKind::Json(s) => {
-                let vf = validator_path(ir, *s);
-                let t = ty_nullable(ir, *s);
-                quote! {
-                    let value = parse_json(&bytes)?;
-                    let body: #t = typed_body(value, #vf, &mut violations)?;
+        let mts: Vec<_> = b.contents.iter().map(|c| lit(&c.media_type)).collect();
+        let expected = lit(&b.contents.iter().map(|c| c.media_type.as_str()).collect::<Vec<_>>().join(", "));
+        let arms = b.contents.iter().enumerate().map(|(i, c)| {
+            let read = read_content(ir, c);
+            let value = match &b.enum_name {
+                Some(e) => {
+                    let e = ident(e);
+                    let v = ident(&c.variant);
+                    quote!(crate::types::#e::#v(#read))
                 }
+                None => read,
+            };
+            quote!(#i => #value,)
+        });
+        let select = quote! {
+            let index = pick_content(content_essence(&ctx.headers).as_deref(), &[#(#mts),*])
+                .ok_or(Rejection::UnsupportedMediaType { expected: #expected })?;
+            match index {
+                #(#arms)*
+                _ => return Err(Rejection::UnsupportedMediaType { expected: #expected }),
             }
-            BodyKind::Raw => quote! {
-                if !violations.is_empty() { return Err(Rejection::validation(violations)); }
-                let body = bytes;
-            },
         };
         if b.required {
             steps.push(quote! {
-                #read
-                #convert
+                let body = { #select };
                 #params_done
             });
         } else {
             steps.push(quote! {
-                let absent = !ctx.headers.contains_key(::axum::http::header::CONTENT_TYPE)
-                    && ctx.headers.get(::axum::http::header::CONTENT_LENGTH).is_none_or(|v| v == "0");
-                let body = if absent {
-                    None
-                } else {
-                    #read
-                    #convert
-                    Some(body)
-                };
-                if !violations.is_empty() { return Err(Rejection::validation(violations)); }
+                let body = if has_body(&ctx.headers) { Some({ #select }) } else { None };
                 #params_done
             });
         }
@@ -509,7 +509,6 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     let path_params = if uses_path { TokenStream::new() } else { quote!(let _ = raw_path;) };
     quote! {
         async fn #handler<A: Api>(state: Arc<Shared<A>>, request: ::axum::extract::Request, raw_path: Vec<(String, String)>) -> Response {
-            #(#helpers)*
             let (parts, body) = request.into_parts();
             #path_params
             let ctx = context(parts);

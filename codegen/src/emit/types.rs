@@ -19,6 +19,23 @@ pub fn emit(ir: &Ir) -> TokenStream {
         if let Some(name) = &op.params_type {
             items.push(params_struct(ir, op, name));
         }
+        if let Some(b) = &op.body {
+            if let Some(name) = &b.enum_name {
+                let name = ident(name);
+                let variants = b.contents.iter().map(|c| {
+                    let v = ident(&c.variant);
+                    let t = super::content_type(ir, c);
+                    let d = lit(&format!(" `{}`", c.media_type));
+                    quote!(#[doc = #d] #v(#t),)
+                });
+                let about = lit(&format!(" Request body of `{}`: one variant per documented media type.", op.fn_name));
+                items.push(quote! {
+                    #[doc = #about]
+                    #[derive(Debug, Clone, PartialEq)]
+                    pub enum #name { #(#variants)* }
+                });
+            }
+        }
     }
     quote! {
         //! Request, response and component types. Requests are validated against the schema

@@ -311,7 +311,10 @@ fn assign_names(ir: &mut Ir) {
     }
     for (i, op) in ir.operations.iter().enumerate() {
         if let Some(p) = &op.params_type {
-            candidates.push((1, op.loc.file.clone(), op.loc.pointer.clone(), None, format!("{i}\u{0}{p}")));
+            candidates.push((1, op.loc.file.clone(), op.loc.pointer.clone(), None, format!("{i}\u{0}p\u{0}{p}")));
+        }
+        if let Some(b) = op.body.as_ref().and_then(|b| b.enum_name.as_ref()) {
+            candidates.push((1, op.loc.file.clone(), op.loc.pointer.clone(), None, format!("{i}\u{0}b\u{0}{b}")));
         }
     }
     candidates.sort();
@@ -325,10 +328,15 @@ fn assign_names(ir: &mut Ir) {
                 ir.schemas[id].name = Some(name);
             }
             None => {
-                let (idx, name) = candidate.split_once('\u{0}').unwrap_or(("0", &candidate));
-                let idx: usize = idx.parse().unwrap_or(0);
-                let name = scope.claim(name);
-                ir.operations[idx].params_type = Some(name);
+                let mut parts = candidate.splitn(3, '\u{0}');
+                let idx: usize = parts.next().and_then(|i| i.parse().ok()).unwrap_or(0);
+                let kind = parts.next().unwrap_or("p");
+                let name = scope.claim(parts.next().unwrap_or_default());
+                let op = &mut ir.operations[idx];
+                match (kind, op.body.as_mut()) {
+                    ("b", Some(body)) => body.enum_name = Some(name),
+                    _ => op.params_type = Some(name),
+                }
             }
         }
     }
@@ -337,9 +345,7 @@ fn assign_names(ir: &mut Ir) {
     let mut roots = Vec::new();
     for op in &ir.operations {
         roots.extend(op.params.iter().map(|p| p.schema));
-        if let Some(super::RequestBody { kind: super::BodyKind::Json(s), .. }) = &op.body {
-            roots.push(*s);
-        }
+        roots.extend(op.body.iter().flat_map(super::RequestBody::schemas));
         for r in &op.responses {
             if let Some((_, super::BodyKind::Json(s))) = &r.body {
                 roots.push(*s);

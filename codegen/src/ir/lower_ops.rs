@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::lower_schema::SchemaLowerer;
-use super::{BodyKind, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, SchemeKind, SecurityAlternative};
+use super::{BodyKind, Content, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, SchemeKind, SecurityAlternative};
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
 use crate::naming::{self, Scope};
@@ -156,8 +156,8 @@ fn lower_path_item<'a>(
             operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, diags);
         }
         operation.responses = responses(lower, &op_loc, op, &type_prefix, diags);
-        if let Some(RequestBody { kind: BodyKind::Json(id), .. }) = &operation.body {
-            lower.default_doc(*id, format!("Request body of {what}{summary}."));
+        for id in operation.body.iter().flat_map(RequestBody::schemas).collect::<Vec<_>>() {
+            lower.default_doc(id, format!("Request body of {what}{summary}."));
         }
         for r in &operation.responses {
             if let Some((_, BodyKind::Json(id))) = &r.body {
@@ -305,29 +305,58 @@ pub fn is_json(media_type: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
-fn body_kind<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, mt: &str, media: &'a Value, hint: Vec<String>, diags: &mut Diagnostics) -> BodyKind {
-    if !is_json(mt) {
-        return BodyKind::Raw;
+fn essence(media_type: &str) -> String {
+    media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+fn body_kind<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, mt: &str, media: &'a Value, hint: Vec<String>, request: bool, diags: &mut Diagnostics) -> BodyKind {
+    let e = essence(mt);
+    let schema = || media.get("schema").unwrap_or(&TRUE_SCHEMA);
+    if is_json(mt) {
+        let dialect = lower.dialect();
+        return BodyKind::Json(lower.lower(&loc.join("schema"), schema(), hint, dialect, diags));
     }
-    let schema = media.get("schema").unwrap_or(&TRUE_SCHEMA);
-    let dialect = lower.dialect();
-    BodyKind::Json(lower.lower(&loc.join("schema"), schema, hint, dialect, diags))
+    if request && e == "application/x-www-form-urlencoded" {
+        let dialect = lower.dialect();
+        return BodyKind::Form(lower.lower(&loc.join("schema"), schema(), hint, dialect, diags));
+    }
+    if request && e.starts_with("multipart/") {
+        if media.get("schema").is_some() {
+            diags.warn(loc.join("schema"), Policy::NotEnforced, "multipart bodies are parsed into parts; their schema is not validated");
+        }
+        return BodyKind::Multipart;
+    }
+    if e.starts_with("text/") && !e.contains('*') {
+        return BodyKind::Text;
+    }
+    BodyKind::Raw
 }
 
 fn request_body<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, b: &'a Value, prefix: &str, diags: &mut Diagnostics) -> Option<RequestBody> {
     let (loc, b) = deref(lower.docs(), loc, b, diags)?;
     let content = b.get("content").and_then(Value::as_object)?;
-    let (mt, media) = pick_media(content)?;
-    if content.len() > 1 {
-        let others: Vec<&str> = content.keys().filter(|k| *k != mt).map(String::as_str).collect();
-        diags.warn(
-            loc.join("content"),
-            Policy::Skipped,
-            format!("only `{mt}` is accepted for this request body; also documented: {}", others.join(", ")),
-        );
+    if content.is_empty() {
+        return None;
     }
-    let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Request".into()], diags);
-    Some(RequestBody { required: b.get("required").and_then(Value::as_bool).unwrap_or(false), media_type: mt.clone(), kind })
+    let many = content.len() > 1;
+    let mut variants = Scope::default();
+    let contents = content
+        .iter()
+        .map(|(mt, media)| {
+            let variant = variants.claim(&naming::media_variant(mt));
+            let mut hint = vec![prefix.to_string(), "Request".into()];
+            if many {
+                hint.push(variant.clone());
+            }
+            let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, hint, true, diags);
+            Content { media_type: mt.clone(), kind, variant }
+        })
+        .collect();
+    Some(RequestBody {
+        required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
+        contents,
+        enum_name: many.then(|| naming::type_name(&[prefix, "Body"])),
+    })
 }
 
 fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<String, Value>, prefix: &str, diags: &mut Diagnostics) -> Vec<Response> {
@@ -353,7 +382,7 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
         let Some((loc, r)) = deref(lower.docs(), &rloc.join(status), r, diags) else { continue };
         let body = r.get("content").and_then(Value::as_object).and_then(|c| {
             let (mt, media) = pick_media(c)?;
-            let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], diags);
+            let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, diags);
             Some((mt.clone(), kind))
         });
         out.push(Response {

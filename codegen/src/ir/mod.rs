@@ -482,8 +482,26 @@ impl ParamStyle {
 pub enum BodyKind {
     /// JSON (`application/json`, `+json`): parsed, validated, typed.
     Json(SchemaId),
-    /// Anything else: raw bytes with their media type.
+    /// `application/x-www-form-urlencoded`: parsed into JSON (bracketed keys nest), coerced to
+    /// the schema's types, validated, typed.
+    Form(SchemaId),
+    /// `text/*`: a `String`.
+    Text,
+    /// `multipart/*`: parsed into parts (not validated against the schema).
+    Multipart,
+    /// Anything else: raw bytes.
     Raw,
+}
+
+/// One media type of a request body.
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// The media type as documented (`application/json`, `image/*`).
+    pub media_type: String,
+    /// How it is read.
+    pub kind: BodyKind,
+    /// Variant name in the body enum (when there are several media types).
+    pub variant: String,
 }
 
 /// A request body.
@@ -491,10 +509,20 @@ pub enum BodyKind {
 pub struct RequestBody {
     /// `required`.
     pub required: bool,
-    /// The chosen media type (JSON preferred).
-    pub media_type: String,
-    /// Encoding.
-    pub kind: BodyKind,
+    /// Every documented media type, in document order.
+    pub contents: Vec<Content>,
+    /// Name of the body enum in `types` when there are several media types.
+    pub enum_name: Option<String>,
+}
+
+impl RequestBody {
+    /// The JSON or form schemas (validated bodies).
+    pub fn schemas(&self) -> impl Iterator<Item = SchemaId> + '_ {
+        self.contents.iter().filter_map(|c| match c.kind {
+            BodyKind::Json(s) | BodyKind::Form(s) => Some(s),
+            _ => None,
+        })
+    }
 }
 
 /// A documented response.
