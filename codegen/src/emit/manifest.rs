@@ -83,6 +83,9 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     package.insert("description".into(), Value::String(description));
     let mut lib = Table::new();
     lib.insert("doctest".into(), Value::Boolean(false));
+    // No unit tests live in generated code; skipping the test build of the library halves what
+    // `cargo test` compiles.
+    lib.insert("test".into(), Value::Boolean(false));
     let mut features = Table::new();
     let strings = |v: &[&str]| Value::Array(v.iter().map(|s| Value::String((*s).into())).collect());
     features.insert("default".into(), strings(&[]));

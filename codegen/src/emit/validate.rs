@@ -187,8 +187,9 @@ fn string_checks(f: &Facts) -> TokenStream {
         let name = lit(format.as_str());
         c.push(quote!(crate::runtime::expect_format(s, path, out, #name);));
     }
-    if f.min_length.is_some() || f.max_length.is_some() {
-        let min = opt_u64(f.min_length);
+    let min_length = f.min_length.filter(|n| *n > 0);
+    if min_length.is_some() || f.max_length.is_some() {
+        let min = opt_u64(min_length);
         let max = opt_u64(f.max_length);
         c.push(quote!(crate::runtime::string_length(s, path, out, #min, #max);));
     }
@@ -259,7 +260,7 @@ fn number_checks(f: &Facts) -> TokenStream {
 
 fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
     let mut c = Vec::new();
-    if let Some(n) = f.min_items {
+    if let Some(n) = f.min_items.filter(|n| *n > 0) {
         let msg = lit(&format!("must have at least {n} items"));
         c.push(quote!(if (a.len() as u64) < #n { crate::runtime::violation(out, path, "minItems", #msg); }));
     }
@@ -285,7 +286,7 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
             c.push(quote!(for (i, v) in #iter { path.push_index(i); #sub path.pop(); }));
         }
     }
-    if let Some((s, min, max)) = f.contains {
+    if let Some((s, min, max)) = f.contains.filter(|(_, min, max)| *min > 0 || max.is_some()) {
         let sub = passes(ir, s);
         let max_check = max.map(|m| {
             let msg = lit(&format!("must contain at most {m} matching items"));
@@ -297,9 +298,10 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
         } else {
             quote!(a.iter().filter(|v| { let v: &::serde_json::Value = v; #sub }).count())
         };
+        let min_check = (min > 0).then(|| quote!(if (found as u64) < #min { crate::runtime::violation(out, path, "contains", #msg); }));
         c.push(quote! {
             let found = #count;
-            if (found as u64) < #min { crate::runtime::violation(out, path, "contains", #msg); }
+            #min_check
             #max_check
         });
     }
@@ -369,7 +371,7 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
             c.push(quote!(for k in o.keys() { let name = ::serde_json::Value::String(k.clone()); let v = &name; path.push_key(k); #sub path.pop(); }));
         }
     }
-    if let Some(n) = f.min_properties {
+    if let Some(n) = f.min_properties.filter(|n| *n > 0) {
         let msg = lit(&format!("must have at least {n} properties"));
         c.push(quote!(if (o.len() as u64) < #n { crate::runtime::violation(out, path, "minProperties", #msg); }));
     }
