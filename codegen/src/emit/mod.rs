@@ -13,28 +13,86 @@ use serde_json::Value;
 use crate::ir::{BodyKind, Content, Format, Ir, RequestBody, SchemaId, Shape};
 use crate::{GenerateError, GeneratedFile, Options};
 
-/// Builds every file of the generated crate.
+/// Builds every file of the generated crate. Generation and formatting run on every core (the
+/// big modules item by item); the output does not depend on how many cores there are.
 pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateError> {
     let stamp = stamp_line(options);
-    let mut files = vec![
-        GeneratedFile { path: "Cargo.toml".into(), contents: manifest::cargo_toml(ir, options, &stamp)? },
-        rust_file("src/lib.rs", manifest::lib_rs(ir, options), &stamp)?,
-        rust_file("src/runtime.rs", template(include_str!("../../templates/runtime.rs"))?, &stamp)?,
-        rust_file("src/types.rs", types::emit(ir), &stamp)?,
-        rust_file("src/validate.rs", validate::emit(ir), &stamp)?,
-    ];
-    if options.server {
-        let mut tokens = template(include_str!("../../templates/server_support.rs"))?;
-        tokens.extend(server::emit(ir));
-        files.push(rust_file("src/server.rs", tokens, &stamp)?);
-        files.push(rust_file("tests/router_starts.rs", manifest::smoke_test(ir, options), &stamp)?);
+    let stamp = stamp.as_str();
+    let results: Vec<Result<GeneratedFile, GenerateError>> = std::thread::scope(|scope| {
+        let types = scope.spawn(|| parallel_file("src/types.rs", stamp, types::head(), &types::units(ir), |u| types::unit(ir, u)));
+        let validate =
+            scope.spawn(|| parallel_file("src/validate.rs", stamp, validate::head(), &validate::units(ir), |u| validate::unit(ir, u)));
+        let server = options.server.then(|| {
+            scope.spawn(|| {
+                let mut tokens = template(include_str!("../../templates/server_support.rs"))?;
+                tokens.extend(server::emit(ir));
+                rust_file("src/server.rs", tokens, stamp)
+            })
+        });
+        let client = options.client.then(|| {
+            scope.spawn(|| {
+                let mut tokens = template(include_str!("../../templates/client_support.rs"))?;
+                tokens.extend(client::emit(ir));
+                rust_file("src/client.rs", tokens, stamp)
+            })
+        });
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<GeneratedFile, GenerateError>>| {
+            h.join().unwrap_or_else(|_| Err(GenerateError::Internal("an emitter thread panicked".into())))
+        };
+        let mut out = vec![
+            Ok(GeneratedFile { path: "Cargo.toml".into(), contents: manifest::cargo_toml(ir, options, stamp)? }),
+            rust_file("src/lib.rs", manifest::lib_rs(ir, options), stamp),
+            template(include_str!("../../templates/runtime.rs")).and_then(|t| rust_file("src/runtime.rs", t, stamp)),
+            join(types),
+            join(validate),
+        ];
+        if let Some(h) = server {
+            out.push(join(h));
+            out.push(rust_file("tests/router_starts.rs", manifest::smoke_test(ir, options), stamp));
+        }
+        if let Some(h) = client {
+            out.push(join(h));
+        }
+        Ok::<_, GenerateError>(out)
+    })?;
+    results.into_iter().collect()
+}
+
+/// A file made of many independent units: each worker thread generates and formats a
+/// contiguous share of them (token streams cannot cross threads, text can).
+fn parallel_file<U: Sync>(
+    path: &str,
+    stamp: &str,
+    head: TokenStream,
+    units: &[U],
+    unit: impl Fn(&U) -> TokenStream + Sync,
+) -> Result<GeneratedFile, GenerateError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = units.len().div_ceil(workers).max(1);
+    let unit = &unit;
+    let texts: Vec<Result<String, GenerateError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = units
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut text = String::new();
+                    for u in part {
+                        for item in split_items(unit(u)).1 {
+                            text.push_str(&format_tokens(path, item)?);
+                        }
+                    }
+                    Ok(text)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(GenerateError::Internal("a formatter thread panicked".into())))).collect()
+    });
+    let mut contents = format!("// {stamp}\n");
+    contents.push_str(&format_tokens(path, head)?);
+    for t in texts {
+        contents.push_str(&t?);
     }
-    if options.client {
-        let mut tokens = template(include_str!("../../templates/client_support.rs"))?;
-        tokens.extend(client::emit(ir));
-        files.push(rust_file("src/client.rs", tokens, &stamp)?);
-    }
-    Ok(files)
+    Ok(GeneratedFile { path: path.into(), contents })
 }
 
 /// The first line of every generated file (without the comment marker).
@@ -55,11 +113,66 @@ fn template(src: &str) -> Result<TokenStream, GenerateError> {
     Ok(quote!(#file))
 }
 
-fn rust_file(path: &str, tokens: TokenStream, stamp: &str) -> Result<GeneratedFile, GenerateError> {
+/// Splits a file's tokens into its inner attributes and its top-level items, without parsing:
+/// an item ends at a top-level `;` or at a brace group (plus a `;` right after it).
+fn split_items(tokens: TokenStream) -> (TokenStream, Vec<TokenStream>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut head = TokenStream::new();
+    let mut i = 0;
+    while i + 2 < trees.len() {
+        match (&trees[i], &trees[i + 1]) {
+            (TokenTree::Punct(a), TokenTree::Punct(b)) if a.as_char() == '#' && b.as_char() == '!' => {
+                head.extend(trees[i..i + 3].iter().cloned());
+                i += 3;
+            }
+            _ => break,
+        }
+    }
+    let mut items = Vec::new();
+    let mut current = TokenStream::new();
+    while i < trees.len() {
+        let t = trees[i].clone();
+        i += 1;
+        let ends = match &t {
+            TokenTree::Punct(p) => p.as_char() == ';',
+            TokenTree::Group(g) => g.delimiter() == Delimiter::Brace,
+            _ => false,
+        };
+        current.extend([t]);
+        if ends {
+            if let Some(TokenTree::Punct(p)) = trees.get(i) {
+                if p.as_char() == ';' {
+                    current.extend([trees[i].clone()]);
+                    i += 1;
+                }
+            }
+            items.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        items.push(current);
+    }
+    (head, items)
+}
+
+fn format_tokens(path: &str, tokens: TokenStream) -> Result<String, GenerateError> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| GenerateError::Internal(format!("{path}: generated tokens do not parse: {e}")))?;
-    let text = prettyplease::unparse(&file);
-    Ok(GeneratedFile { path: path.into(), contents: format!("// {stamp}\n{text}") })
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Formats a whole file, item by item (the same text as [`parallel_file`] gives).
+fn rust_file(path: &str, tokens: TokenStream, stamp: &str) -> Result<GeneratedFile, GenerateError> {
+    let (head, items) = split_items(tokens);
+    let mut contents = format!("// {stamp}\n");
+    if !head.is_empty() {
+        contents.push_str(&format_tokens(path, head)?);
+    }
+    for item in items {
+        contents.push_str(&format_tokens(path, item)?);
+    }
+    Ok(GeneratedFile { path: path.into(), contents })
 }
 
 /// An identifier from the naming module (always valid by construction).

@@ -6,42 +6,68 @@ use quote::quote;
 use super::{doc, ident, is_nullable, lit, shape_ty, ty};
 use crate::ir::{Field, Ir, ParamIn, SchemaId, Shape};
 
-/// The `types` module.
-pub fn emit(ir: &Ir) -> TokenStream {
-    let mut items = Vec::new();
-    let mut named: Vec<(&str, SchemaId)> =
-        ir.schemas.iter().enumerate().filter_map(|(id, n)| n.name.as_deref().map(|name| (name, id))).collect();
-    named.sort();
-    for (name, id) in named {
-        items.push(type_item(ir, id, name));
-    }
-    for op in &ir.operations {
-        if let Some(name) = &op.params_type {
-            items.push(params_struct(ir, op, name));
-        }
-        if let Some(b) = &op.body {
-            if let Some(name) = &b.enum_name {
-                let name = ident(name);
-                let variants = b.contents.iter().map(|c| {
-                    let v = ident(&c.variant);
-                    let t = super::content_type(ir, c);
-                    let d = lit(&format!(" `{}`", c.media_type));
-                    quote!(#[doc = #d] #v(#t),)
-                });
-                let about = lit(&format!(" Request body of `{}`: one variant per documented media type.", op.fn_name));
-                items.push(quote! {
-                    #[doc = #about]
-                    #[derive(Debug, Clone, PartialEq)]
-                    pub enum #name { #(#variants)* }
-                });
-            }
-        }
-    }
+/// One top-level item group of `types.rs`.
+#[derive(Debug, Clone, Copy)]
+pub enum Unit {
+    /// A named schema's type.
+    Schema(SchemaId),
+    /// An operation's params struct.
+    Params(usize),
+    /// An operation's request body enum.
+    Body(usize),
+}
+
+/// The module header.
+pub fn head() -> TokenStream {
     quote! {
         //! Request, response and component types. Requests are validated against the schema
         //! before they are converted into these types; unknown response fields are ignored
         //! unless the client runs in strict mode.
-        #(#items)*
+    }
+}
+
+/// The items of `types.rs`, in output order (named types by name, then per operation).
+pub fn units(ir: &Ir) -> Vec<Unit> {
+    let mut named: Vec<(&str, SchemaId)> =
+        ir.schemas.iter().enumerate().filter_map(|(id, n)| n.name.as_deref().map(|name| (name, id))).collect();
+    named.sort();
+    let mut out: Vec<Unit> = named.into_iter().map(|(_, id)| Unit::Schema(id)).collect();
+    for (i, op) in ir.operations.iter().enumerate() {
+        if op.params_type.is_some() {
+            out.push(Unit::Params(i));
+        }
+        if op.body.as_ref().is_some_and(|b| b.enum_name.is_some()) {
+            out.push(Unit::Body(i));
+        }
+    }
+    out
+}
+
+/// The tokens of one unit.
+pub fn unit(ir: &Ir, u: &Unit) -> TokenStream {
+    match *u {
+        Unit::Schema(id) => type_item(ir, id, ir.schemas[id].name.as_deref().unwrap_or_default()),
+        Unit::Params(i) => {
+            let op = &ir.operations[i];
+            params_struct(ir, op, op.params_type.as_deref().unwrap_or_default())
+        }
+        Unit::Body(i) => {
+            let op = &ir.operations[i];
+            let Some(b) = &op.body else { return TokenStream::new() };
+            let name = ident(b.enum_name.as_deref().unwrap_or_default());
+            let variants = b.contents.iter().map(|c| {
+                let v = ident(&c.variant);
+                let t = super::content_type(ir, c);
+                let d = lit(&format!(" `{}`", c.media_type));
+                quote!(#[doc = #d] #v(#t),)
+            });
+            let about = lit(&format!(" Request body of `{}`: one variant per documented media type.", op.fn_name));
+            quote! {
+                #[doc = #about]
+                #[derive(Debug, Clone, PartialEq)]
+                pub enum #name { #(#variants)* }
+            }
+        }
     }
 }
 

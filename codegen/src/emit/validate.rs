@@ -7,36 +7,48 @@ use quote::quote;
 use super::{ident, lit, value_tokens};
 use crate::ir::{Additional, Facts, Ir, JsonType, SchemaId, Shape};
 
-/// The `validate` module.
-pub fn emit(ir: &Ir) -> TokenStream {
-    let mut fns = Vec::new();
-    for (id, node) in ir.schemas.iter().enumerate() {
-        let Some(fname) = &node.validator else { continue };
-        let f = ident(fname);
-        let body = facts_code(ir, id);
-        let body = if body.is_empty() { quote!(let _ = (v, path, out);) } else { body };
-        let about = lit(&format!(" Validates a value against `{}` ({}).", node.name.as_deref().unwrap_or(""), node.loc));
-        fns.push(quote! {
-            #[doc = #about]
-            pub fn #f(v: &::serde_json::Value, path: &mut crate::runtime::InstancePath, out: &mut ::std::vec::Vec<crate::runtime::Violation>) {
-                #body
-            }
-        });
-        if matches!(node.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_)) {
-            let t = ident(node.name.as_deref().unwrap_or_default());
-            fns.push(quote! {
-                impl crate::runtime::Validate for crate::types::#t {
-                    fn validate_at(v: &::serde_json::Value, path: &mut crate::runtime::InstancePath, out: &mut ::std::vec::Vec<crate::runtime::Violation>) {
-                        #f(v, path, out);
-                    }
-                }
-            });
-        }
-    }
+/// The module header.
+pub fn head() -> TokenStream {
     quote! {
         //! Validators: every JSON Schema assertion of the spec, checked on the JSON value before it
         //! is converted into a Rust type. Keywords apply only to instances of their type.
-        #(#fns)*
+        #![allow(unused_imports)]
+        use std::sync::LazyLock;
+        use serde_json::Value;
+        use crate::runtime as rt;
+    }
+}
+
+/// The schemas that get a validator function, in output order.
+pub fn units(ir: &Ir) -> Vec<SchemaId> {
+    (0..ir.schemas.len()).filter(|id| ir.schemas[*id].validator.is_some()).collect()
+}
+
+/// The validator function of one schema (and its `Validate` impl for named types).
+pub fn unit(ir: &Ir, id: &SchemaId) -> TokenStream {
+    let id = *id;
+    let node = &ir.schemas[id];
+    let Some(fname) = &node.validator else { return TokenStream::new() };
+    let f = ident(fname);
+    let body = facts_code(ir, id);
+    let body = if body.is_empty() { quote!(let _ = (v, path, out);) } else { body };
+    let about = lit(&format!(" Validates a value against `{}` ({}).", node.name.as_deref().unwrap_or(""), node.loc));
+    let imp = matches!(node.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_)).then(|| {
+        let t = ident(node.name.as_deref().unwrap_or_default());
+        quote! {
+            impl rt::Validate for crate::types::#t {
+                fn validate_at(v: &Value, path: &mut rt::InstancePath, out: &mut Vec<rt::Violation>) {
+                    #f(v, path, out);
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = #about]
+        pub fn #f(v: &Value, path: &mut rt::InstancePath, out: &mut Vec<rt::Violation>) {
+            #body
+        }
+        #imp
     }
 }
 
@@ -45,7 +57,7 @@ pub fn check(ir: &Ir, id: SchemaId) -> TokenStream {
     match &ir.schemas[id].validator {
         Some(f) => {
             let f = ident(f);
-            quote!(crate::validate::#f(v, path, out);)
+            quote!(#f(v, path, out);)
         }
         None => facts_code(ir, id),
     }
@@ -66,7 +78,7 @@ fn passes(ir: &Ir, id: SchemaId) -> TokenStream {
         return quote!(true);
     }
     quote!({
-        let mut scratch = ::std::vec::Vec::new();
+        let mut scratch = Vec::new();
         {
             let out = &mut scratch;
             #c
@@ -79,7 +91,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     let f: &Facts = &ir.schemas[id].facts;
     match f.boolean {
         Some(true) => return TokenStream::new(),
-        Some(false) => return quote!(let _ = v; crate::runtime::violation(out, path, "false", "no value is allowed here");),
+        Some(false) => return quote!(let _ = v; rt::violation(out, path, "false", "no value is allowed here");),
         None => {}
     }
     let mut body = Vec::new();
@@ -89,29 +101,29 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     if let Some(types) = &f.types {
         let bits = types.iter().map(|t| {
             let c = quote::format_ident!("{}", type_const(*t));
-            quote!(crate::runtime::types::#c)
+            quote!(rt::types::#c)
         });
-        body.push(quote!(crate::runtime::expect_type(v, path, out, #(#bits)|*);));
+        body.push(quote!(rt::expect_type(v, path, out, #(#bits)|*);));
     }
     if let Some(values) = &f.enum_values {
         let strings: Vec<&str> = values.iter().filter_map(serde_json::Value::as_str).collect();
         let null_ok = values.iter().any(serde_json::Value::is_null);
         if strings.len() + usize::from(null_ok) == values.len() {
             let strings = strings.iter().map(|x| lit(x));
-            body.push(quote!(crate::runtime::expect_one_of_strings(v, path, out, &[#(#strings),*], #null_ok);));
+            body.push(quote!(rt::expect_one_of_strings(v, path, out, &[#(#strings),*], #null_ok);));
         } else {
             let tests: Vec<TokenStream> = values
                 .iter()
                 .map(|x| {
                     let t = value_tokens(x);
-                    quote!(crate::runtime::json_eq(v, &#t))
+                    quote!(rt::json_eq(v, &#t))
                 })
                 .collect();
             let shown = lit(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
             body.push(quote! {
                 let allowed = #(#tests)||*;
                 if !allowed {
-                    crate::runtime::violation(out, path, "enum", ::std::format!("must be one of: {}", #shown));
+                    rt::violation(out, path, "enum", format!("must be one of: {}", #shown));
                 }
             });
         }
@@ -120,8 +132,8 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         let t = value_tokens(c);
         let shown = lit(&c.to_string());
         body.push(quote! {
-            if !crate::runtime::json_eq(v, &#t) {
-                crate::runtime::violation(out, path, "const", ::std::format!("must be {}", #shown));
+            if !rt::json_eq(v, &#t) {
+                rt::violation(out, path, "const", format!("must be {}", #shown));
             }
         });
     }
@@ -137,7 +149,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         body.push(quote! {
             let any_valid = #(#subs)||*;
             if !any_valid {
-                crate::runtime::violation(out, path, "anyOf", "must match at least one of the allowed schemas (anyOf)");
+                rt::violation(out, path, "anyOf", "must match at least one of the allowed schemas (anyOf)");
             }
         });
     }
@@ -146,7 +158,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         body.push(quote! {
             let matched = [#(#subs),*].iter().filter(|ok| **ok).count();
             if matched != 1 {
-                crate::runtime::violation(out, path, "oneOf", ::std::format!("must match exactly one of the allowed schemas (oneOf), matched {matched}"));
+                rt::violation(out, path, "oneOf", format!("must match exactly one of the allowed schemas (oneOf), matched {matched}"));
             }
         });
     }
@@ -155,7 +167,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         body.push(quote! {
             let matched = #sub;
             if matched {
-                crate::runtime::violation(out, path, "not", "must not match the disallowed schema (not)");
+                rt::violation(out, path, "not", "must not match the disallowed schema (not)");
             }
         });
     }
@@ -185,34 +197,34 @@ fn string_checks(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
     if let Some(format) = f.format_check {
         let name = lit(format.as_str());
-        c.push(quote!(crate::runtime::expect_format(s, path, out, #name);));
+        c.push(quote!(rt::expect_format(s, path, out, #name);));
     }
     let min_length = f.min_length.filter(|n| *n > 0);
     if min_length.is_some() || f.max_length.is_some() {
         let min = opt_u64(min_length);
         let max = opt_u64(f.max_length);
-        c.push(quote!(crate::runtime::string_length(s, path, out, #min, #max);));
+        c.push(quote!(rt::string_length(s, path, out, #min, #max);));
     }
     if let Some(p) = &f.pattern {
         let pat = lit(&p.source);
         let flags = p.flags();
         c.push(quote! {
-            static RE: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
-                ::regress::Regex::with_flags(#pat, #flags).expect("pattern checked at generation time")
+            static RE: LazyLock<regress::Regex> = LazyLock::new(|| {
+                regress::Regex::with_flags(#pat, #flags).expect("pattern checked at generation time")
             });
-            crate::runtime::expect_match(s, path, out, &RE, #pat);
+            rt::expect_match(s, path, out, &RE, #pat);
         });
     }
     if c.is_empty() {
         return TokenStream::new();
     }
-    quote!(if let ::std::option::Option::Some(s) = v.as_str() { #(#c)* })
+    quote!(if let Some(s) = v.as_str() { #(#c)* })
 }
 
 fn opt_u64(x: Option<u64>) -> TokenStream {
     match x {
-        Some(n) => quote!(::std::option::Option::Some(#n)),
-        None => quote!(::std::option::Option::None),
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
     }
 }
 
@@ -221,9 +233,9 @@ fn opt_bound(b: Option<crate::ir::Bound>) -> TokenStream {
         Some(b) => {
             let x = num(b.value);
             let e = b.exclusive;
-            quote!(::std::option::Option::Some((#x, #e)))
+            quote!(Some((#x, #e)))
         }
-        None => quote!(::std::option::Option::None),
+        None => quote!(None),
     }
 }
 
@@ -244,38 +256,38 @@ fn number_checks(f: &Facts) -> TokenStream {
     if f.minimum.is_some() || f.maximum.is_some() {
         let min = opt_bound(f.minimum);
         let max = opt_bound(f.maximum);
-        c.push(quote!(crate::runtime::number_range(n, path, out, #min, #max);));
+        c.push(quote!(rt::number_range(n, path, out, #min, #max);));
     }
     if let Some(m) = f.multiple_of {
         let x = num(m);
         let msg = lit(&format!("must be a multiple of {}", fmt_num(m)));
-        c.push(quote!(if !crate::runtime::is_multiple_of(v, #x) { crate::runtime::violation(out, path, "multipleOf", #msg); }));
+        c.push(quote!(if !rt::is_multiple_of(v, #x) { rt::violation(out, path, "multipleOf", #msg); }));
     }
     if c.is_empty() {
         return TokenStream::new();
     }
     let bind = if f.minimum.is_some() || f.maximum.is_some() { quote!(n) } else { quote!(_) };
-    quote!(if let ::std::option::Option::Some(#bind) = v.as_f64() { #(#c)* })
+    quote!(if let Some(#bind) = v.as_f64() { #(#c)* })
 }
 
 fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
     let mut c = Vec::new();
     if let Some(n) = f.min_items.filter(|n| *n > 0) {
         let msg = lit(&format!("must have at least {n} items"));
-        c.push(quote!(if (a.len() as u64) < #n { crate::runtime::violation(out, path, "minItems", #msg); }));
+        c.push(quote!(if (a.len() as u64) < #n { rt::violation(out, path, "minItems", #msg); }));
     }
     if let Some(n) = f.max_items {
         let msg = lit(&format!("must have at most {n} items"));
-        c.push(quote!(if (a.len() as u64) > #n { crate::runtime::violation(out, path, "maxItems", #msg); }));
+        c.push(quote!(if (a.len() as u64) > #n { rt::violation(out, path, "maxItems", #msg); }));
     }
     if f.unique_items {
-        c.push(quote!(if !crate::runtime::all_unique(a) { crate::runtime::violation(out, path, "uniqueItems", "items must be unique"); }));
+        c.push(quote!(if !rt::all_unique(a) { rt::violation(out, path, "uniqueItems", "items must be unique"); }));
     }
     for (i, s) in f.prefix_items.iter().enumerate() {
         let sub = check(ir, *s);
         if !sub.is_empty() {
             let get = if i == 0 { quote!(a.first()) } else { quote!(a.get(#i)) };
-            c.push(quote!(if let ::std::option::Option::Some(v) = #get { path.push_index(#i); #sub path.pop(); }));
+            c.push(quote!(if let Some(v) = #get { path.push_index(#i); #sub path.pop(); }));
         }
     }
     if let Some(items) = f.items {
@@ -290,15 +302,15 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
         let sub = passes(ir, s);
         let max_check = max.map(|m| {
             let msg = lit(&format!("must contain at most {m} matching items"));
-            quote!(if (found as u64) > #m { crate::runtime::violation(out, path, "maxContains", #msg); })
+            quote!(if (found as u64) > #m { rt::violation(out, path, "maxContains", #msg); })
         });
         let msg = lit(&format!("must contain at least {min} matching items"));
         let count = if check(ir, s).is_empty() {
             quote!(a.len())
         } else {
-            quote!(a.iter().filter(|v| { let v: &::serde_json::Value = v; #sub }).count())
+            quote!(a.iter().filter(|v| { let v: &Value = v; #sub }).count())
         };
-        let min_check = (min > 0).then(|| quote!(if (found as u64) < #min { crate::runtime::violation(out, path, "contains", #msg); }));
+        let min_check = (min > 0).then(|| quote!(if (found as u64) < #min { rt::violation(out, path, "contains", #msg); }));
         c.push(quote! {
             let found = #count;
             #min_check
@@ -308,25 +320,25 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
     if c.is_empty() {
         return TokenStream::new();
     }
-    quote!(if let ::std::option::Option::Some(a) = v.as_array() { #(#c)* })
+    quote!(if let Some(a) = v.as_array() { #(#c)* })
 }
 
 fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
     let mut c = Vec::new();
     if !f.required.is_empty() {
         let names = f.required.iter().map(|r| lit(r));
-        c.push(quote!(crate::runtime::expect_required(o, path, out, &[#(#names),*]);));
+        c.push(quote!(rt::expect_required(o, path, out, &[#(#names),*]);));
     }
     for (name, s) in &f.properties {
         let sub = check(ir, *s);
         if !sub.is_empty() {
             let key = lit(name);
-            c.push(quote!(if let ::std::option::Option::Some(v) = o.get(#key) { path.push_key(#key); #sub path.pop(); }));
+            c.push(quote!(if let Some(v) = o.get(#key) { path.push_key(#key); #sub path.pop(); }));
         }
     }
     let additional = match f.additional {
         Additional::Any => TokenStream::new(),
-        Additional::Deny => quote!(crate::runtime::violation_at(out, path, k, "additionalProperties", "is not allowed (unknown property)");),
+        Additional::Deny => quote!(rt::violation_at(out, path, k, "additionalProperties", "is not allowed (unknown property)");),
         Additional::Schema(s) => {
             let sub = check(ir, s);
             if sub.is_empty() { TokenStream::new() } else { quote!(path.push_key(k); #sub path.pop();) }
@@ -342,8 +354,8 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
         let p = lit(&pat.source);
         let flags = pat.flags();
         pattern_res.push(quote! {
-            static #re: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
-                ::regress::Regex::with_flags(#p, #flags).expect("pattern checked at generation time")
+            static #re: LazyLock<regress::Regex> = LazyLock::new(|| {
+                regress::Regex::with_flags(#p, #flags).expect("pattern checked at generation time")
             });
         });
         if !sub.is_empty() {
@@ -352,7 +364,7 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
     }
     if f.additional == Additional::Deny && f.pattern_properties.is_empty() {
         let names = f.properties.iter().map(|(n, _)| lit(n));
-        c.push(quote!(crate::runtime::deny_unknown(o, path, out, &[#(#names),*]);));
+        c.push(quote!(rt::deny_unknown(o, path, out, &[#(#names),*]);));
     } else if !additional.is_empty() {
         let names: Vec<_> = f.properties.iter().map(|(n, _)| lit(n)).collect();
         let known = if names.is_empty() { quote!(false) } else { quote!(matches!(k.as_str(), #(#names)|*)) };
@@ -368,23 +380,23 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
     if let Some(names) = f.property_names {
         let sub = check(ir, names);
         if !sub.is_empty() {
-            c.push(quote!(for k in o.keys() { let name = ::serde_json::Value::String(k.clone()); let v = &name; path.push_key(k); #sub path.pop(); }));
+            c.push(quote!(for k in o.keys() { let name = Value::String(k.clone()); let v = &name; path.push_key(k); #sub path.pop(); }));
         }
     }
     if let Some(n) = f.min_properties.filter(|n| *n > 0) {
         let msg = lit(&format!("must have at least {n} properties"));
-        c.push(quote!(if (o.len() as u64) < #n { crate::runtime::violation(out, path, "minProperties", #msg); }));
+        c.push(quote!(if (o.len() as u64) < #n { rt::violation(out, path, "minProperties", #msg); }));
     }
     if let Some(n) = f.max_properties {
         let msg = lit(&format!("must have at most {n} properties"));
-        c.push(quote!(if (o.len() as u64) > #n { crate::runtime::violation(out, path, "maxProperties", #msg); }));
+        c.push(quote!(if (o.len() as u64) > #n { rt::violation(out, path, "maxProperties", #msg); }));
     }
     for (prop, needs) in &f.dependent_required {
         let p = lit(prop);
         for n in needs {
             let nl = lit(n);
             let msg = lit(&format!("is required when `{prop}` is present"));
-            c.push(quote!(if o.contains_key(#p) && !o.contains_key(#nl) { crate::runtime::violation_at(out, path, #nl, "dependentRequired", #msg); }));
+            c.push(quote!(if o.contains_key(#p) && !o.contains_key(#nl) { rt::violation_at(out, path, #nl, "dependentRequired", #msg); }));
         }
     }
     for (prop, s) in &f.dependent_schemas {
@@ -397,7 +409,7 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
     if c.is_empty() {
         return TokenStream::new();
     }
-    quote!(if let ::std::option::Option::Some(o) = v.as_object() { #(#pattern_res)* #(#c)* })
+    quote!(if let Some(o) = v.as_object() { #(#pattern_res)* #(#c)* })
 }
 
 /// The path of schema `id`'s validator function (analysis gives every operation root one).
