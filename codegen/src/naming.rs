@@ -138,6 +138,15 @@ pub fn media_variant(media_type: &str) -> String {
     }
 }
 
+/// Prelude names that generated code writes short (`Option`, `String`, ...) unless a generated
+/// type takes one of them, in which case every generated file spells std paths in full.
+pub const PRELUDE_NAMES: &[&str] = &["Option", "Some", "None", "String", "Vec", "Box", "Result", "Ok", "Err"];
+
+/// True when none of `type_names` shadows a prelude name used by generated code.
+pub fn prelude_is_free<'a>(mut type_names: impl Iterator<Item = &'a str>) -> bool {
+    !type_names.any(|n| PRELUDE_NAMES.contains(&n))
+}
+
 /// Hands out unique names inside one namespace, in the order the caller asks.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {

@@ -297,6 +297,20 @@ pub fn expect_type(
         expected: allowed,
     });
 }
+/// `properties`: validates member `key` of `o`, when present, with `validate`.
+pub fn property(
+    o: &serde_json::Map<String, Value>,
+    key: &str,
+    path: &mut InstancePath,
+    out: &mut Vec<Violation>,
+    validate: fn(&Value, &mut InstancePath, &mut Vec<Violation>),
+) {
+    if let Some(v) = o.get(key) {
+        path.push_key(key);
+        validate(v, path, out);
+        path.pop();
+    }
+}
 /// `required`: one violation per missing property, at the property's path.
 pub fn expect_required(
     o: &serde_json::Map<String, Value>,
@@ -786,3 +800,24 @@ pub fn form_to_json(pairs: Vec<(String, String)>) -> Value {
     index_lists(&mut v);
     v
 }
+/// The impls of a generated string enum: `as_str`, `Display`, and serde as its wire string,
+/// where a value the spec does not list becomes `UnknownValue`.
+#[allow(unused_macros, reason = "used by specs with string enums")]
+macro_rules! string_enum {
+    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl $name { #[doc = " The value as it is written on the wire."] pub fn as_str(&
+        self) -> & str { match self { $(Self::$variant => $wire,)*
+        Self::UnknownValue(other) => other, } } } impl ::std::fmt::Display for $name { fn
+        fmt(& self, f : & mut ::std::fmt::Formatter <'_ >) -> ::std::fmt::Result { f
+        .write_str(self.as_str()) } } impl ::serde::Serialize for $name { fn serialize <
+        S : ::serde::Serializer > (& self, serializer : S) -> ::std::result::Result <
+        S::Ok, S::Error > { serializer.serialize_str(self.as_str()) } } impl <'de >
+        ::serde::Deserialize <'de > for $name { fn deserialize < D :
+        ::serde::Deserializer <'de >> (deserializer : D) -> ::std::result::Result < Self,
+        D::Error > { let text = <::std::string::String as ::serde::Deserialize
+        >::deserialize(deserializer) ?; ::std::result::Result::Ok(match text.as_str() {
+        $($wire => Self::$variant,)* _ => Self::UnknownValue(text), }) } }
+    };
+}
+#[allow(unused_imports, reason = "used by specs with string enums")]
+pub(crate) use string_enum;

@@ -1235,7 +1235,7 @@ async fn handle_v1_room_token_post<A: Api>(
         let principal = principal
             .ok_or_else(|| Rejection::Unauthorized("missing credentials".into()))?;
         let mut violations: Vec<Violation> = Vec::new();
-        let param_0: Option<::std::string::String> = read_param(
+        let param_0: Option<String> = read_param(
             ParamSource::Header(&ctx.headers),
             &ParamSpec {
                 name: "Idempotency-Key",

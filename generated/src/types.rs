@@ -5,26 +5,24 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorEnvelope {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub error: ::std::option::Option<crate::types::ErrorEnvelopeError>,
+    pub error: Option<crate::types::ErrorEnvelopeError>,
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorEnvelopeError {
-    pub code: ::std::string::String,
-    pub message: ::std::string::String,
+    pub code: String,
+    pub message: String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub fields: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    pub fields: Option<::std::collections::BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub doc_url: ::std::option::Option<::std::string::String>,
+    pub doc_url: Option<String>,
 }
 /// Request body of `POST /v1/room-token`: Issue a room-join token for private browser calling.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct V1RoomTokenPostRequest {
-    pub from_number: ::std::string::String,
-    pub to_number: ::std::string::String,
+    pub from_number: String,
+    pub to_number: String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ttl_seconds: ::std::option::Option<i64>,
+    pub ttl_seconds: Option<i64>,
 }
 /// Response `200` of `POST /v1/room-token`: Success.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -33,18 +31,18 @@ pub struct V1RoomTokenPostResponse200 {
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct V1RoomTokenPostResponse200Data {
-    pub token: ::std::string::String,
-    pub room_url: ::std::string::String,
-    pub room_name: ::std::string::String,
-    pub call_id: ::std::string::String,
+    pub token: String,
+    pub room_url: String,
+    pub room_name: String,
+    pub call_id: String,
     pub expires_in: f64,
-    pub from_number: ::std::string::String,
-    pub to_number: ::std::string::String,
+    pub from_number: String,
+    pub to_number: String,
 }
 /// Parameters of `v1_room_token_post`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V1RoomTokenPostParams {
     /// `Idempotency-Key` (header parameter)
     /// UUID — when present, deduplicates repeat submissions. See /api-reference/idempotency.
-    pub idempotency_key: ::std::option::Option<::std::string::String>,
+    pub idempotency_key: Option<String>,
 }

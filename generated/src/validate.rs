@@ -13,11 +13,7 @@ pub fn validate_error_envelope(
 ) {
     rt::expect_type(v, path, out, rt::types::OBJECT);
     if let Some(o) = v.as_object() {
-        if let Some(v) = o.get("error") {
-            path.push_key("error");
-            validate_error_envelope_error(v, path, out);
-            path.pop();
-        }
+        rt::property(o, "error", path, out, validate_error_envelope_error);
     }
 }
 impl rt::Validate for crate::types::ErrorEnvelope {
@@ -156,11 +152,7 @@ pub fn validate_v1_room_token_post_response200(
     rt::expect_type(v, path, out, rt::types::OBJECT);
     if let Some(o) = v.as_object() {
         rt::expect_required(o, path, out, &["data"]);
-        if let Some(v) = o.get("data") {
-            path.push_key("data");
-            validate_v1_room_token_post_response200_data(v, path, out);
-            path.pop();
-        }
+        rt::property(o, "data", path, out, validate_v1_room_token_post_response200_data);
         rt::deny_unknown(o, path, out, &["data"]);
     }
 }

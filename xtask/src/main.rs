@@ -4,6 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// Generation allocates millions of small token trees; mimalloc makes big specs (Stripe) about a
+/// third faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use xtask::{Job, Mode, Report, run};
 
 #[derive(Parser)]

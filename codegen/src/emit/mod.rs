@@ -241,6 +241,23 @@ pub fn value_tokens(value: &Value) -> TokenStream {
     }
 }
 
+/// How generated code spells a prelude type: short (`Option`) unless a generated type shadows
+/// it (then `::std::option::Option`); see [`crate::naming::prelude_is_free`].
+pub fn prelude(ir: &Ir, name: &str) -> TokenStream {
+    let short = proc_macro2::Ident::new(name, Span::call_site());
+    if ir.short_prelude {
+        return quote!(#short);
+    }
+    let module = match name {
+        "Option" => quote!(::std::option),
+        "String" => quote!(::std::string),
+        "Vec" => quote!(::std::vec),
+        "Box" => quote!(::std::boxed),
+        _ => quote!(::std::result),
+    };
+    quote!(#module::#short)
+}
+
 /// True when `null` is a valid value of this schema's Rust type position (through aliases).
 pub fn is_nullable(ir: &Ir, mut id: SchemaId) -> bool {
     for _ in 0..=ir.schemas.len() {
@@ -276,7 +293,7 @@ pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
         Shape::Bool => quote!(bool),
         Shape::Integer => quote!(i64),
         Shape::Number => quote!(f64),
-        Shape::String => quote!(::std::string::String),
+        Shape::String => prelude(ir, "String"),
         Shape::Formatted(f) => match f {
             Format::Uuid => quote!(::uuid::Uuid),
             Format::DateTime => quote!(::chrono::DateTime<::chrono::FixedOffset>),
@@ -284,15 +301,17 @@ pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
             Format::Ipv4 => quote!(::std::net::Ipv4Addr),
             Format::Ipv6 => quote!(::std::net::Ipv6Addr),
             Format::Byte => quote!(crate::runtime::Base64),
-            _ => quote!(::std::string::String),
+            _ => prelude(ir, "String"),
         },
         Shape::Array(item) => {
             let t = item.map(|i| ty_nullable(ir, i)).unwrap_or(quote!(::serde_json::Value));
-            quote!(::std::vec::Vec<#t>)
+            let v = prelude(ir, "Vec");
+            quote!(#v<#t>)
         }
         Shape::Map(value) => {
             let t = value.map(|i| ty_nullable(ir, i)).unwrap_or(quote!(::serde_json::Value));
-            quote!(::std::collections::BTreeMap<::std::string::String, #t>)
+            let string = prelude(ir, "String");
+            quote!(::std::collections::BTreeMap<#string, #t>)
         }
         Shape::Alias(t) => ty(ir, *t),
     }
@@ -302,9 +321,12 @@ pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
 pub fn content_type(ir: &Ir, c: &Content) -> TokenStream {
     match &c.kind {
         BodyKind::Json(s) | BodyKind::Form(s) => ty_nullable(ir, *s),
-        BodyKind::Text => quote!(::std::string::String),
+        BodyKind::Text => prelude(ir, "String"),
         BodyKind::Multipart => quote!(crate::runtime::Multipart),
-        BodyKind::Raw => quote!(::std::vec::Vec<u8>),
+        BodyKind::Raw => {
+            let v = prelude(ir, "Vec");
+            quote!(#v<u8>)
+        }
     }
 }
 
@@ -325,13 +347,21 @@ pub fn response_payload(ir: &Ir, r: &crate::ir::Response) -> Option<TokenStream>
     let (_, kind) = r.body.as_ref()?;
     Some(match kind {
         BodyKind::Json(s) => ty_nullable(ir, *s),
-        BodyKind::Text => quote!(::std::string::String),
-        _ => quote!(::std::vec::Vec<u8>),
+        BodyKind::Text => prelude(ir, "String"),
+        _ => {
+            let v = prelude(ir, "Vec");
+            quote!(#v<u8>)
+        }
     })
 }
 
 /// The Rust type including `Option` when `null` is allowed.
 pub fn ty_nullable(ir: &Ir, id: SchemaId) -> TokenStream {
     let t = ty(ir, id);
-    if is_nullable(ir, id) { quote!(::std::option::Option<#t>) } else { t }
+    if is_nullable(ir, id) {
+        let o = prelude(ir, "Option");
+        quote!(#o<#t>)
+    } else {
+        t
+    }
 }

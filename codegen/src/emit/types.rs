@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, is_nullable, lit, shape_ty, ty};
+use super::{doc, ident, is_nullable, lit, prelude, shape_ty, ty};
 use crate::ir::{Field, Ir, ParamIn, SchemaId, Shape};
 
 /// One top-level item group of `types.rs`.
@@ -108,6 +108,7 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let wires: Vec<_> = variants.iter().map(|v| lit(&v.wire)).collect();
             let variant_docs = variants.iter().map(|v| doc(Some(&format!("`{}`", v.wire.escape_debug()))));
+            let string = prelude(ir, "String");
             quote! {
                 #docs
                 #dep
@@ -116,40 +117,10 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                     #( #variant_docs #idents, )*
                     /// A value the spec does not list. Requests never carry one (they are
                     /// validated); a client keeps working when a newer server sends one.
-                    UnknownValue(::std::string::String),
+                    UnknownValue(#string),
                 }
 
-                impl #name_i {
-                    /// The value as it is written on the wire.
-                    pub fn as_str(&self) -> &str {
-                        match self {
-                            #( Self::#idents => #wires, )*
-                            Self::UnknownValue(other) => other,
-                        }
-                    }
-                }
-
-                impl ::std::fmt::Display for #name_i {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(self.as_str())
-                    }
-                }
-
-                impl ::serde::Serialize for #name_i {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                        serializer.serialize_str(self.as_str())
-                    }
-                }
-
-                impl<'de> ::serde::Deserialize<'de> for #name_i {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                        let text = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
-                        ::std::result::Result::Ok(match text.as_str() {
-                            #( #wires => Self::#idents, )*
-                            _ => Self::UnknownValue(text),
-                        })
-                    }
-                }
+                crate::runtime::string_enum!(#name_i { #( #idents = #wires ),* });
             }
         }
         Shape::Union(variants) => union_item(ir, id, &name_i, variants, docs, dep),
@@ -171,19 +142,21 @@ fn field(ir: &Ir, f: &Field) -> TokenStream {
     let docs = doc(node.doc.as_deref());
     let dep = deprecated(node.deprecated);
     let mut t = ty(ir, f.schema);
+    let o = prelude(ir, "Option");
     if f.boxed {
-        t = quote!(::std::boxed::Box<#t>);
+        let b = prelude(ir, "Box");
+        t = quote!(#b<#t>);
     }
     let nullable = is_nullable(ir, f.schema);
     let (t, attrs) = match (f.required, nullable) {
         (true, false) => (t, TokenStream::new()),
-        (true, true) => (quote!(::std::option::Option<#t>), TokenStream::new()),
+        (true, true) => (quote!(#o<#t>), TokenStream::new()),
         (false, false) => (
-            quote!(::std::option::Option<#t>),
+            quote!(#o<#t>),
             quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
         ),
         (false, true) => (
-            quote!(::std::option::Option<::std::option::Option<#t>>),
+            quote!(#o<#o<#t>>),
             quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "crate::runtime::double_option")]),
         ),
     };
@@ -201,7 +174,8 @@ fn params_struct(ir: &Ir, op: &crate::ir::Operation, name: &str) -> TokenStream 
     let fields = op.params.iter().map(|p| {
         let i = ident(&p.ident);
         let t = super::ty_nullable(ir, p.schema);
-        let t = if p.required { t } else { quote!(::std::option::Option<#t>) };
+        let o = prelude(ir, "Option");
+        let t = if p.required { t } else { quote!(#o<#t>) };
         let where_ = match p.location {
             ParamIn::Path => "path",
             ParamIn::Query => "query",
@@ -239,7 +213,8 @@ fn union_item(
     let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
     let payloads = variants.iter().map(|v| {
         let t = super::ty_nullable(ir, v.schema);
-        if v.boxed { quote!(::std::boxed::Box<#t>) } else { t }
+        let b = prelude(ir, "Box");
+        if v.boxed { quote!(#b<#t>) } else { t }
     });
     let wraps: Vec<TokenStream> = variants
         .iter()

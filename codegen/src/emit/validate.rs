@@ -333,7 +333,13 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
         let sub = check(ir, *s);
         if !sub.is_empty() {
             let key = lit(name);
-            c.push(quote!(if let Some(v) = o.get(#key) { path.push_key(#key); #sub path.pop(); }));
+            match &ir.schemas[*s].validator {
+                Some(f) => {
+                    let f = ident(f);
+                    c.push(quote!(rt::property(o, #key, path, out, #f);));
+                }
+                None => c.push(quote!(if let Some(v) = o.get(#key) { path.push_key(#key); #sub path.pop(); })),
+            }
         }
     }
     let additional = match f.additional {

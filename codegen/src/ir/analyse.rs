@@ -17,6 +17,9 @@ pub fn analyse(ir: &mut Ir, diags: &mut Diagnostics) {
     }
     break_alias_cycles(ir, diags);
     assign_names(ir);
+    let names = ir.schemas.iter().filter_map(|n| n.name.as_deref());
+    let params = ir.operations.iter().filter_map(|o| o.params_type.as_deref());
+    ir.short_prelude = naming::prelude_is_free(names.chain(params));
     assign_members(ir);
     assign_boxes(ir);
     check_security(ir, diags);

@@ -650,6 +650,8 @@ pub struct Ir {
     pub security_schemes: BTreeMap<String, SchemeKind>,
     /// The error body shape used for rejections.
     pub error_shape: ErrorShape,
+    /// Generated code may write prelude names short (no generated type shadows them).
+    pub short_prelude: bool,
 }
 
 impl Ir {
@@ -675,6 +677,7 @@ impl Ir {
             operations: ops,
             security_schemes,
             error_shape: ErrorShape::Envelope(None),
+            short_prelude: false,
         };
         analyse::analyse(&mut ir, diags);
         ir
