@@ -18,7 +18,7 @@ fn committed_crate_matches_the_spec() {
 fn hand_edits_and_orphans_are_caught() {
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = project_root().join("spec/openapi.json");
-    let job = Job { spec, out: dir.path().to_path_buf(), name: Some("revdesk-api".into()) };
+    let job = Job { spec, out: dir.path().to_path_buf(), name: Some("revdesk-api".into()), ..Job::bundled() };
     run(&job, Mode::Write).expect("gen");
     assert!(run(&job, Mode::Check).expect("check").changed.is_empty());
     // The written crate is complete: the same files as the committed one.
@@ -45,7 +45,7 @@ fn editing_the_spec_bounds_changes_the_validators() {
     let spec = dir.path().join("openapi.json");
     std::fs::write(&spec, edited).expect("write spec");
     // The committed crate no longer matches the edited spec.
-    let committed = Job { spec: spec.clone(), out: project_root().join("generated"), name: None };
+    let committed = Job { spec: spec.clone(), out: project_root().join("generated"), name: None, ..Job::bundled() };
     let report = run(&committed, Mode::Check).expect("check");
     assert!(report.changed.contains(&"src/validate.rs".to_string()), "{:?}", report.changed);
     assert!(report.diff.contains("45f64") && report.diff.contains("900f64"), "{}", report.diff);
@@ -54,7 +54,7 @@ fn editing_the_spec_bounds_changes_the_validators() {
 #[test]
 fn crlf_checkouts_are_not_drift() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let job = Job { spec: project_root().join("spec/openapi.json"), out: dir.path().to_path_buf(), name: None };
+    let job = Job { spec: project_root().join("spec/openapi.json"), out: dir.path().to_path_buf(), name: None, ..Job::bundled() };
     run(&job, Mode::Write).expect("gen");
     for rel in ["src/lib.rs", "src/types.rs", "Cargo.toml"] {
         let path = dir.path().join(rel);

@@ -27,6 +27,10 @@ pub struct Job {
     pub out: PathBuf,
     /// `--name`, if given.
     pub name: Option<String>,
+    /// `--plain-formats`.
+    pub plain_formats: bool,
+    /// `--assert-formats`.
+    pub assert_formats: bool,
 }
 
 /// The project root (the workspace folder).
@@ -38,7 +42,7 @@ impl Job {
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
-        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None }
+        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false }
     }
 }
 
@@ -83,8 +87,16 @@ fn options(job: &Job) -> Options {
     if let Some(n) = &job.name {
         let _ = write!(command, " --name {n}");
     }
+    if job.plain_formats {
+        command.push_str(" --plain-formats");
+    }
+    if job.assert_formats {
+        command.push_str(" --assert-formats");
+    }
     Options {
         crate_name: job.name.clone(),
+        plain_formats: job.plain_formats,
+        format_assertion: job.assert_formats,
         spec_label: display_path(&job.spec),
         command,
         standalone: !in_workspace,

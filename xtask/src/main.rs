@@ -29,6 +29,12 @@ struct Target {
     /// Package name of the generated crate. Default: derived from info.title.
     #[arg(long)]
     name: Option<String>,
+    /// Keep every `format` a plain String (nothing asserted unless --assert-formats).
+    #[arg(long)]
+    plain_formats: bool,
+    /// Also assert email, hostname and uri formats.
+    #[arg(long)]
+    assert_formats: bool,
 }
 
 #[derive(Subcommand)]
@@ -56,7 +62,13 @@ enum Command {
 
 fn job(t: Target) -> Job {
     let bundled = Job::bundled();
-    Job { spec: t.spec.unwrap_or(bundled.spec), out: t.out.unwrap_or(bundled.out), name: t.name }
+    Job {
+        spec: t.spec.unwrap_or(bundled.spec),
+        out: t.out.unwrap_or(bundled.out),
+        name: t.name,
+        plain_formats: t.plain_formats,
+        assert_formats: t.assert_formats,
+    }
 }
 
 fn print_diagnostics(report: &Report) {
