@@ -207,11 +207,12 @@ impl Client {
     }
 
     #[allow(dead_code, reason = "unused when the spec has no operations")]
-    async fn execute<E>(&self, request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), ClientError<E>> {
+    async fn execute<E>(&self, request: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), ClientError<E>> {
         let response = request.send().await?;
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let body = response.bytes().await?.to_vec();
-        Ok((status, body))
+        Ok((status, headers, body))
     }
 
     #[allow(dead_code, reason = "used by operations with JSON responses")]
@@ -406,4 +407,18 @@ pub fn multipart_form(body: &crate::runtime::Multipart) -> reqwest::multipart::F
         form = form.part(p.name.clone(), part);
     }
     form
+}
+
+/// Reads documented response headers into their struct: each `(name, type bits)` header that is
+/// present becomes a member, its text read as the type says (numbers, booleans, lists).
+pub fn read_headers<T: serde::de::DeserializeOwned>(headers: &HeaderMap, specs: &[(&str, u8)]) -> Result<T, String> {
+    let mut object = serde_json::Map::new();
+    for (name, bits) in specs {
+        let values: Vec<String> = headers.get_all(*name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
+        if values.is_empty() {
+            continue;
+        }
+        object.insert((*name).to_string(), crate::runtime::text_value(&values.join(","), *bits));
+    }
+    crate::runtime::convert(serde_json::Value::Object(object)).map_err(|e| format!("response headers: {e}"))
 }

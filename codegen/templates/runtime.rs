@@ -567,6 +567,15 @@ impl Multipart {
     }
 }
 
+/// A text value (a header) read as the schema's types say (`bits` of [`types`]): a number,
+/// a boolean, a comma-separated list, or the string itself.
+pub fn text_value(s: &str, bits: u8) -> Value {
+    if bits & types::ARRAY != 0 && bits & types::STRING == 0 {
+        return Value::Array(s.split(',').map(|p| Value::String(p.trim().to_string())).collect());
+    }
+    parse_scalar_text(s, bits & !types::ARRAY).unwrap_or_else(|| Value::String(s.to_string()))
+}
+
 fn parse_scalar_text(s: &str, expected: u8) -> Option<Value> {
     if expected & (types::NUMBER | types::INTEGER) != 0 {
         if let Ok(n) = s.trim().parse::<serde_json::Number>() {

@@ -291,6 +291,33 @@ pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Respo
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
+/// Adds documented response headers (a generated headers struct) to a response; absent ones
+/// (`None`) are skipped, lists are comma-joined.
+pub fn set_headers<T: serde::Serialize>(response: &mut Response, headers: &T) {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(headers) else {
+        return
+    };
+    for (name, value) in map {
+        let text = match value {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Array(items) => {
+                items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+            other => other.to_string(),
+        };
+        if let (Ok(n), Ok(v)) = (
+            axum::http::HeaderName::try_from(name.as_str()),
+            HeaderValue::from_str(&text),
+        ) {
+            response.headers_mut().insert(n, v);
+        }
+    }
+}
 /// A raw response with the documented media type.
 pub fn raw_response(
     status: StatusCode,

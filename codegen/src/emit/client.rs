@@ -53,12 +53,7 @@ fn status_enum(ir: &Ir, name: &proc_macro2::Ident, about: &str, rs: &[&Response]
         let v = ident(&r.variant);
         let docs = doc(r.doc.as_deref());
         let sd = lit(&format!(" Status `{}`.", r.status));
-        let fields = match (r.code().is_none(), payload(ir, r)) {
-            (false, None) => quote!(),
-            (false, Some(p)) => quote!((#p)),
-            (true, None) => quote!({ status: u16 }),
-            (true, Some(p)) => quote!({ status: u16, body: #p }),
-        };
+        let (fields, _) = super::variant_fields(ir, r, quote!(u16), None);
         quote!(#[doc = #sd] #docs #v #fields,)
     });
     quote! {
@@ -88,7 +83,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let successes: Vec<&Response> = op.responses.iter().filter(|r| r.is_success()).collect();
     let errors: Vec<&Response> = op.responses.iter().filter(|r| !r.is_success()).collect();
     let mut types = vec![status_enum(ir, &err_name, &format!(" Documented error responses of `{}`.", op.fn_name), &errors)];
-    let many = successes.len() > 1;
+    let many = successes.len() > 1 || successes.iter().any(|r| r.headers_type.is_some());
     if many {
         types.push(status_enum(ir, &ok_name, &format!(" Documented success responses of `{}`.", op.fn_name), &successes));
     }
@@ -114,11 +109,19 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             None => None,
         };
         let v = ident(&r.variant);
-        let build = |enum_name: &proc_macro2::Ident| match (r.code().is_none(), &decoded) {
-            (false, None) => quote!(#enum_name::#v),
-            (false, Some(d)) => quote!(#enum_name::#v(#d)),
-            (true, None) => quote!(#enum_name::#v { status }),
-            (true, Some(d)) => quote!(#enum_name::#v { status, body: #d }),
+        let (_, init) = super::variant_fields(ir, r, quote!(u16), decoded.clone());
+        let read_headers = r.headers_type.as_ref().map(|h| {
+            let h = ident(h);
+            let specs = r.headers.iter().map(|x| {
+                let name = lit(&x.name);
+                let bits = super::validate::type_bits(ir, x.schema);
+                quote!((#name, #bits))
+            });
+            quote!(let headers: crate::types::#h = read_headers(&response_headers, &[#(#specs),*]).map_err(|message| ClientError::Decode { status, message, body: body.clone() })?;)
+        });
+        let build = |enum_name: &proc_macro2::Ident| match &read_headers {
+            Some(read) => quote!({ #read #enum_name::#v #init }),
+            None => quote!(#enum_name::#v #init),
         };
         let arm = if r.is_success() {
             let value = if many { build(&ok_name) } else { decoded.clone().unwrap_or(quote!(())) };
@@ -233,7 +236,8 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             #(#prep)*
             #(#auth)*
             #send_body
-            let (status, body) = self.execute(request).await?;
+            let (status, response_headers, body) = self.execute(request).await?;
+            let _ = &response_headers;
             match status {
                 #(#arms)*
             }

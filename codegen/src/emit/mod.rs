@@ -301,6 +301,7 @@ pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
             Format::Ipv4 => quote!(::std::net::Ipv4Addr),
             Format::Ipv6 => quote!(::std::net::Ipv6Addr),
             Format::Byte => quote!(crate::runtime::Base64),
+            Format::Int32 => quote!(i32),
             _ => prelude(ir, "String"),
         },
         Shape::Array(item) => {
@@ -353,6 +354,43 @@ pub fn response_payload(ir: &Ir, r: &crate::ir::Response) -> Option<TokenStream>
             quote!(#v<u8>)
         }
     })
+}
+
+/// A response variant's fields: `(body)` for a fixed status with only a body, else named fields
+/// `status` (ranges and `default`), `body`, `headers` as documented. Returns the declaration and,
+/// for a value built from locals of the same names, the constructor tail.
+pub fn variant_fields(ir: &Ir, r: &crate::ir::Response, status_ty: TokenStream, body: Option<TokenStream>) -> (TokenStream, TokenStream) {
+    let payload = response_payload(ir, r);
+    let headers = r.headers_type.as_ref().map(|h| {
+        let h = ident(h);
+        quote!(crate::types::#h)
+    });
+    let body_init = match &body {
+        Some(expr) => quote!(body: #expr),
+        None => quote!(body),
+    };
+    let body_expr = body.unwrap_or(quote!(body));
+    if r.code().is_some() && headers.is_none() {
+        return match payload {
+            Some(p) => (quote!((#p)), quote!((#body_expr))),
+            None => (TokenStream::new(), TokenStream::new()),
+        };
+    }
+    let mut decl = Vec::new();
+    let mut init = Vec::new();
+    if r.code().is_none() {
+        decl.push(quote!(status: #status_ty));
+        init.push(quote!(status));
+    }
+    if let Some(p) = payload {
+        decl.push(quote!(body: #p));
+        init.push(body_init);
+    }
+    if let Some(h) = headers {
+        decl.push(quote!(headers: #h));
+        init.push(quote!(headers));
+    }
+    (quote!({ #(#decl),* }), quote!({ #(#init),* }))
 }
 
 /// The Rust type including `Option` when `null` is allowed.

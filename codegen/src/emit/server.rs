@@ -238,11 +238,6 @@ fn response_payload(ir: &Ir, r: &Response) -> Option<TokenStream> {
     super::response_payload(ir, r)
 }
 
-/// Exact codes have a fixed status; ranges and `default` carry theirs.
-fn carries_status(r: &Response) -> bool {
-    r.code().is_none()
-}
-
 fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
     let name = format_ident!("{}Response", op.type_prefix);
     let d = lit(&format!(" Responses of `{}`, one variant per documented status.", op.fn_name));
@@ -266,11 +261,16 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
             }
             None => quote!(#status_expr.into_response()),
         };
-        let (fields, pattern) = match (carries_status(r), &payload) {
-            (false, None) => (quote!(), quote!()),
-            (false, Some(p)) => (quote!((#p)), quote!((body))),
-            (true, None) => (quote!({ status: StatusCode }), quote!({ status })),
-            (true, Some(p)) => (quote!({ status: StatusCode, body: #p }), quote!({ status, body })),
+        let _ = payload;
+        let (fields, pattern) = super::variant_fields(ir, r, quote!(StatusCode), None);
+        let respond = if r.headers_type.is_some() {
+            quote!({
+                let mut response = #respond;
+                set_headers(&mut response, &headers);
+                response
+            })
+        } else {
+            respond
         };
         variants.push(quote! { #[doc = #status_doc] #docs #v #fields, });
         arms.push(quote! { #name::#v #pattern => #respond, });

@@ -15,6 +15,8 @@ pub enum Unit {
     Params(usize),
     /// An operation's request body enum.
     Body(usize),
+    /// A response's headers struct (operation, response).
+    Headers(usize, usize),
 }
 
 /// The module header.
@@ -39,6 +41,11 @@ pub fn units(ir: &Ir) -> Vec<Unit> {
         if op.body.as_ref().is_some_and(|b| b.enum_name.is_some()) {
             out.push(Unit::Body(i));
         }
+        for (j, r) in op.responses.iter().enumerate() {
+            if r.headers_type.is_some() {
+                out.push(Unit::Headers(i, j));
+            }
+        }
     }
     out
 }
@@ -50,6 +57,32 @@ pub fn unit(ir: &Ir, u: &Unit) -> TokenStream {
         Unit::Params(i) => {
             let op = &ir.operations[i];
             params_struct(ir, op, op.params_type.as_deref().unwrap_or_default())
+        }
+        Unit::Headers(i, j) => {
+            let op = &ir.operations[i];
+            let r = &op.responses[j];
+            let name = ident(r.headers_type.as_deref().unwrap_or_default());
+            let o = prelude(ir, "Option");
+            let fields = r.headers.iter().map(|h| {
+                let f = ident(&h.ident);
+                let wire = lit(&h.name);
+                let t = super::ty_nullable(ir, h.schema);
+                let docs = doc(h.doc.as_deref());
+                quote! {
+                    #docs
+                    #[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub #f: #o<#t>,
+                }
+            });
+            let about = lit(&format!(
+                " Headers of the `{}` response of `{}` (all optional: a client tolerates a server that omits one).",
+                r.status, op.fn_name
+            ));
+            quote! {
+                #[doc = #about]
+                #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                pub struct #name { #(#fields)* }
+            }
         }
         Unit::Body(i) => {
             let op = &ir.operations[i];
@@ -83,13 +116,21 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
     match &node.shape {
         Shape::Struct(fields) => {
             let fields = fields.iter().map(|f| field(ir, f));
-            let extra = match node.facts.additional {
-                crate::ir::Additional::Schema(s) if !node.facts.properties.is_empty() => {
-                    let t = super::ty_nullable(ir, s);
+            // Members beyond `properties` that the schema allows by name pattern or by schema
+            // are kept (flattened), so a value survives conversion whole.
+            let value_type = match (&node.facts.additional, node.facts.pattern_properties.is_empty()) {
+                (crate::ir::Additional::Schema(s), true) => Some(super::ty_nullable(ir, *s)),
+                (_, false) => Some(quote!(::serde_json::Value)),
+                _ => None,
+            };
+            let extra = match (value_type, &node.extras) {
+                (Some(t), Some(field)) => {
+                    let string = prelude(ir, "String");
+                    let field = ident(field);
                     quote! {
-                        /// Properties not listed in the schema (`additionalProperties`).
+                        /// Members not listed in `properties` (`additionalProperties` / `patternProperties`).
                         #[serde(flatten)]
-                        pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #t>,
+                        pub #field: ::std::collections::BTreeMap<#string, #t>,
                     }
                 }
                 _ => TokenStream::new(),

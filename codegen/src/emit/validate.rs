@@ -195,7 +195,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
 
 fn string_checks(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
-    if let Some(format) = f.format_check {
+    if let Some(format) = f.format_check.filter(|f| *f != crate::ir::Format::Int32) {
         let name = lit(format.as_str());
         c.push(quote!(rt::expect_format(s, path, out, #name);));
     }
@@ -253,6 +253,9 @@ fn type_const(t: JsonType) -> &'static str {
 
 fn number_checks(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
+    if f.format_check == Some(crate::ir::Format::Int32) {
+        c.push(quote!(if !(-2_147_483_648f64..=2_147_483_647f64).contains(&n) { rt::violation(out, path, "format", "must be a valid int32"); }));
+    }
     if f.minimum.is_some() || f.maximum.is_some() {
         let min = opt_bound(f.minimum);
         let max = opt_bound(f.maximum);
@@ -266,7 +269,7 @@ fn number_checks(f: &Facts) -> TokenStream {
     if c.is_empty() {
         return TokenStream::new();
     }
-    let bind = if f.minimum.is_some() || f.maximum.is_some() { quote!(n) } else { quote!(_) };
+    let bind = if f.minimum.is_some() || f.maximum.is_some() || f.format_check == Some(crate::ir::Format::Int32) { quote!(n) } else { quote!(_) };
     quote!(if let Some(#bind) = v.as_f64() { #(#c)* })
 }
 
@@ -373,12 +376,19 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
         c.push(quote!(rt::deny_unknown(o, path, out, &[#(#names),*]);));
     } else if !additional.is_empty() {
         let names: Vec<_> = f.properties.iter().map(|(n, _)| lit(n)).collect();
-        let known = if names.is_empty() { quote!(false) } else { quote!(matches!(k.as_str(), #(#names)|*)) };
-        let res = (0..f.pattern_properties.len()).map(|i| quote::format_ident!("PATTERN_{}", i));
+        let mut tests: Vec<TokenStream> = Vec::new();
+        if !names.is_empty() {
+            tests.push(quote!(matches!(k.as_str(), #(#names)|*)));
+        }
+        tests.extend((0..f.pattern_properties.len()).map(|i| {
+            let re = quote::format_ident!("PATTERN_{}", i);
+            quote!(#re.find(k).is_some())
+        }));
+        let known = if tests.is_empty() { quote!(false) } else { quote!(#(#tests)||*) };
         c.push(quote! {
             for (k, v) in o {
                 let _ = v;
-                if #known #(|| #res.find(k).is_some())* { continue; }
+                if #known { continue; }
                 #additional
             }
         });
@@ -416,6 +426,29 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
         return TokenStream::new();
     }
     quote!(if let Some(o) = v.as_object() { #(#pattern_res)* #(#c)* })
+}
+
+/// The JSON types a schema allows, as [`types`] bits (following aliases; 0 when unconstrained).
+pub fn type_bits(ir: &Ir, id: SchemaId) -> u8 {
+    let mut id = id;
+    for _ in 0..ir.schemas.len() {
+        match ir.schemas[id].shape {
+            Shape::Alias(t) => id = t,
+            _ => break,
+        }
+    }
+    let bit = |t: JsonType| -> u8 {
+        match t {
+            JsonType::Null => 1,
+            JsonType::Boolean => 2,
+            JsonType::Object => 4,
+            JsonType::Array => 8,
+            JsonType::Number => 16,
+            JsonType::Integer => 32,
+            JsonType::String => 64,
+        }
+    };
+    ir.schemas[id].facts.types.as_ref().map_or(0, |ts| ts.iter().map(|t| bit(*t)).fold(0, |a, b| a | b))
 }
 
 /// The path of schema `id`'s validator function (analysis gives every operation root one).

@@ -134,6 +134,7 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
         None => return (Shape::Any, false),
         Some(JsonType::Null) => return (Shape::Any, false),
         Some(JsonType::Boolean) => Shape::Bool,
+        Some(JsonType::Integer) if f.format_check == Some(Format::Int32) => Shape::Formatted(Format::Int32),
         Some(JsonType::Integer) => Shape::Integer,
         Some(JsonType::Number) => Shape::Number,
         Some(JsonType::String) => match string_enum {
@@ -154,11 +155,14 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
             }
         }
         Some(JsonType::Object) => {
-            if f.properties.is_empty() && f.pattern_properties.is_empty() {
-                match f.additional {
-                    Additional::Schema(s) => Shape::Map(Some(s)),
-                    Additional::Any => Shape::Map(None),
-                    Additional::Deny => Shape::Struct(Vec::new()),
+            if f.properties.is_empty() && f.all_of.is_empty() && f.reference.is_none() {
+                // A map: its values are the `additionalProperties` schema, or the one
+                // `patternProperties` schema when nothing else is allowed.
+                match (&f.additional, f.pattern_properties.as_slice()) {
+                    (Additional::Schema(s), []) => Shape::Map(Some(*s)),
+                    (Additional::Deny, [(_, s)]) => Shape::Map(Some(*s)),
+                    (Additional::Deny, []) => Shape::Struct(Vec::new()),
+                    _ => Shape::Map(None),
                 }
             } else {
                 Shape::Struct(object_fields(ir, id, diags).unwrap_or_default())
@@ -319,6 +323,11 @@ fn assign_names(ir: &mut Ir) {
         if let Some(b) = op.body.as_ref().and_then(|b| b.enum_name.as_ref()) {
             candidates.push((1, op.loc.file.clone(), op.loc.pointer.clone(), None, format!("{i}\u{0}b\u{0}{b}")));
         }
+        for (j, r) in op.responses.iter().enumerate() {
+            if let Some(h) = &r.headers_type {
+                candidates.push((1, op.loc.file.clone(), op.loc.pointer.clone(), None, format!("{i}\u{0}h{j}\u{0}{h}")));
+            }
+        }
     }
     candidates.sort();
     let mut scope = Scope::default();
@@ -338,6 +347,11 @@ fn assign_names(ir: &mut Ir) {
                 let op = &mut ir.operations[idx];
                 match (kind, op.body.as_mut()) {
                     ("b", Some(body)) => body.enum_name = Some(name),
+                    (k, _) if k.starts_with('h') => {
+                        if let Some(r) = k[1..].parse::<usize>().ok().and_then(|j| op.responses.get_mut(j)) {
+                            r.headers_type = Some(name);
+                        }
+                    }
                     _ => op.params_type = Some(name),
                 }
             }
@@ -377,6 +391,11 @@ fn assign_members(ir: &mut Ir) {
                 let mut scope = Scope::default();
                 for f in fields.iter_mut() {
                     f.ident = scope.claim(&naming::snake(&f.wire));
+                }
+                let extras = !fields.is_empty()
+                    && (matches!(node.facts.additional, Additional::Schema(_)) || !node.facts.pattern_properties.is_empty());
+                if extras {
+                    node.extras = Some(scope.claim("additional_properties"));
                 }
             }
             Shape::StringEnum(vs) => {

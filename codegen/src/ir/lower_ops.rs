@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::lower_schema::SchemaLowerer;
-use super::{BodyKind, Content, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, SchemeKind, SecurityAlternative};
+use super::{BodyKind, Content, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, ResponseHeader, SchemeKind, SecurityAlternative};
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
 use crate::naming::{self, Scope};
@@ -385,11 +385,37 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
             let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, diags);
             Some((mt.clone(), kind))
         });
+        let variant = variants.claim(&naming::status_variant(status));
+        let mut headers = Vec::new();
+        let mut fields = Scope::default();
+        for (name, h) in r.get("headers").and_then(Value::as_object).into_iter().flatten() {
+            if name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            let Some((hloc, h)) = deref(lower.docs(), &loc.join("headers").join(name), h, diags) else { continue };
+            let (sloc, schema) = match (h.get("schema"), h.get("content").and_then(Value::as_object).and_then(|c| c.iter().next())) {
+                (Some(s), _) => (hloc.join("schema"), s),
+                (None, Some((mt, m))) => (hloc.join("content").join(mt).join("schema"), m.get("schema").unwrap_or(&TRUE_SCHEMA)),
+                (None, None) => (hloc.clone(), &TRUE_SCHEMA),
+            };
+            let dialect = lower.dialect();
+            let hint = vec![prefix.to_string(), variant.clone(), name.clone()];
+            let schema = lower.lower(&sloc, schema, hint, dialect, diags);
+            headers.push(ResponseHeader {
+                name: name.clone(),
+                ident: fields.claim(&naming::snake(name)),
+                schema,
+                doc: h.get("description").and_then(Value::as_str).map(str::to_string),
+            });
+        }
+        let headers_type = (!headers.is_empty()).then(|| naming::type_name(&[prefix, variant.as_str(), "Headers"]));
         out.push(Response {
             status: status.clone(),
-            variant: variants.claim(&naming::status_variant(status)),
+            variant,
             doc: r.get("description").and_then(Value::as_str).map(str::to_string),
             body,
+            headers,
+            headers_type,
         });
     }
     out.sort_by_key(|r| (r.status == "default", r.status.to_ascii_uppercase()));

@@ -165,6 +165,7 @@ impl<'a> SchemaLowerer<'a> {
             name: None,
             validator: None,
             discriminator: None,
+            extras: None,
         });
         (id, true)
     }
@@ -435,7 +436,20 @@ impl<'a> SchemaLowerer<'a> {
                     }
                 }
                 "required" => match v.as_array() {
-                    Some(a) => f.required = a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                    Some(a) => {
+                        let props = o.get("properties").and_then(Value::as_object);
+                        for name in a.iter().filter_map(Value::as_str) {
+                            let prop = props.and_then(|p| p.get(name));
+                            if prop.is_some_and(|p| one_direction(self.docs, &loc.join("properties").join(name), p)) {
+                                diags.info(
+                                    kl.clone(),
+                                    format!("`{name}` is readOnly or writeOnly: the validator does not require it, since one direction omits it"),
+                                );
+                            } else {
+                                f.required.push(name.to_string());
+                            }
+                        }
+                    }
                     // OpenAPI 3.0 writers sometimes put `required: true` on a property schema.
                     None => diags.warn(kl, Policy::Skipped, "`required` must be an array of property names; ignored"),
                 },
@@ -618,11 +632,43 @@ fn number(v: &Value, loc: &Location, diags: &mut Diagnostics) -> Option<f64> {
 pub fn doc_text(o: &Map<String, Value>) -> Option<String> {
     let title = o.get("title").and_then(Value::as_str).filter(|s| !s.trim().is_empty());
     let desc = o.get("description").and_then(Value::as_str).filter(|s| !s.trim().is_empty());
-    match (title, desc) {
-        (Some(t), Some(d)) => Some(format!("{t}\n\n{d}")),
-        (Some(t), None) => Some(t.to_string()),
-        (None, Some(d)) => Some(d.to_string()),
-        (None, None) => None,
+    let mut text = match (title, desc) {
+        (Some(t), Some(d)) => format!("{t}\n\n{d}"),
+        (Some(t), None) => t.to_string(),
+        (None, Some(d)) => d.to_string(),
+        (None, None) => String::new(),
+    };
+    let mut notes = Vec::new();
+    if let Some(d) = o.get("default") {
+        let shown = d.to_string();
+        if shown.len() <= 200 {
+            notes.push(format!("Default: `{shown}` (the server applies it when the value is absent; the field stays `None`)."));
+        }
+    }
+    if o.get("readOnly").and_then(Value::as_bool) == Some(true) {
+        notes.push("Read-only: sent by the server, never required in requests.".into());
+    }
+    if o.get("writeOnly").and_then(Value::as_bool) == Some(true) {
+        notes.push("Write-only: sent by clients, never required in responses.".into());
+    }
+    for n in notes {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&n);
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+/// True when a property schema (or the schema its `$ref` names) is `readOnly` or `writeOnly`.
+fn one_direction(docs: &Documents, loc: &Location, v: &Value) -> bool {
+    let flagged = |v: &Value| v.get("readOnly").and_then(Value::as_bool) == Some(true) || v.get("writeOnly").and_then(Value::as_bool) == Some(true);
+    if flagged(v) {
+        return true;
+    }
+    match v.get("$ref").and_then(Value::as_str).map(|r| docs.resolve(loc, r)) {
+        Some(Ok((_, target))) => flagged(target),
+        _ => false,
     }
 }
 

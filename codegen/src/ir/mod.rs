@@ -103,6 +103,8 @@ pub enum Format {
     Hostname,
     /// `uri`
     Uri,
+    /// `int32` -> `i32`, range asserted
+    Int32,
 }
 
 impl Format {
@@ -119,13 +121,17 @@ impl Format {
             "email" => Format::Email,
             "hostname" => Format::Hostname,
             "uri" => Format::Uri,
+            "int32" => Format::Int32,
             _ => return None,
         })
     }
 
     /// True for formats with a dedicated Rust type.
     pub fn is_rich(self) -> bool {
-        matches!(self, Format::Uuid | Format::DateTime | Format::Date | Format::Time | Format::Ipv4 | Format::Ipv6 | Format::Byte)
+        matches!(
+            self,
+            Format::Uuid | Format::DateTime | Format::Date | Format::Time | Format::Ipv4 | Format::Ipv6 | Format::Byte | Format::Int32
+        )
     }
 
     /// The keyword spelling.
@@ -141,6 +147,7 @@ impl Format {
             Format::Email => "email",
             Format::Hostname => "hostname",
             Format::Uri => "uri",
+            Format::Int32 => "int32",
         }
     }
 }
@@ -404,6 +411,8 @@ pub struct SchemaNode {
     pub validator: Option<String>,
     /// `discriminator`, when the schema has one.
     pub discriminator: Option<Discriminator>,
+    /// Field name of a struct's flattened extra members, when the schema allows any.
+    pub extras: Option<String>,
 }
 
 /// Where a parameter lives.
@@ -536,6 +545,23 @@ pub struct Response {
     pub doc: Option<String>,
     /// Media type and encoding of the body, if any.
     pub body: Option<(String, BodyKind)>,
+    /// Documented response headers (except `Content-Type`).
+    pub headers: Vec<ResponseHeader>,
+    /// Name of the headers struct in `types`, when there are headers.
+    pub headers_type: Option<String>,
+}
+
+/// A documented response header.
+#[derive(Debug, Clone)]
+pub struct ResponseHeader {
+    /// Header name on the wire.
+    pub name: String,
+    /// Rust field name.
+    pub ident: String,
+    /// Its schema.
+    pub schema: SchemaId,
+    /// `description`.
+    pub doc: Option<String>,
 }
 
 impl Response {
