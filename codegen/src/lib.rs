@@ -115,6 +115,18 @@ pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generat
     }
 }
 
+/// Generates from already loaded documents (in-memory specs, tools).
+pub fn generate_loaded(docs: &load::Documents, options: &Options) -> Result<Generated, GenerateError> {
+    generate_documents(docs, options, diagnostics::Diagnostics::default())
+}
+
+/// Every diagnostic of a loaded spec, without emitting code (cheap: for scope decisions).
+pub fn diagnose(docs: &load::Documents, options: &Options) -> Vec<Diagnostic> {
+    let mut diags = diagnostics::Diagnostics::default();
+    let _ = ir::Ir::build(docs, options, &mut diags);
+    diags.into_sorted()
+}
+
 fn generate_documents(docs: &load::Documents, options: &Options, mut diags: diagnostics::Diagnostics) -> Result<Generated, GenerateError> {
     let ir = ir::Ir::build(docs, options, &mut diags);
     if diags.has_errors() {

@@ -72,6 +72,12 @@ impl Documents {
         Documents { root: name.to_string(), docs }
     }
 
+    /// Builds a multi-document spec from in-memory values keyed by relative path; `root` names
+    /// the root document. References between them resolve as between files.
+    pub fn from_map(root: &str, docs: BTreeMap<String, Value>) -> Documents {
+        Documents { root: root.to_string(), docs }
+    }
+
     /// The root document.
     pub fn root_value(&self) -> &Value {
         &self.docs[&self.root]

@@ -95,7 +95,7 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
         }
     }
     let plain_composition = f.any_of.is_empty() && f.one_of.is_empty() && f.not.is_none() && f.if_then_else.is_none();
-    if plain_composition && (!f.all_of.is_empty() || f.reference.is_some()) {
+    if plain_composition && (!f.all_of.is_empty() || f.reference.is_some()) && asserts(ir, id, JsonType::Object, 0) {
         if let Some(fields) = object_fields(ir, id, diags) {
             return (Shape::Struct(fields), lists_null);
         }
@@ -114,14 +114,18 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
         vals.iter().any(Value::is_string) && vals.iter().all(|v| v.is_string() || v.is_null())
     });
     let kind = match non_null.as_deref() {
+        // Without `type`, every JSON type is valid unless the enum says otherwise: object
+        // keywords alone do not make a struct (a valid value could be a number).
         None => {
-            if !f.properties.is_empty() || !f.required.is_empty() || f.additional != Additional::Any {
-                Some(JsonType::Object)
-            } else if f.items.is_some() {
-                Some(JsonType::Array)
-            } else if string_enum.is_some() {
+            if string_enum.is_some() {
                 Some(JsonType::String)
             } else {
+                if !f.properties.is_empty() || !f.required.is_empty() || f.items.is_some() {
+                    diags.info(
+                        node.loc.clone(),
+                        "object or array keywords without `type`: any JSON value is valid, so the type is serde_json::Value (add `type` for a struct)",
+                    );
+                }
                 None
             }
         }
@@ -236,6 +240,21 @@ fn collect_fields(
         }
     }
     true
+}
+
+/// True when every valid value of schema `id` has JSON type `t` (by its `type`, or by a `$ref`
+/// or `allOf` member that says so).
+fn asserts(ir: &Ir, id: SchemaId, t: JsonType, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    let f = &ir.schemas[id].facts;
+    if let Some(types) = f.non_null_types() {
+        if !types.is_empty() {
+            return types.iter().all(|x| *x == t);
+        }
+    }
+    f.reference.is_some_and(|r| asserts(ir, r, t, depth + 1)) || f.all_of.iter().any(|m| asserts(ir, *m, t, depth + 1))
 }
 
 fn alias_step(ir: &Ir, id: SchemaId) -> Option<SchemaId> {

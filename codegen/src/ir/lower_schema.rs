@@ -297,8 +297,8 @@ impl<'a> SchemaLowerer<'a> {
                 None => {
                     diags.warn(
                         loc.join("$schema"),
-                        Policy::Noted,
-                        format!("unknown dialect `{uri}`; the schema is read by the enclosing dialect's rules"),
+                        Policy::NotEnforced,
+                        format!("unknown dialect `{uri}`: its vocabularies are not known; the schema is read by the enclosing dialect's rules"),
                     );
                     inherited
                 }
@@ -397,14 +397,19 @@ impl<'a> SchemaLowerer<'a> {
                     _ => f.items = Some(self.sub(here, k, v, "Item", diags)),
                 },
                 "prefixItems" => f.prefix_items = self.sub_list(here, k, v, "Item", diags),
-                "additionalItems" => {}
+                // Draft 7: with array-form `items`, the rest must match `additionalItems`.
+                "additionalItems" => {
+                    if o.get("items").is_some_and(Value::is_array) {
+                        f.items = Some(self.sub(here, k, v, "Item", diags));
+                    }
+                }
                 "minItems" => f.min_items = count(v, &kl, diags),
                 "maxItems" => f.max_items = count(v, &kl, diags),
                 "uniqueItems" => f.unique_items = v.as_bool().unwrap_or(false),
                 "contains" => {
                     let id = self.sub(here, k, v, "Contains", diags);
-                    let min = o.get("minContains").and_then(Value::as_u64).unwrap_or(1);
-                    let max = o.get("maxContains").and_then(Value::as_u64);
+                    let min = o.get("minContains").and_then(|m| count(m, &loc.join("minContains"), diags)).unwrap_or(1);
+                    let max = o.get("maxContains").and_then(|m| count(m, &loc.join("maxContains"), diags));
                     f.contains = Some((id, min, max));
                 }
                 "minContains" | "maxContains" => {}
