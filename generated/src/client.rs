@@ -286,26 +286,7 @@ pub fn encode_segment(text: &str) -> String {
     }
     out
 }
-/// OpenAPI parameter styles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    /// `a,b` (path, header).
-    Simple,
-    /// `name=a&name=b` / `name=a,b` (query, cookie).
-    Form,
-    /// `.a.b` / `.a,b` (path).
-    Label,
-    /// `;name=a;name=b` / `;name=a,b` (path).
-    Matrix,
-    /// `name=a b`.
-    SpaceDelimited,
-    /// `name=a|b`.
-    PipeDelimited,
-    /// `name[key]=value`.
-    DeepObject,
-    /// JSON text (`content: application/json`).
-    Json,
-}
+pub use crate::runtime::Style;
 fn scalar_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),

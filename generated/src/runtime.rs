@@ -634,6 +634,26 @@ impl<'de> serde::Deserialize<'de> for Base64 {
             .ok_or_else(|| serde::de::Error::custom("not valid base64"))
     }
 }
+/// OpenAPI parameter styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `a,b` (path, header).
+    Simple,
+    /// `name=a&name=b` / `name=a,b` (query, cookie).
+    Form,
+    /// `.a.b` / `.a,b` (path).
+    Label,
+    /// `;name=a;name=b` / `;name=a,b` (path).
+    Matrix,
+    /// `name=a b`.
+    SpaceDelimited,
+    /// `name=a|b`.
+    PipeDelimited,
+    /// `name[key]=value`.
+    DeepObject,
+    /// JSON text (`content: application/json`).
+    Json,
+}
 /// One part of a `multipart/form-data` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Part {

@@ -464,26 +464,7 @@ pub enum Coerce {
     /// when the parameter arrives as a single value, for `anyOf` of an object and a scalar).
     Object(&'static [(&'static str, Scalar)], Scalar),
 }
-/// OpenAPI parameter styles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    /// `a,b` (path, header).
-    Simple,
-    /// `name=a&name=b` / `name=a,b` (query, cookie).
-    Form,
-    /// `.a.b` / `.a,b` (path).
-    Label,
-    /// `;name=a;name=b` / `;name=a,b` (path).
-    Matrix,
-    /// `name=a b`.
-    SpaceDelimited,
-    /// `name=a|b`.
-    PipeDelimited,
-    /// `name[key]=value`.
-    DeepObject,
-    /// JSON text (`content: application/json`).
-    Json,
-}
+pub use crate::runtime::Style;
 /// How one parameter is written.
 #[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
