@@ -56,7 +56,7 @@ fn fixture_crates_compile_without_warnings() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(&cargo)
         .current_dir(&work)
-        .env("CARGO_TARGET_DIR", root.join("target/fixture-target"))
+        .env("CARGO_TARGET_DIR", root.join("target/scratch-target"))
         .args(["clippy", "--workspace", "--all-targets", "--features", "server,client", "--offline", "--quiet", "--", "-D", "warnings"])
         .output()
         .expect("cargo runs");
@@ -68,7 +68,7 @@ fn fixture_crates_compile_without_warnings() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(&work)
-        .env("CARGO_TARGET_DIR", root.join("target/fixture-target"))
+        .env("CARGO_TARGET_DIR", root.join("target/scratch-target"))
         .args(["test", "--workspace", "--features", "server,client", "--offline"])
         .output()
         .expect("cargo runs");

@@ -192,7 +192,7 @@ fn json_schema_test_suite() {
         let results_path = dir.join("results.json");
         let output = Command::new(&cargo)
             .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", project_root().join("target/suite-target"))
+            .env("CARGO_TARGET_DIR", project_root().join("target/scratch-target"))
             .env("SUITE_CASES", dir.join("cases.json"))
             .env("SUITE_RESULTS", &results_path)
             .args(["test", "--offline", "--quiet", "--test", "suite"])
