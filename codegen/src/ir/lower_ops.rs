@@ -382,6 +382,13 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
         let Some((loc, r)) = deref(lower.docs(), &rloc.join(status), r, diags) else { continue };
         let body = r.get("content").and_then(Value::as_object).and_then(|c| {
             let (mt, media) = pick_media(c)?;
+            if c.len() > 1 {
+                let others: Vec<&str> = c.keys().filter(|k| *k != mt).map(String::as_str).collect();
+                diags.info(
+                    loc.join("content"),
+                    format!("the `{status}` response is typed as `{mt}`; also documented: {} (not typed)", others.join(", ")),
+                );
+            }
             let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, diags);
             Some((mt.clone(), kind))
         });
