@@ -142,8 +142,14 @@ pub fn run(dir: &Path, work: &Path, lock: &Path) -> Result<Vec<Row>> {
     if specs.is_empty() {
         bail!("no OpenAPI documents in {}", dir.display());
     }
-    let _ = std::fs::remove_dir_all(work);
+    // Fresh crates every run; the build cache (`target`) is kept.
     std::fs::create_dir_all(work)?;
+    for entry in std::fs::read_dir(work)?.flatten() {
+        if entry.file_name() != "target" {
+            let path = entry.path();
+            let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        }
+    }
     let exe = std::env::current_exe()?;
     let mut rows = Vec::new();
     let mut members = Vec::new();
