@@ -175,10 +175,6 @@ impl Scope {
         }
     }
 
-    /// True when `name` is taken.
-    pub fn contains(&self, name: &str) -> bool {
-        self.used.contains(name)
-    }
 }
 
 #[cfg(test)]
