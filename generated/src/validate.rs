@@ -2,6 +2,7 @@
 //! Validators: every JSON Schema assertion of the spec, checked on the JSON value before it
 //! is converted into a Rust type. Keywords apply only to instances of their type.
 #![allow(unused_imports)]
+#![allow(clippy::collapsible_if, clippy::collapsible_else_if)]
 use std::sync::LazyLock;
 use serde_json::Value;
 use crate::runtime as rt;

@@ -185,6 +185,14 @@ fn json_schema_test_suite() {
     std::fs::write(work.join("Cargo.toml"), format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", "))).expect("workspace");
     std::fs::copy(project_root().join("Cargo.lock"), work.join("Cargo.lock")).expect("lock");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // The generated crates themselves must be free of rustc and clippy warnings.
+    let lint = Command::new(&cargo)
+        .current_dir(&work)
+        .env("CARGO_TARGET_DIR", project_root().join("target/scratch-target"))
+        .args(["clippy", "--workspace", "--offline", "--quiet", "--", "-D", "warnings"])
+        .output()
+        .expect("cargo runs");
+    assert!(lint.status.success(), "the generated suite crates have warnings:\n{}", String::from_utf8_lossy(&lint.stderr));
     let mut summary = Vec::new();
     let mut failures = Vec::new();
     for (draft, groups) in &all {

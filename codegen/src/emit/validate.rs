@@ -13,20 +13,148 @@ pub fn head() -> TokenStream {
         //! Validators: every JSON Schema assertion of the spec, checked on the JSON value before it
         //! is converted into a Rust type. Keywords apply only to instances of their type.
         #![allow(unused_imports)]
+        // Nested checks mirror the schema's nesting; merging them would hide it.
+        #![allow(clippy::collapsible_if, clippy::collapsible_else_if)]
         use std::sync::LazyLock;
         use serde_json::Value;
         use crate::runtime as rt;
     }
 }
 
-/// The schemas that get a validator function, in output order.
-pub fn units(ir: &Ir) -> Vec<SchemaId> {
-    (0..ir.schemas.len()).filter(|id| ir.schemas[*id].validator.is_some()).collect()
+/// The schemas that get a validator function, in output order, and whether they also need an
+/// "evaluated members" function (they are reached in place from an `unevaluated*` keyword).
+pub fn units(ir: &Ir) -> Vec<(SchemaId, bool)> {
+    let eval = eval_targets(ir);
+    (0..ir.schemas.len()).filter(|id| ir.schemas[*id].validator.is_some()).map(|id| (id, eval.contains(&id))).collect()
+}
+
+/// In-place applicators of a schema: the subschemas that evaluate the same instance.
+fn in_place(f: &Facts) -> Vec<SchemaId> {
+    let mut out: Vec<SchemaId> = f.reference.into_iter().chain(f.all_of.iter().copied()).chain(f.any_of.iter().copied()).chain(f.one_of.iter().copied()).collect();
+    if let Some((c, t, e)) = f.if_then_else {
+        out.push(c);
+        out.extend(t);
+        out.extend(e);
+    }
+    out.extend(f.dependent_schemas.iter().map(|(_, s)| *s));
+    out
+}
+
+/// Schemas whose evaluated members an `unevaluated*` keyword needs, reached in place.
+fn eval_targets(ir: &Ir) -> std::collections::BTreeSet<SchemaId> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack: Vec<SchemaId> = (0..ir.schemas.len())
+        .filter(|id| {
+            let f = &ir.schemas[*id].facts;
+            f.unevaluated_properties.is_some() || f.unevaluated_items.is_some()
+        })
+        .flat_map(|id| in_place(&ir.schemas[id].facts))
+        .collect();
+    while let Some(id) = stack.pop() {
+        if seen.insert(id) {
+            stack.extend(in_place(&ir.schemas[id].facts));
+        }
+    }
+    seen
+}
+
+/// Statements adding to `props` / `items` the members and indices schema `id` evaluates on `v`
+/// (JSON Schema annotations: properties, patternProperties, additionalProperties, prefixItems,
+/// items, contains, nested unevaluated*, and the in-place applicators that pass).
+fn eval_code(ir: &Ir, id: SchemaId, top: bool) -> TokenStream {
+    let node = &ir.schemas[id];
+    if !top {
+        if let Some(f) = &node.validator {
+            let f = quote::format_ident!("evaluated_{}", f.trim_start_matches("validate_"));
+            return quote!(#f(v, props, items););
+        }
+    }
+    eval_facts(ir, &node.facts)
+}
+
+/// [`eval_code`] for a set of keywords.
+fn eval_facts(ir: &Ir, f: &Facts) -> TokenStream {
+    let mut obj = Vec::new();
+    if !f.properties.is_empty() {
+        let names = f.properties.iter().map(|(n, _)| lit(n));
+        obj.push(quote!(for name in [#(#names),*] { if o.contains_key(name) { props.insert(name.to_string()); } }));
+    }
+    for (i, (pat, _)) in f.pattern_properties.iter().enumerate() {
+        let re = quote::format_ident!("EVAL_PATTERN_{}", i);
+        let p = lit(&pat.source);
+        let flags = pat.flags();
+        obj.push(quote! {
+            static #re: LazyLock<regress::Regex> = LazyLock::new(|| regress::Regex::with_flags(#p, #flags).expect("pattern checked at generation time"));
+            for k in o.keys() { if #re.find(k).is_some() { props.insert(k.clone()); } }
+        });
+    }
+    if f.additional_present || f.unevaluated_properties.is_some() {
+        obj.push(quote!(props.extend(o.keys().cloned());));
+    }
+    for (name, s) in &f.dependent_schemas {
+        let p = lit(name);
+        let sub = eval_code(ir, *s, false);
+        if !sub.is_empty() {
+            obj.push(quote!(if o.contains_key(#p) { #sub }));
+        }
+    }
+    let mut arr = Vec::new();
+    if !f.prefix_items.is_empty() {
+        let n = f.prefix_items.len();
+        arr.push(quote!(items.extend(0..a.len().min(#n));));
+    }
+    if f.items.is_some() || f.unevaluated_items.is_some() {
+        arr.push(quote!(items.extend(0..a.len());));
+    }
+    if let Some((c, _, _)) = f.contains {
+        let sub = passes(ir, c);
+        arr.push(quote!(for (i, v) in a.iter().enumerate() { let v: &Value = v; let matched = #sub; if matched { items.insert(i); } }));
+    }
+    let mut body = Vec::new();
+    if !obj.is_empty() {
+        body.push(quote!(if let Some(o) = v.as_object() { #(#obj)* }));
+    }
+    if !arr.is_empty() {
+        body.push(quote!(if let Some(a) = v.as_array() { #(#arr)* }));
+    }
+    for s in f.reference.iter().chain(&f.all_of) {
+        body.push(eval_code(ir, *s, false));
+    }
+    for s in f.any_of.iter().chain(&f.one_of) {
+        let ok = passes(ir, *s);
+        let sub = eval_code(ir, *s, false);
+        if !sub.is_empty() {
+            body.push(quote!(let applies = #ok; if applies { #sub }));
+        }
+    }
+    if let Some((c, t, e)) = f.if_then_else {
+        let ok = passes(ir, c);
+        let sc = eval_code(ir, c, false);
+        let st = t.map(|t| eval_code(ir, t, false)).unwrap_or_default();
+        let se = e.map(|e| eval_code(ir, e, false)).unwrap_or_default();
+        body.push(if_else(ok, quote!(#sc #st), se));
+    }
+    quote!(#(#body)*)
 }
 
 /// The validator function of one schema (and its `Validate` impl for named types).
-pub fn unit(ir: &Ir, id: &SchemaId) -> TokenStream {
-    let id = *id;
+pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
+    let (id, with_eval) = *u;
+    let eval_fn = with_eval.then(|| {
+        let name = ir.schemas[id].validator.as_deref().unwrap_or_default();
+        let f = quote::format_ident!("evaluated_{}", name.trim_start_matches("validate_"));
+        let body = eval_code(ir, id, true);
+        quote! {
+            /// Adds the members and item indices this schema evaluates (for `unevaluated*`).
+            pub fn #f(v: &Value, props: &mut std::collections::BTreeSet<String>, items: &mut std::collections::BTreeSet<usize>) {
+                let _ = (&v, &props, &items);
+                // Scratch path for the validators that decide which branches apply.
+                let path = &mut rt::InstancePath::root();
+                let _ = &path;
+                #body
+            }
+        }
+    });
     let node = &ir.schemas[id];
     let Some(fname) = &node.validator else { return TokenStream::new() };
     let f = ident(fname);
@@ -49,6 +177,7 @@ pub fn unit(ir: &Ir, id: &SchemaId) -> TokenStream {
             #body
         }
         #imp
+        #eval_fn
     }
 }
 
@@ -144,7 +273,8 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     for s in &f.all_of {
         body.push(check(ir, *s));
     }
-    if !f.any_of.is_empty() {
+    // An alternative without checks accepts everything, and so does the `anyOf`.
+    if !f.any_of.is_empty() && f.any_of.iter().all(|s| !check(ir, *s).is_empty()) {
         let subs = f.any_of.iter().map(|s| passes(ir, *s));
         body.push(quote! {
             let any_valid = #(#subs)||*;
@@ -154,6 +284,9 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         });
     }
     if !f.one_of.is_empty() {
+        if f.one_of.iter().all(|s| check(ir, *s).is_empty()) {
+            body.push(quote!(let _ = v;));
+        }
         let subs = f.one_of.iter().map(|s| passes(ir, *s));
         body.push(quote! {
             let matched = [#(#subs),*].iter().filter(|ok| **ok).count();
@@ -164,6 +297,10 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     }
     if let Some(n) = f.not {
         let sub = passes(ir, n);
+        if check(ir, n).is_empty() {
+            // `not: {}`: nothing is valid; the value itself is not looked at.
+            body.push(quote!(let _ = v;));
+        }
         body.push(quote! {
             let matched = #sub;
             if matched {
@@ -176,10 +313,53 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         let t = then.map(|t| check(ir, t)).unwrap_or_default();
         let e = els.map(|e| check(ir, e)).unwrap_or_default();
         if !t.is_empty() || !e.is_empty() {
-            body.push(quote! {
-                let condition = #c;
-                if condition { #t } else { #e }
-            });
+            body.push(if_else(c, t, e));
+        }
+    }
+    if f.unevaluated_properties.is_some() || f.unevaluated_items.is_some() {
+        let mut own = f.clone();
+        own.unevaluated_properties = None;
+        own.unevaluated_items = None;
+        let evaluated = eval_facts(ir, &own);
+        let mut checks = Vec::new();
+        if let Some(u) = f.unevaluated_properties.filter(|u| !check(ir, *u).is_empty()) {
+            let sub = check(ir, u);
+            checks.push(quote!(if let Some(o) = v.as_object() {
+                for (k, v) in o {
+                    if !props.contains(k.as_str()) {
+                        let _ = v;
+                        path.push_key(k);
+                        #sub
+                        path.pop();
+                    }
+                }
+            }));
+        }
+        if let Some(u) = f.unevaluated_items.filter(|u| !check(ir, *u).is_empty()) {
+            let sub = check(ir, u);
+            checks.push(quote!(if let Some(a) = v.as_array() {
+                for (i, v) in a.iter().enumerate() {
+                    if !items.contains(&i) {
+                        let _ = v;
+                        path.push_index(i);
+                        #sub
+                        path.pop();
+                    }
+                }
+            }));
+        }
+        if !checks.is_empty() {
+        body.push(quote! {
+            let mut props: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+            let mut items: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+            {
+                let props = &mut props;
+                let items = &mut items;
+                let _ = (&props, &items);
+                #evaluated
+            }
+            #(#checks)*
+        });
         }
     }
     let body: TokenStream = body.into_iter().collect();
@@ -261,16 +441,14 @@ fn number_checks(f: &Facts) -> TokenStream {
         let max = opt_bound(f.maximum);
         c.push(quote!(rt::number_range(n, path, out, #min, #max);));
     }
-    if let Some(m) = f.multiple_of {
+    let ranged = if c.is_empty() { TokenStream::new() } else { quote!(if let Some(n) = v.as_f64() { #(#c)* }) };
+    // `is_multiple_of` passes anything that is not a number.
+    let multiple = f.multiple_of.map(|m| {
         let x = num(m);
         let msg = lit(&format!("must be a multiple of {}", fmt_num(m)));
-        c.push(quote!(if !rt::is_multiple_of(v, #x) { rt::violation(out, path, "multipleOf", #msg); }));
-    }
-    if c.is_empty() {
-        return TokenStream::new();
-    }
-    let bind = if f.minimum.is_some() || f.maximum.is_some() || f.format_check == Some(crate::ir::Format::Int32) { quote!(n) } else { quote!(_) };
-    quote!(if let Some(#bind) = v.as_f64() { #(#c)* })
+        quote!(if !rt::is_multiple_of(v, #x) { rt::violation(out, path, "multipleOf", #msg); })
+    });
+    quote!(#ranged #multiple)
 }
 
 fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
@@ -455,4 +633,15 @@ pub fn type_bits(ir: &Ir, id: SchemaId) -> u8 {
 pub fn validator_path(ir: &Ir, id: SchemaId) -> TokenStream {
     let f = ident(ir.schemas[id].validator.as_deref().unwrap_or("missing_validator"));
     quote!(crate::validate::#f)
+}
+
+
+/// `if condition { then } else { otherwise }` without empty branches.
+fn if_else(condition: TokenStream, then: TokenStream, otherwise: TokenStream) -> TokenStream {
+    match (then.is_empty(), otherwise.is_empty()) {
+        (true, true) => TokenStream::new(),
+        (false, true) => quote!(let condition = #condition; if condition { #then }),
+        (true, false) => quote!(let condition = #condition; if !condition { #otherwise }),
+        (false, false) => quote!(let condition = #condition; if condition { #then } else { #otherwise }),
+    }
 }

@@ -459,6 +459,7 @@ impl<'a> SchemaLowerer<'a> {
                     None => diags.warn(kl, Policy::Skipped, "`required` must be an array of property names; ignored"),
                 },
                 "additionalProperties" => {
+                    f.additional_present = true;
                     f.additional = match v {
                         Value::Bool(true) => Additional::Any,
                         Value::Bool(false) => Additional::Deny,
@@ -510,7 +511,9 @@ impl<'a> SchemaLowerer<'a> {
                     f.if_then_else = Some((c, t, e));
                 }
                 "then" | "else" => {}
-                "unevaluatedProperties" | "unevaluatedItems" | "$dynamicRef" | "$recursiveRef" => {
+                "unevaluatedProperties" => f.unevaluated_properties = Some(self.sub(here, k, v, "Unevaluated", diags)),
+                "unevaluatedItems" => f.unevaluated_items = Some(self.sub(here, k, v, "UnevaluatedItem", diags)),
+                "$dynamicRef" | "$recursiveRef" => {
                     diags.warn(kl, Policy::NotEnforced, format!("`{k}` is not supported yet and is not enforced"));
                 }
                 _ if k.starts_with("x-") || ANNOTATIONS.contains(&k.as_str()) => {}

@@ -225,6 +225,8 @@ pub struct Facts {
     pub required: Vec<String>,
     /// `additionalProperties`.
     pub additional: Additional,
+    /// `additionalProperties` is written (even as `true`): it evaluates every other member.
+    pub additional_present: bool,
     /// `patternProperties`.
     pub pattern_properties: Vec<(Pattern, SchemaId)>,
     /// `propertyNames`.
@@ -247,6 +249,10 @@ pub struct Facts {
     pub not: Option<SchemaId>,
     /// `if` / `then` / `else`.
     pub if_then_else: Option<(SchemaId, Option<SchemaId>, Option<SchemaId>)>,
+    /// `unevaluatedProperties`: members no adjacent or in-place keyword evaluated.
+    pub unevaluated_properties: Option<SchemaId>,
+    /// `unevaluatedItems`: items no adjacent or in-place keyword evaluated.
+    pub unevaluated_items: Option<SchemaId>,
     /// `$ref` target (applies in addition to the sibling keywords, unless the dialect ignores them).
     pub reference: Option<SchemaId>,
     /// OpenAPI 3.0 `nullable: true`: `null` is valid whatever the other keywords say.
@@ -277,6 +283,7 @@ impl Default for Facts {
             properties: Vec::new(),
             required: Vec::new(),
             additional: Additional::Any,
+            additional_present: false,
             pattern_properties: Vec::new(),
             property_names: None,
             min_properties: None,
@@ -288,6 +295,8 @@ impl Default for Facts {
             one_of: Vec::new(),
             not: None,
             if_then_else: None,
+            unevaluated_properties: None,
+            unevaluated_items: None,
             reference: None,
             nullable: false,
         }
