@@ -42,9 +42,6 @@ pub fn emit(ir: &Ir) -> TokenStream {
     }
 }
 
-fn payload(ir: &Ir, r: &Response) -> Option<TokenStream> {
-    super::response_payload(ir, r)
-}
 
 /// An enum of responses (success or error) with one variant per status.
 fn status_enum(ir: &Ir, name: &proc_macro2::Ident, about: &str, rs: &[&Response]) -> TokenStream {
@@ -90,7 +87,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let ok_type = if many {
         quote!(#ok_name)
     } else {
-        successes.first().and_then(|r| payload(ir, r)).unwrap_or(quote!(()))
+        successes.first().and_then(|r| super::response_payload(ir, r)).unwrap_or(quote!(()))
     };
 
     let mut arms = Vec::new();

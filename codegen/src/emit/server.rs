@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::validate::validator_path;
 use super::{doc, ident, lit, ty_nullable};
-use crate::ir::{BodyKind, ErrorShape, Ir, JsonType, Operation, ParamIn, Response, SchemaId, SchemeKind, Shape};
+use crate::ir::{BodyKind, ErrorShape, Ir, JsonType, Operation, ParamIn, SchemaId, SchemeKind, Shape};
 
 /// The generated part of the `server` module.
 pub fn emit(ir: &Ir) -> TokenStream {
@@ -234,9 +234,6 @@ fn auth_glue(ir: &Ir) -> TokenStream {
     }
 }
 
-fn response_payload(ir: &Ir, r: &Response) -> Option<TokenStream> {
-    super::response_payload(ir, r)
-}
 
 fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
     let name = format_ident!("{}Response", op.type_prefix);
@@ -247,7 +244,6 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
         let v = ident(&r.variant);
         let docs = doc(r.doc.as_deref());
         let status_doc = lit(&format!(" Status `{}`.", r.status));
-        let payload = response_payload(ir, r);
         let status_expr = match r.code() {
             Some(c) => quote!(StatusCode::from_u16(#c).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)),
             None => quote!(status),
@@ -261,7 +257,6 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
             }
             None => quote!(#status_expr.into_response()),
         };
-        let _ = payload;
         let (fields, pattern) = super::variant_fields(ir, r, quote!(StatusCode), None);
         let respond = if r.headers_type.is_some() {
             quote!({

@@ -31,7 +31,7 @@ fn is_component(ir: &Ir, id: SchemaId) -> bool {
     p.strip_prefix("/components/schemas/").is_some_and(|rest| !rest.contains('/'))
 }
 
-/// `Facts` with only the listed parts kept, to compare shapes of schemas.
+/// `Facts` without 3.0 `nullable` (which the shape carries separately), for comparing shapes.
 fn without_annotations(f: &Facts) -> Facts {
     Facts { nullable: false, ..f.clone() }
 }
