@@ -274,7 +274,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         body.push(check(ir, *s));
     }
     // An alternative without checks accepts everything, and so does the `anyOf`.
-    if !f.any_of.is_empty() && f.any_of.iter().all(|s| !check(ir, *s).is_empty()) {
+    if !f.any_of.is_empty() && f.any_of.iter().all(|s| has_checks(ir, *s)) {
         let subs = f.any_of.iter().map(|s| passes(ir, *s));
         body.push(quote! {
             let any_valid = #(#subs)||*;
@@ -284,7 +284,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         });
     }
     if !f.one_of.is_empty() {
-        if f.one_of.iter().all(|s| check(ir, *s).is_empty()) {
+        if f.one_of.iter().all(|s| !has_checks(ir, *s)) {
             body.push(quote!(let _ = v;));
         }
         let subs = f.one_of.iter().map(|s| passes(ir, *s));
@@ -297,7 +297,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     }
     if let Some(n) = f.not {
         let sub = passes(ir, n);
-        if check(ir, n).is_empty() {
+        if !has_checks(ir, n) {
             // `not: {}`: nothing is valid; the value itself is not looked at.
             body.push(quote!(let _ = v;));
         }
@@ -322,7 +322,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         own.unevaluated_items = None;
         let evaluated = eval_facts(ir, &own);
         let mut checks = Vec::new();
-        if let Some(u) = f.unevaluated_properties.filter(|u| !check(ir, *u).is_empty()) {
+        if let Some(u) = f.unevaluated_properties.filter(|u| has_checks(ir, *u)) {
             let sub = check(ir, u);
             checks.push(quote!(if let Some(o) = v.as_object() {
                 for (k, v) in o {
@@ -335,7 +335,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
                 }
             }));
         }
-        if let Some(u) = f.unevaluated_items.filter(|u| !check(ir, *u).is_empty()) {
+        if let Some(u) = f.unevaluated_items.filter(|u| has_checks(ir, *u)) {
             let sub = check(ir, u);
             checks.push(quote!(if let Some(a) = v.as_array() {
                 for (i, v) in a.iter().enumerate() {
@@ -486,7 +486,7 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
             quote!(if (found as u64) > #m { rt::violation(out, path, "maxContains", #msg); })
         });
         let msg = lit(&format!("must contain at least {min} matching items"));
-        let count = if check(ir, s).is_empty() {
+        let count = if !has_checks(ir, s) {
             quote!(a.len())
         } else {
             quote!(a.iter().filter(|v| { let v: &Value = v; #sub }).count())
@@ -644,4 +644,56 @@ fn if_else(condition: TokenStream, then: TokenStream, otherwise: TokenStream) ->
         (true, false) => quote!(let condition = #condition; if !condition { #otherwise }),
         (false, false) => quote!(let condition = #condition; if condition { #then } else { #otherwise }),
     }
+}
+
+/// True when [`check`] emits any code for schema `id`, decided from the facts without generating
+/// it (a schema with a validator function always has a call). Mirrors `facts_code`.
+fn has_checks(ir: &Ir, id: SchemaId) -> bool {
+    let node = &ir.schemas[id];
+    if node.validator.is_some() {
+        return true;
+    }
+    let f = &node.facts;
+    match f.boolean {
+        Some(b) => return !b,
+        None => {}
+    }
+    let sub = |s: &SchemaId| has_checks(ir, *s);
+    f.reference.is_some_and(|r| has_checks(ir, r))
+        || f.types.is_some()
+        || f.enum_values.is_some()
+        || f.const_value.is_some()
+        || f.format_check.is_some()
+        || f.min_length.is_some_and(|n| n > 0)
+        || f.max_length.is_some()
+        || f.pattern.is_some()
+        || f.minimum.is_some()
+        || f.maximum.is_some()
+        || f.multiple_of.is_some()
+        || f.min_items.is_some_and(|n| n > 0)
+        || f.max_items.is_some()
+        || f.unique_items
+        || f.prefix_items.iter().any(sub)
+        || f.items.as_ref().is_some_and(sub)
+        || f.contains.is_some_and(|(_, min, max)| min > 0 || max.is_some())
+        || !f.required.is_empty()
+        || f.properties.iter().any(|(_, s)| sub(s))
+        || f.pattern_properties.iter().any(|(_, s)| sub(s))
+        || match f.additional {
+            Additional::Any => false,
+            Additional::Deny => true,
+            Additional::Schema(s) => has_checks(ir, s),
+        }
+        || f.property_names.as_ref().is_some_and(sub)
+        || f.min_properties.is_some_and(|n| n > 0)
+        || f.max_properties.is_some()
+        || f.dependent_required.iter().any(|(_, needs)| !needs.is_empty())
+        || f.dependent_schemas.iter().any(|(_, s)| sub(s))
+        || f.all_of.iter().any(sub)
+        || (!f.any_of.is_empty() && f.any_of.iter().all(sub))
+        || !f.one_of.is_empty()
+        || f.not.is_some()
+        || f.if_then_else.is_some_and(|(_, t, e)| t.as_ref().is_some_and(sub) || e.as_ref().is_some_and(sub))
+        || f.unevaluated_properties.as_ref().is_some_and(sub)
+        || f.unevaluated_items.as_ref().is_some_and(sub)
 }
