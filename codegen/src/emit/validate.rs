@@ -654,9 +654,8 @@ fn has_checks(ir: &Ir, id: SchemaId) -> bool {
         return true;
     }
     let f = &node.facts;
-    match f.boolean {
-        Some(b) => return !b,
-        None => {}
+    if let Some(b) = f.boolean {
+        return !b;
     }
     let sub = |s: &SchemaId| has_checks(ir, *s);
     f.reference.is_some_and(|r| has_checks(ir, r))
