@@ -304,7 +304,7 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
 
 /// The kind of a scalar parameter value, from its schema's types.
 fn scalar_kind(ir: &Ir, id: SchemaId) -> TokenStream {
-    let id = resolve(ir, id);
+    let id = ir.definition(id);
     match (&ir.schemas[id].shape, ir.schemas[id].facts.non_null_types().as_deref()) {
         (Shape::Integer | Shape::Number, _) | (_, Some([JsonType::Integer] | [JsonType::Number] | [JsonType::Integer, JsonType::Number])) => {
             quote!(Scalar::Number)
@@ -325,7 +325,7 @@ fn object_coerce(ir: &Ir, fields: &[crate::ir::Field], other: TokenStream) -> To
 
 /// How a parameter's text is shaped and read before validation, from its schema.
 fn coerce(ir: &Ir, id: SchemaId) -> TokenStream {
-    let id = resolve(ir, id);
+    let id = ir.definition(id);
     let node = &ir.schemas[id];
     match &node.shape {
         Shape::Array(item) => {
@@ -338,13 +338,13 @@ fn coerce(ir: &Ir, id: SchemaId) -> TokenStream {
             quote!(Coerce::Object(&[], #kind))
         }
         Shape::Union(variants) => {
-            let object = variants.iter().find_map(|v| match &ir.schemas[resolve(ir, v.schema)].shape {
+            let object = variants.iter().find_map(|v| match &ir.schemas[ir.definition(v.schema)].shape {
                 Shape::Struct(fields) => Some(fields),
                 _ => None,
             });
             let other = variants
                 .iter()
-                .find(|v| !matches!(ir.schemas[resolve(ir, v.schema)].shape, Shape::Struct(_)))
+                .find(|v| !matches!(ir.schemas[ir.definition(v.schema)].shape, Shape::Struct(_)))
                 .map(|v| scalar_kind(ir, v.schema))
                 .unwrap_or(quote!(Scalar::String));
             match object {
@@ -361,16 +361,6 @@ fn coerce(ir: &Ir, id: SchemaId) -> TokenStream {
             quote!(Coerce::Scalar(#kind))
         }
     }
-}
-
-fn resolve(ir: &Ir, mut id: SchemaId) -> SchemaId {
-    for _ in 0..ir.schemas.len() {
-        match ir.schemas[id].shape {
-            Shape::Alias(t) => id = t,
-            _ => break,
-        }
-    }
-    id
 }
 
 fn handler(ir: &Ir, op: &Operation) -> TokenStream {

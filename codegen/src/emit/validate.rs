@@ -608,25 +608,8 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
 
 /// The JSON types a schema allows, as [`types`] bits (following aliases; 0 when unconstrained).
 pub fn type_bits(ir: &Ir, id: SchemaId) -> u8 {
-    let mut id = id;
-    for _ in 0..ir.schemas.len() {
-        match ir.schemas[id].shape {
-            Shape::Alias(t) => id = t,
-            _ => break,
-        }
-    }
-    let bit = |t: JsonType| -> u8 {
-        match t {
-            JsonType::Null => 1,
-            JsonType::Boolean => 2,
-            JsonType::Object => 4,
-            JsonType::Array => 8,
-            JsonType::Number => 16,
-            JsonType::Integer => 32,
-            JsonType::String => 64,
-        }
-    };
-    ir.schemas[id].facts.types.as_ref().map_or(0, |ts| ts.iter().map(|t| bit(*t)).fold(0, |a, b| a | b))
+    let types = ir.schemas[ir.definition(id)].facts.types.as_ref();
+    types.map_or(0, |ts| ts.iter().fold(0, |bits, t| bits | t.bit()))
 }
 
 /// The path of schema `id`'s validator function (analysis gives every operation root one).

@@ -55,6 +55,19 @@ impl JsonType {
         })
     }
 
+    /// The type's bit in the generated runtime's `types` set (same values as `runtime::types`).
+    pub fn bit(self) -> u8 {
+        match self {
+            JsonType::Null => 1,
+            JsonType::Boolean => 2,
+            JsonType::Object => 4,
+            JsonType::Array => 8,
+            JsonType::Number => 16,
+            JsonType::Integer => 32,
+            JsonType::String => 64,
+        }
+    }
+
     /// The keyword spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -721,6 +734,17 @@ impl Ir {
     /// The schema at `id`.
     pub fn schema(&self, id: SchemaId) -> &SchemaNode {
         &self.schemas[id]
+    }
+
+    /// Follows every alias, named or not, to the schema whose shape is not an alias.
+    pub fn definition(&self, mut id: SchemaId) -> SchemaId {
+        for _ in 0..self.schemas.len() {
+            match self.schemas[id].shape {
+                Shape::Alias(t) => id = t,
+                _ => break,
+            }
+        }
+        id
     }
 
     /// Follows pure aliases to the schema that defines the representation.
