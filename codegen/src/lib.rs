@@ -36,6 +36,9 @@ pub struct Options {
     /// Give the generated `Cargo.toml` an empty `[workspace]` so it builds on its own even when
     /// written inside another workspace's folder.
     pub standalone: bool,
+    /// The most backtracking steps one `pattern` match may take when the pattern needs the
+    /// backtracking engine (lookaround, backreferences); a value that needs more is rejected.
+    pub pattern_backtrack_limit: usize,
 }
 
 impl Default for Options {
@@ -49,6 +52,7 @@ impl Default for Options {
             format_assertion: false,
             plain_formats: false,
             standalone: false,
+            pattern_backtrack_limit: 1_000_000,
         }
     }
 }

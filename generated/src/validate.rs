@@ -98,10 +98,9 @@ pub fn validate_v1_room_token_post_request(
             path.push_key("from_number");
             rt::expect_type(v, path, out, rt::types::STRING);
             if let Some(s) = v.as_str() {
-                static RE: LazyLock<regress::Regex> = LazyLock::new(|| {
-                    regress::Regex::with_flags("^\\+[1-9]\\d{1,14}$", "u")
-                        .expect("pattern checked at generation time")
-                });
+                static RE: LazyLock<rt::Pattern> = LazyLock::new(|| rt::Pattern::linear(
+                    "^\\x{2B}[\\x{31}-\\x{39}][0-9]{1,14}$",
+                ));
                 rt::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
             }
             path.pop();
@@ -110,10 +109,9 @@ pub fn validate_v1_room_token_post_request(
             path.push_key("to_number");
             rt::expect_type(v, path, out, rt::types::STRING);
             if let Some(s) = v.as_str() {
-                static RE: LazyLock<regress::Regex> = LazyLock::new(|| {
-                    regress::Regex::with_flags("^\\+[1-9]\\d{1,14}$", "u")
-                        .expect("pattern checked at generation time")
-                });
+                static RE: LazyLock<rt::Pattern> = LazyLock::new(|| rt::Pattern::linear(
+                    "^\\x{2B}[\\x{31}-\\x{39}][0-9]{1,14}$",
+                ));
                 rt::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
             }
             path.pop();

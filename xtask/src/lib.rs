@@ -31,6 +31,8 @@ pub struct Job {
     pub plain_formats: bool,
     /// `--assert-formats`.
     pub assert_formats: bool,
+    /// `--pattern-backtrack-limit`, if given.
+    pub pattern_backtrack_limit: Option<usize>,
 }
 
 /// The project root (the workspace folder).
@@ -42,7 +44,7 @@ impl Job {
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
-        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false }
+        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None }
     }
 }
 
@@ -93,14 +95,19 @@ fn options(job: &Job) -> Options {
     if job.assert_formats {
         command.push_str(" --assert-formats");
     }
+    if let Some(n) = job.pattern_backtrack_limit {
+        let _ = write!(command, " --pattern-backtrack-limit {n}");
+    }
+    let defaults = Options::default();
     Options {
+        pattern_backtrack_limit: job.pattern_backtrack_limit.unwrap_or(defaults.pattern_backtrack_limit),
         crate_name: job.name.clone(),
         plain_formats: job.plain_formats,
         format_assertion: job.assert_formats,
         spec_label: display_path(&job.spec),
         command,
         standalone: !in_workspace,
-        ..Options::default()
+        ..defaults
     }
 }
 

@@ -35,6 +35,10 @@ struct Target {
     /// Also assert email, hostname and uri formats.
     #[arg(long)]
     assert_formats: bool,
+    /// Backtracking steps one `pattern` match may take when the pattern needs lookaround or
+    /// backreferences (default 1000000); a value that needs more is rejected with a 400.
+    #[arg(long)]
+    pattern_backtrack_limit: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -68,6 +72,7 @@ fn job(t: Target) -> Job {
         name: t.name,
         plain_formats: t.plain_formats,
         assert_formats: t.assert_formats,
+        pattern_backtrack_limit: t.pattern_backtrack_limit,
     }
 }
 

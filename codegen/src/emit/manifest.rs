@@ -95,7 +95,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     let mut deps = Table::new();
     deps.insert("serde".into(), dep("1", false, &["derive"], true));
     deps.insert("serde_json".into(), dep("1", false, &[], true));
-    deps.insert("regress".into(), dep("0.12", false, &[], true));
+    deps.insert("regex".into(), dep("1", false, &[], true));
+    deps.insert("fancy-regex".into(), dep("0.20", false, &[], true));
     let uses = |k: &[crate::ir::Format]| ir.schemas.iter().any(|n| matches!(n.shape, crate::ir::Shape::Formatted(f) if k.contains(&f)));
     if uses(&[crate::ir::Format::Uuid]) {
         deps.insert("uuid".into(), dep("1", false, &["serde"], true));

@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{ident, lit, value_tokens};
-use crate::ir::{Additional, Facts, Ir, JsonType, SchemaId, Shape};
+use crate::ir::pattern::Engine;
+use crate::ir::{Additional, Facts, Ir, JsonType, Pattern, SchemaId, Shape};
 
 /// The module header.
 pub fn head() -> TokenStream {
@@ -81,11 +82,11 @@ fn eval_facts(ir: &Ir, f: &Facts) -> TokenStream {
     }
     for (i, (pat, _)) in f.pattern_properties.iter().enumerate() {
         let re = quote::format_ident!("EVAL_PATTERN_{}", i);
-        let p = lit(&pat.source);
-        let flags = pat.flags();
+        let stat = pattern_static(&re, pat);
+        // A key the bounded engine cannot decide counts as not evaluated (the stricter answer).
         obj.push(quote! {
-            static #re: LazyLock<regress::Regex> = LazyLock::new(|| regress::Regex::with_flags(#p, #flags).expect("pattern checked at generation time"));
-            for k in o.keys() { if #re.find(k).is_some() { props.insert(k.clone()); } }
+            #stat
+            for k in o.keys() { if #re.search(k) == Some(true) { props.insert(k.clone()); } }
         });
     }
     if f.additional_present || f.unevaluated_properties.is_some() {
@@ -323,7 +324,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         let evaluated = eval_facts(ir, &own);
         let mut checks = Vec::new();
         if let Some(u) = f.unevaluated_properties.filter(|u| has_checks(ir, *u)) {
-            let sub = check(ir, u);
+            let sub = member_check(ir, u, "unevaluatedProperties", "is not allowed (unevaluated property)");
             checks.push(quote!(if let Some(o) = v.as_object() {
                 for (k, v) in o {
                     if !props.contains(k.as_str()) {
@@ -336,7 +337,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
             }));
         }
         if let Some(u) = f.unevaluated_items.filter(|u| has_checks(ir, *u)) {
-            let sub = check(ir, u);
+            let sub = member_check(ir, u, "unevaluatedItems", "is not allowed (unevaluated item)");
             checks.push(quote!(if let Some(a) = v.as_array() {
                 for (i, v) in a.iter().enumerate() {
                     if !items.contains(&i) {
@@ -386,19 +387,39 @@ fn string_checks(f: &Facts) -> TokenStream {
         c.push(quote!(rt::string_length(s, path, out, #min, #max);));
     }
     if let Some(p) = &f.pattern {
-        let pat = lit(&p.source);
-        let flags = p.flags();
+        let source = lit(&p.source);
+        let stat = pattern_static(&quote::format_ident!("RE"), p);
         c.push(quote! {
-            static RE: LazyLock<regress::Regex> = LazyLock::new(|| {
-                regress::Regex::with_flags(#pat, #flags).expect("pattern checked at generation time")
-            });
-            rt::expect_match(s, path, out, &RE, #pat);
+            #stat
+            rt::expect_match(s, path, out, &RE, #source);
         });
     }
     if c.is_empty() {
         return TokenStream::new();
     }
     quote!(if let Some(s) = v.as_str() { #(#c)* })
+}
+
+/// [`check`] for the members a keyword applies its schema to: a `false` schema reports that
+/// keyword (`unevaluatedProperties`, `items`) rather than the bare `false`.
+fn member_check(ir: &Ir, id: SchemaId, keyword: &str, message: &str) -> TokenStream {
+    if ir.schemas[id].facts.boolean == Some(false) {
+        return quote!(let _ = v; rt::violation(out, path, #keyword, #message););
+    }
+    check(ir, id)
+}
+
+/// The `static` that holds a compiled pattern, built on first use.
+fn pattern_static(name: &proc_macro2::Ident, p: &Pattern) -> TokenStream {
+    let source = lit(&p.translated.source);
+    let build = match p.translated.engine {
+        Engine::Linear => quote!(rt::Pattern::linear(#source)),
+        Engine::Backtracking => {
+            let limit = p.step_limit;
+            quote!(rt::Pattern::backtracking(#source, #limit))
+        }
+    };
+    quote!(static #name: LazyLock<rt::Pattern> = LazyLock::new(|| #build);)
 }
 
 fn opt_u64(x: Option<u64>) -> TokenStream {
@@ -472,7 +493,7 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
         }
     }
     if let Some(items) = f.items {
-        let sub = check(ir, items);
+        let sub = member_check(ir, items, "items", "is not allowed (no item is allowed here)");
         let skip = f.prefix_items.len();
         if !sub.is_empty() {
             let iter = if skip == 0 { quote!(a.iter().enumerate()) } else { quote!(a.iter().enumerate().skip(#skip)) };
@@ -491,7 +512,8 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
         } else {
             quote!(a.iter().filter(|v| { let v: &Value = v; #sub }).count())
         };
-        let min_check = (min > 0).then(|| quote!(if (found as u64) < #min { rt::violation(out, path, "contains", #msg); }));
+        let keyword = if min == 1 { "contains" } else { "minContains" };
+        let min_check = (min > 0).then(|| quote!(if (found as u64) < #min { rt::violation(out, path, #keyword, #msg); }));
         c.push(quote! {
             let found = #count;
             #min_check
@@ -532,21 +554,19 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
         }
     };
     let mut pattern_res = Vec::new();
+    // Whether each pattern's matches are checked in a loop of their own, which also reports keys
+    // the bounded engine cannot decide.
+    let mut looped = Vec::new();
     for (i, (pat, s)) in f.pattern_properties.iter().enumerate() {
         let re = quote::format_ident!("PATTERN_{}", i);
         let sub = check(ir, *s);
+        looped.push(!sub.is_empty());
         if sub.is_empty() && additional.is_empty() {
             continue;
         }
-        let p = lit(&pat.source);
-        let flags = pat.flags();
-        pattern_res.push(quote! {
-            static #re: LazyLock<regress::Regex> = LazyLock::new(|| {
-                regress::Regex::with_flags(#p, #flags).expect("pattern checked at generation time")
-            });
-        });
+        pattern_res.push(pattern_static(&re, pat));
         if !sub.is_empty() {
-            c.push(quote!(for (k, v) in o { if #re.find(k).is_some() { path.push_key(k); #sub path.pop(); } }));
+            c.push(quote!(for (k, v) in o { if rt::key_matches(&#re, k, path, out) { path.push_key(k); #sub path.pop(); } }));
         }
     }
     if f.additional == Additional::Deny && f.pattern_properties.is_empty() {
@@ -558,9 +578,9 @@ fn object_checks(ir: &Ir, f: &Facts) -> TokenStream {
         if !names.is_empty() {
             tests.push(quote!(matches!(k.as_str(), #(#names)|*)));
         }
-        tests.extend((0..f.pattern_properties.len()).map(|i| {
+        tests.extend(looped.iter().enumerate().map(|(i, looped)| {
             let re = quote::format_ident!("PATTERN_{}", i);
-            quote!(#re.find(k).is_some())
+            if *looped { quote!(#re.search(k) == Some(true)) } else { quote!(rt::key_matches(&#re, k, path, out)) }
         }));
         let known = if tests.is_empty() { quote!(false) } else { quote!(#(#tests)||*) };
         c.push(quote! {

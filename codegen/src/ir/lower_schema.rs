@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{Additional, Bound, Discriminator, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Shape};
+use super::{pattern, Additional, Bound, Discriminator, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Shape};
 use crate::Options;
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
@@ -79,6 +79,7 @@ pub struct SchemaLowerer<'a> {
     dialect: Dialect,
     format_assertion: bool,
     plain_formats: bool,
+    backtrack_limit: usize,
     nodes: Vec<SchemaNode>,
     by_loc: HashMap<(String, String), SchemaId>,
     depth: usize,
@@ -93,6 +94,7 @@ impl<'a> SchemaLowerer<'a> {
             dialect,
             format_assertion: options.format_assertion,
             plain_formats: options.plain_formats,
+            backtrack_limit: options.pattern_backtrack_limit,
             nodes: Vec::new(),
             by_loc: HashMap::new(),
             depth: 0,
@@ -372,7 +374,7 @@ impl<'a> SchemaLowerer<'a> {
                 "minLength" => f.min_length = count(v, &kl, diags),
                 "maxLength" => f.max_length = count(v, &kl, diags),
                 "pattern" => match v.as_str() {
-                    Some(p) => f.pattern = compile_pattern(p, &kl, diags),
+                    Some(p) => f.pattern = compile_pattern(p, &kl, diags, self.backtrack_limit),
                     None => diags.error(kl, "`pattern` must be a string"),
                 },
                 "format" => {
@@ -469,7 +471,7 @@ impl<'a> SchemaLowerer<'a> {
                 "patternProperties" => match v.as_object() {
                     Some(pp) => {
                         for (pat, ps) in pp {
-                            let Some(compiled) = compile_pattern(pat, &kl.join(pat), diags) else { continue };
+                            let Some(compiled) = compile_pattern(pat, &kl.join(pat), diags, self.backtrack_limit) else { continue };
                             let mut h = hint.to_vec();
                             h.push("Pattern".into());
                             let id = self.lower(&kl.join(pat), ps, h, d, diags);
@@ -582,22 +584,45 @@ impl<'a> SchemaLowerer<'a> {
     }
 }
 
-/// Checks an ECMA-262 pattern: with the `u` flag when it is valid there, else by Annex B
-/// (non-Unicode) rules with a note, else an error.
-fn compile_pattern(source: &str, loc: &Location, diags: &mut Diagnostics) -> Option<Pattern> {
-    if regress::Regex::with_flags(source, "u").is_ok() {
-        return Some(Pattern { source: source.to_string(), unicode: true });
-    }
-    match regress::Regex::with_flags(source, "") {
-        Ok(_) => {
-            diags.info(
-                loc.clone(),
-                format!("pattern `{}` is not valid with the Unicode flag; it is matched by ECMA-262 Annex B rules", source.escape_debug()),
-            );
-            Some(Pattern { source: source.to_string(), unicode: false })
+/// Checks an ECMA-262 pattern (with the `u` flag when it is valid there, else by Annex B rules,
+/// with a note) and translates it for a linear-time engine, or for the bounded backtracking one
+/// when it needs lookaround or backreferences (with a warning). A pattern that is invalid is an
+/// error; one without a faithful translation is not enforced, with a warning.
+fn compile_pattern(source: &str, loc: &Location, diags: &mut Diagnostics, backtrack_limit: usize) -> Option<Pattern> {
+    let shown = source.escape_debug();
+    let unicode = regress::Regex::with_flags(source, "u").is_ok();
+    if !unicode {
+        if let Err(e) = regress::Regex::with_flags(source, "") {
+            diags.error(loc.clone(), format!("invalid ECMA-262 pattern `{shown}`: {e}"));
+            return None;
         }
-        Err(e) => {
-            diags.error(loc.clone(), format!("invalid ECMA-262 pattern `{}`: {e}", source.escape_debug()));
+        diags.info(
+            loc.clone(),
+            format!("pattern `{shown}` is not valid with the Unicode flag; it is read by ECMA-262 Annex B rules and matched by code points"),
+        );
+    }
+    let checked = pattern::translate(source, unicode).and_then(|t| {
+        let built = match t.engine {
+            pattern::Engine::Linear => regex::RegexBuilder::new(&t.source).build().map(drop).map_err(|e| e.to_string()),
+            pattern::Engine::Backtracking => fancy_regex::RegexBuilder::new(&t.source).build().map(drop).map_err(|e| e.to_string()),
+        };
+        built.map(|()| t).map_err(|e| format!("the translated pattern does not compile: {}", e.lines().last().unwrap_or_default()))
+    });
+    match checked {
+        Ok(translated) => {
+            if translated.engine == pattern::Engine::Backtracking {
+                diags.warn(
+                    loc.clone(),
+                    Policy::Noted,
+                    format!(
+                        "pattern `{shown}` needs lookaround or backreferences: it runs on a backtracking engine bounded to {backtrack_limit} steps per match, and a value that exceeds the bound is rejected (`--pattern-backtrack-limit` changes the bound)"
+                    ),
+                );
+            }
+            Some(Pattern { source: source.to_string(), translated, step_limit: backtrack_limit })
+        }
+        Err(why) => {
+            diags.warn(loc.clone(), Policy::NotEnforced, format!("pattern `{shown}` is not enforced: {why}"));
             None
         }
     }

@@ -7,6 +7,7 @@
 mod analyse;
 mod lower_ops;
 mod lower_schema;
+pub mod pattern;
 
 use std::collections::BTreeMap;
 
@@ -165,21 +166,15 @@ impl Format {
     }
 }
 
-/// An ECMA-262 regular expression, checked at generation time.
+/// An ECMA-262 regular expression, checked and translated at generation time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
-    /// The source as written.
+    /// The source as written (shown in messages).
     pub source: String,
-    /// Compiled with the `u` flag (JSON Schema's advice); `false` when the source is only valid
-    /// under ECMA-262 Annex B (non-Unicode) rules, such as `\:`.
-    pub unicode: bool,
-}
-
-impl Pattern {
-    /// The `regress` flags to compile with.
-    pub fn flags(&self) -> &'static str {
-        if self.unicode { "u" } else { "" }
-    }
+    /// The same pattern for the engine that runs it (see [`pattern::translate`]).
+    pub translated: pattern::Translated,
+    /// The most backtracking steps one match may take (used by [`pattern::Engine::Backtracking`]).
+    pub step_limit: usize,
 }
 
 /// What `additionalProperties` allows.
