@@ -154,17 +154,57 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
 pub fn all_unique(items: &[Value]) -> bool {
     items.iter().enumerate().all(|(i, a)| items[i + 1..].iter().all(|b| !json_eq(a, b)))
 }
-/// `multipleOf`, exact for integers and tolerant of binary rounding for decimals (`0.01`).
+/// `multipleOf`, exact in decimal: the number as written (its shortest round-trip form, so
+/// `0.07` is 7/100) divided by the factor must be an integer. No binary rounding can make
+/// `19.99` fail `0.01` or make `0.5700000000000001` pass it.
 pub fn is_multiple_of(v: &Value, m: f64) -> bool {
-    if let (Some(i), true) = (v.as_i64(), m.fract() == 0.0 && m.abs() < 9.0e15) {
-        return i % (m as i64) == 0;
+    let Value::Number(n) = v else { return true };
+    let (Some((a, p)), Some((b, q))) = (
+        decimal(&n.to_string()),
+        decimal(&format!("{m:e}")),
+    ) else { return false };
+    if a == 0 {
+        return true;
     }
-    let Some(x) = v.as_f64() else { return true };
-    let q = x / m;
-    if !q.is_finite() {
+    if b == 0 {
         return false;
     }
-    (q - q.round()).abs() <= 1e-9 * q.abs().max(1.0)
+    if p >= q {
+        let mut factor = 1u128 % b;
+        let mut base = 10u128 % b;
+        let mut k = (p - q) as u32;
+        while k > 0 {
+            if k & 1 == 1 {
+                factor = factor * base % b;
+            }
+            base = base * base % b;
+            k >>= 1;
+        }
+        (a % b) * factor % b == 0
+    } else {
+        10u128
+            .checked_pow((q - p) as u32)
+            .and_then(|t| b.checked_mul(t))
+            .is_some_and(|d| a % d == 0)
+    }
+}
+/// A decimal number's magnitude as `mantissa * 10^exponent` (`"-0.57"` is `(57, -2)`), for
+/// mantissas of up to 38 digits.
+fn decimal(text: &str) -> Option<(u128, i32)> {
+    let text = text.trim_start_matches('-');
+    let (num, exp) = match text.find(['e', 'E']) {
+        Some(i) => {
+            (&text[..i], text[i + 1..].trim_start_matches('+').parse::<i32>().ok()?)
+        }
+        None => (text, 0),
+    };
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    let trimmed = digits.trim_end_matches('0');
+    let zeros = (digits.len() - trimmed.len()) as i32;
+    let mantissa = if trimmed.is_empty() { 0 } else { trimmed.parse::<u128>().ok()? };
+    Some((mantissa, exp - frac.len() as i32 + zeros))
 }
 /// String length in Unicode code points, as JSON Schema counts it.
 pub fn char_len(s: &str) -> u64 {

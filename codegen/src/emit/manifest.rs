@@ -94,7 +94,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
     let mut deps = Table::new();
     deps.insert("serde".into(), dep("1", false, &["derive"], true));
-    deps.insert("serde_json".into(), dep("1", false, &[], true));
+    // Exact float parsing: without it `7.5200000000000005` may read as `7.52` and pass `multipleOf: 0.01`.
+    deps.insert("serde_json".into(), dep("1", false, &["float_roundtrip"], true));
     deps.insert("regex".into(), dep("1", false, &[], true));
     deps.insert("fancy-regex".into(), dep("0.20", false, &[], true));
     let uses = |k: &[crate::ir::Format]| ir.schemas.iter().any(|n| matches!(n.shape, crate::ir::Shape::Formatted(f) if k.contains(&f)));
