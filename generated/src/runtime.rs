@@ -725,6 +725,34 @@ impl<'de> serde::Deserialize<'de> for Base64 {
             .ok_or_else(|| serde::de::Error::custom("not valid base64"))
     }
 }
+/// A base64 string (`format: byte`).
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Base64 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Base64")
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(
+            { "type" : "string", "format" : "byte", "contentEncoding" : "base64" }
+        )
+    }
+}
+/// The schema of a required property whose value may be `null`, for `schemars(with)`: schemars
+/// would otherwise drop `null` from a required `Option`.
+#[cfg(feature = "schemars")]
+pub struct NullableSchema<T>(std::marker::PhantomData<T>);
+#[cfg(feature = "schemars")]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for NullableSchema<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Owned(format!("Nullable_{}", T::schema_name()))
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Option<T>>::json_schema(generator)
+    }
+}
 /// OpenAPI parameter styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -933,8 +961,13 @@ macro_rules! string_enum {
         fmt(& self, f : & mut ::std::fmt::Formatter <'_ >) -> ::std::fmt::Result { f
         .write_str(self.as_str()) } } impl ::serde::Serialize for $name { fn serialize <
         S : ::serde::Serializer > (& self, serializer : S) -> ::std::result::Result <
-        S::Ok, S::Error > { serializer.serialize_str(self.as_str()) } } impl <'de >
-        ::serde::Deserialize <'de > for $name { fn deserialize < D :
+        S::Ok, S::Error > { serializer.serialize_str(self.as_str()) } } #[doc =
+        " The listed values (the spec's `enum`)."] #[cfg(feature = "schemars")] impl
+        ::schemars::JsonSchema for $name { fn schema_name() -> ::std::borrow::Cow
+        <'static, str > { ::std::borrow::Cow::Borrowed(stringify!($name)) } fn
+        json_schema(_ : & mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+        ::schemars::json_schema!({ "type" : "string", "enum" : [$($wire),*] }) } } impl
+        <'de > ::serde::Deserialize <'de > for $name { fn deserialize < D :
         ::serde::Deserializer <'de >> (deserializer : D) -> ::std::result::Result < Self,
         D::Error > { let text = <::std::string::String as ::serde::Deserialize
         >::deserialize(deserializer) ?; ::std::result::Result::Ok(match text.as_str() {

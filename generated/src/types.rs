@@ -3,33 +3,51 @@
 //! before they are converted into these types; unknown response fields are ignored
 //! unless the client runs in strict mode.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ErrorEnvelope {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::types::ErrorEnvelopeError")
+    )]
     pub error: Option<crate::types::ErrorEnvelopeError>,
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ErrorEnvelopeError {
     pub code: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "::std::collections::BTreeMap<String, String>")
+    )]
     pub fields: Option<::std::collections::BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub doc_url: Option<String>,
 }
 /// Request body of `POST /v1/room-token`: Issue a room-join token for private browser calling.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(deny_unknown_fields))]
 pub struct V1RoomTokenPostRequest {
     pub from_number: String,
     pub to_number: String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
     pub ttl_seconds: Option<i64>,
 }
 /// Response `200` of `POST /v1/room-token`: Success.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(deny_unknown_fields))]
 pub struct V1RoomTokenPostResponse200 {
     pub data: crate::types::V1RoomTokenPostResponse200Data,
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(deny_unknown_fields))]
 pub struct V1RoomTokenPostResponse200Data {
     pub token: String,
     pub room_url: String,

@@ -1,5 +1,7 @@
 //! Shared helpers of the integration tests: an in-memory RevDesk fake and a server on a loopback port.
 
+pub mod scratch;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -11,16 +11,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
-use std::process::Command;
 
+use codegen::Options;
 use codegen::diagnostics::Diagnostics;
-use codegen::ir::{Ir, Shape};
 use codegen::load::Documents;
-use codegen::{GeneratedFile, Options};
 use proptest::prelude::RngCore;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::{Map, Value, json};
+use tests::scratch::{self, NamedSchema};
 use xtask::project_root;
 
 /// The specs whose named schemas are compared, with whether they are OpenAPI 3.0 (whose Schema
@@ -42,38 +40,9 @@ const SPECS: &[&str] = &[
 /// Instances per schema.
 const PER_SCHEMA: usize = 160;
 
-/// One named schema with a generated validator.
-struct Target {
-    rust_type: String,
-    validator: String,
-    pointer: String,
-    schema: Value,
-}
-
 fn options(krate: &str) -> Options {
     // `format` is an annotation for `jsonschema` (2020-12 default): plain formats here too.
     Options { crate_name: Some(krate.into()), server: false, client: false, plain_formats: true, ..Options::default() }
-}
-
-/// The named schemas of a spec, in arena order.
-fn targets(docs: &Documents, krate: &str) -> Vec<Target> {
-    let mut diags = Diagnostics::default();
-    let ir = Ir::build(docs, &options(krate), &mut diags);
-    let mut out = Vec::new();
-    for (id, node) in ir.schemas.iter().enumerate() {
-        let (Some(name), Some(validator)) = (&node.name, &node.validator) else { continue };
-        // `null` is a value of the type position when the schema (or an alias it names) allows it.
-        let mut nullable = node.nullable;
-        let mut at = id;
-        while let Shape::Alias(next) = ir.schemas[at].shape {
-            at = next;
-            nullable |= ir.schemas[at].nullable;
-        }
-        let rust_type = if nullable && !matches!(node.shape, Shape::Any) { format!("Option<types::{name}>") } else { format!("types::{name}") };
-        let schema = docs.get(&node.loc.file, &node.loc.pointer).cloned().unwrap_or(Value::Null);
-        out.push(Target { rust_type, validator: validator.clone(), pointer: node.loc.pointer.clone(), schema });
-    }
-    out
 }
 
 /// OpenAPI 3.0 Schema Objects as JSON Schema: `nullable` adds `null` to `type` (3.0.3: and only
@@ -172,7 +141,7 @@ const UNBUILDABLE: &[(&str, &str)] = &[(
 )];
 
 /// The `jsonschema` validator for the schema at `pointer` of `root` (refs resolve in `root`).
-fn reference_validator(root: &Value, target: &Target) -> Result<jsonschema::Validator, String> {
+fn reference_validator(root: &Value, target: &NamedSchema) -> Result<jsonschema::Validator, String> {
     let schema = if target.schema.get("$schema").is_some() {
         // A schema that names its own dialect is its own resource.
         target.schema.clone()
@@ -476,7 +445,7 @@ fn contains_big_integer(v: &Value) -> bool {
     }
 }
 
-fn harness(krate: &str, targets: &[Target]) -> String {
+fn harness(krate: &str, targets: &[NamedSchema]) -> String {
     let mut table = String::new();
     for t in targets {
         let ty = t.rust_type.replace("types::", &format!("{krate}::types::"));
@@ -516,14 +485,6 @@ fn run() {{
     )
 }
 
-fn write_files(dir: &Path, files: &[GeneratedFile]) {
-    for f in files {
-        let path = dir.join(&f.path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, &f.contents).expect("write");
-    }
-}
-
 #[test]
 fn generated_validators_agree_with_jsonschema() {
     let root = project_root();
@@ -538,16 +499,12 @@ fn generated_validators_agree_with_jsonschema() {
         let krate = format!("diff_{stem}");
         let mut diags = Diagnostics::default();
         let docs = Documents::load(&path, &mut diags).unwrap_or_else(|| panic!("{spec} loads"));
-        let targets = targets(&docs, &krate);
+        let targets = scratch::named_schemas(&docs, &options(&krate));
         assert!(!targets.is_empty(), "{spec}: no named schemas");
         let generated = codegen::generate_loaded(&docs, &options(&krate.replace('_', "-"))).unwrap_or_else(|e| panic!("{spec}: {e}"));
         let dir = work.join(&stem);
-        write_files(&dir, &generated.files);
-        std::fs::create_dir_all(dir.join("tests")).expect("tests dir");
-        std::fs::write(dir.join("tests/diff.rs"), harness(&krate, &targets)).expect("harness");
-        let manifest = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).expect("manifest");
-        std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde = \"1\"\nserde_json = \"1\"\n")).expect("manifest");
+        scratch::write_files(&dir, &generated.files);
+        scratch::add_test(&dir, "diff", &harness(&krate, &targets), "serde = \"1\"\nserde_json = \"1\"\n");
         let mut reference_root = docs.root_value().clone();
         let openapi_30 = docs.root_value()["openapi"].as_str().is_some_and(|v| v.starts_with("3.0"));
         if openapi_30 {
@@ -563,12 +520,10 @@ fn generated_validators_agree_with_jsonschema() {
             }
         }
         std::fs::write(dir.join("cases.json"), serde_json::to_string(&cases).expect("json")).expect("cases");
-        members.push(format!("{stem:?}"));
+        members.push(stem.clone());
         runs.push((spec, stem, targets, reference_root, alternative_roots, cases));
     }
-    std::fs::write(work.join("Cargo.toml"), format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", "))).expect("workspace");
-    std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock")).expect("lock");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    scratch::workspace(&work, &members);
     let mut total = 0;
     let mut valid = 0;
     let mut documented: BTreeMap<&str, (usize, String)> = BTreeMap::new();
@@ -577,14 +532,8 @@ fn generated_validators_agree_with_jsonschema() {
     for (spec, stem, targets, reference_root, alternative_roots, cases) in &runs {
         let dir = work.join(stem);
         let results_path = dir.join("results.json");
-        let output = Command::new(&cargo)
-            .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", root.join("target/scratch-target"))
-            .env("DIFF_CASES", dir.join("cases.json"))
-            .env("DIFF_RESULTS", &results_path)
-            .args(["test", "--offline", "--quiet", "--test", "diff"])
-            .output()
-            .expect("cargo runs");
+        let cases_path = dir.join("cases.json");
+        let output = scratch::cargo(&dir, &["test", "--quiet", "--test", "diff"], &[("DIFF_CASES", &cases_path), ("DIFF_RESULTS", &results_path)]);
         assert!(output.status.success(), "{spec}: the generated crate does not build or run:\n{}", String::from_utf8_lossy(&output.stderr));
         let results: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&results_path).expect("results")).expect("json");
         assert_eq!(results.len(), cases.len(), "{spec}: one verdict per case");

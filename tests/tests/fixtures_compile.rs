@@ -57,7 +57,7 @@ fn fixture_crates_compile_without_warnings() {
     let output = Command::new(&cargo)
         .current_dir(&work)
         .env("CARGO_TARGET_DIR", root.join("target/scratch-target"))
-        .args(["clippy", "--workspace", "--all-targets", "--features", "server,client", "--offline", "--quiet", "--", "-D", "warnings"])
+        .args(["clippy", "--workspace", "--all-targets", "--features", "server,client,schemars", "--offline", "--quiet", "--", "-D", "warnings"])
         .output()
         .expect("cargo runs");
     assert!(

@@ -92,6 +92,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     features.insert("server".into(), strings(&["dep:axum", "dep:form_urlencoded", "dep:multer"]));
     features.insert("client".into(), strings(&["dep:reqwest"]));
     features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
+    // `JsonSchema` derives on every type, for tools that want the schema back from the code.
+    features.insert("schemars".into(), strings(&["dep:schemars"]));
     let mut deps = Table::new();
     deps.insert("serde".into(), dep("1", false, &["derive"], true));
     // Exact float parsing: without it `7.5200000000000005` may read as `7.52` and pass `multipleOf: 0.01`.
@@ -99,12 +101,16 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     deps.insert("regex".into(), dep("1", false, &[], true));
     deps.insert("fancy-regex".into(), dep("0.20", false, &[], true));
     let uses = |k: &[crate::ir::Format]| ir.schemas.iter().any(|n| matches!(n.shape, crate::ir::Shape::Formatted(f) if k.contains(&f)));
+    let mut schemars_features = vec!["derive", "std"];
     if uses(&[crate::ir::Format::Uuid]) {
         deps.insert("uuid".into(), dep("1", false, &["serde"], true));
+        schemars_features.push("uuid1");
     }
     if uses(&[crate::ir::Format::DateTime, crate::ir::Format::Date]) {
         deps.insert("chrono".into(), dep("0.4", false, &["std", "serde"], false));
+        schemars_features.push("chrono04");
     }
+    deps.insert("schemars".into(), dep("1", true, &schemars_features, false));
     deps.insert("axum".into(), dep("0.8", true, &["http1", "tokio", "json", "query"], false));
     deps.insert("form_urlencoded".into(), dep("1", true, &[], true));
     deps.insert("multer".into(), dep("3", true, &[], true));

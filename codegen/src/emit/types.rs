@@ -81,6 +81,7 @@ pub fn unit(ir: &Ir, u: &Unit) -> TokenStream {
             quote! {
                 #[doc = #about]
                 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
                 pub struct #name { #(#fields)* }
             }
         }
@@ -135,10 +136,19 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                 }
                 _ => TokenStream::new(),
             };
+            // The validator rejects unknown members; the type ignores them (a tolerant client), and
+            // the derived schema says what the spec says.
+            let deny = if node.facts.additional == crate::ir::Additional::Deny && node.facts.pattern_properties.is_empty() {
+                quote!(#[cfg_attr(feature = "schemars", schemars(deny_unknown_fields))])
+            } else {
+                TokenStream::new()
+            };
             quote! {
                 #docs
                 #dep
                 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+                #deny
                 pub struct #name_i {
                     #(#fields)*
                     #extra
@@ -191,15 +201,33 @@ fn field(ir: &Ir, f: &Field) -> TokenStream {
     let nullable = is_nullable(ir, f.schema);
     let (t, attrs) = match (f.required, nullable) {
         (true, false) => (t, TokenStream::new()),
-        (true, true) => (quote!(#o<#t>), TokenStream::new()),
-        (false, false) => (
-            quote!(#o<#t>),
-            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-        ),
-        (false, true) => (
-            quote!(#o<#o<#t>>),
-            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "crate::runtime::double_option")]),
-        ),
+        // Required even though `null` is a value: schemars would call an `Option` optional.
+        (true, true) => {
+            let schema_type = type_string(&quote!(crate::runtime::NullableSchema<#t>));
+            (quote!(#o<#t>), quote!(#[cfg_attr(feature = "schemars", schemars(required, with = #schema_type))]))
+        }
+        (false, false) => {
+            // Absent is `None`; `null` is not a value of the field (schemars would add it).
+            let schema_type = type_string(&t);
+            (
+                quote!(#o<#t>),
+                quote! {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    #[cfg_attr(feature = "schemars", schemars(with = #schema_type))]
+                },
+            )
+        }
+        (false, true) => {
+            // schemars reads `with` as a type: the field's schema is "T or null", not required.
+            let schema_type = type_string(&quote!(#o<#t>));
+            (
+                quote!(#o<#o<#t>>),
+                quote! {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "crate::runtime::double_option")]
+                    #[cfg_attr(feature = "schemars", schemars(with = #schema_type))]
+                },
+            )
+        }
     };
     quote! {
         #docs
@@ -208,6 +236,12 @@ fn field(ir: &Ir, f: &Field) -> TokenStream {
         #attrs
         pub #name: #t,
     }
+}
+
+/// A type as the string literal `schemars(with = "..")` wants (`Option<crate::types::X>`).
+fn type_string(t: &TokenStream) -> proc_macro2::Literal {
+    let text: String = t.to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    lit(&text.replace(',', ", "))
 }
 
 fn params_struct(ir: &Ir, op: &crate::ir::Operation, name: &str) -> TokenStream {
@@ -290,6 +324,7 @@ fn union_item(
         #[doc = #about]
         #dep
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
         #[serde(untagged)]
         pub enum #name {
             #( #idents(#payloads), )*
