@@ -277,6 +277,20 @@ pub mod double_option {
         Option::<T>::deserialize(d).map(Some)
     }
 }
+/// serde `deserialize_with` for an optional property that may not be `null`: when present it
+/// holds a value (`null` is an error, as the validator says).
+pub fn non_null<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    <T as serde::Deserialize>::deserialize(d).map(Some)
+}
+/// serde `deserialize_with` for a required property that may be `null`: without `default`, a
+/// missing member is an error (a plain `Option` field would read it as `None`).
+pub fn nullable_present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d)
+}
 /// Bits of a JSON type set, for [`expect_type`].
 pub mod types {
     /// `null`
@@ -965,8 +979,11 @@ macro_rules! string_enum {
         " The listed values (the spec's `enum`)."] #[cfg(feature = "schemars")] impl
         ::schemars::JsonSchema for $name { fn schema_name() -> ::std::borrow::Cow
         <'static, str > { ::std::borrow::Cow::Borrowed(stringify!($name)) } fn
-        json_schema(_ : & mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : [$($wire),*] }) } } impl
+        json_schema(_ : & mut ::schemars::SchemaGenerator) -> ::schemars::Schema { let
+        values : ::std::vec::Vec <::serde_json::Value > = [$($wire),*].iter().map(| w |
+        ::serde_json::Value::from(* w)).collect(); let mut schema =
+        ::serde_json::Map::new(); schema.insert("type".into(), "string".into()); schema
+        .insert("enum".into(), values.into()); ::schemars::Schema::from(schema) } } impl
         <'de > ::serde::Deserialize <'de > for $name { fn deserialize < D :
         ::serde::Deserializer <'de >> (deserializer : D) -> ::std::result::Result < Self,
         D::Error > { let text = <::std::string::String as ::serde::Deserialize

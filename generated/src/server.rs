@@ -1268,16 +1268,24 @@ async fn handle_v1_room_token_post<A: Api>(
                 })?;
             match index {
                 0usize => {
-                    let value = parse_json(
-                        &read_body(&ctx.headers, body, state.config.body_limit).await?,
-                    )?;
-                    typed_body::<
-                        crate::types::V1RoomTokenPostRequest,
-                    >(
-                        value,
-                        crate::validate::validate_v1_room_token_post_request,
-                        &mut violations,
-                    )?
+                    let bytes = read_body(&ctx.headers, body, state.config.body_limit)
+                        .await?;
+                    match if violations.is_empty() {
+                        crate::validate::read_v1_room_token_post_request(&bytes)
+                    } else {
+                        None
+                    } {
+                        Some(typed) => typed,
+                        None => {
+                            typed_body::<
+                                crate::types::V1RoomTokenPostRequest,
+                            >(
+                                parse_json(&bytes)?,
+                                crate::validate::validate_v1_room_token_post_request,
+                                &mut violations,
+                            )?
+                        }
+                    }
                 }
                 _ => {
                     return Err(Rejection::UnsupportedMediaType {

@@ -142,6 +142,58 @@ impl rt::Validate for crate::types::V1RoomTokenPostRequest {
         validate_v1_room_token_post_request(v, path, out);
     }
 }
+/// Reads a valid `V1RoomTokenPostRequest` straight from JSON text; `None` when the text is not one or needs the full path to tell (see `validate_*`).
+pub fn read_v1_room_token_post_request(
+    bytes: &[u8],
+) -> Option<crate::types::V1RoomTokenPostRequest> {
+    #[derive(::serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Reader {
+        #[serde(rename = "from_number")]
+        from_number: String,
+        #[serde(rename = "to_number")]
+        to_number: String,
+        #[serde(rename = "ttl_seconds")]
+        #[serde(default, deserialize_with = "rt::non_null")]
+        ttl_seconds: Option<i64>,
+    }
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    let r: Reader = ::serde_json::from_slice(bytes).ok()?;
+    let path = &mut rt::InstancePath::root();
+    let out: &mut Vec<rt::Violation> = &mut Vec::new();
+    {
+        let x = &r.from_number;
+        let s: &str = x;
+        static RE: LazyLock<rt::Pattern> = LazyLock::new(|| rt::Pattern::linear(
+            "^\\x{2B}[\\x{31}-\\x{39}][0-9]{1,14}$",
+        ));
+        rt::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
+    }
+    {
+        let x = &r.to_number;
+        let s: &str = x;
+        static RE: LazyLock<rt::Pattern> = LazyLock::new(|| rt::Pattern::linear(
+            "^\\x{2B}[\\x{31}-\\x{39}][0-9]{1,14}$",
+        ));
+        rt::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
+    }
+    if let Some(x) = r.ttl_seconds.as_ref() {
+        let v = &::serde_json::Value::from(*x);
+        if let Some(n) = v.as_f64() {
+            rt::number_range(n, path, out, Some((30f64, false)), Some((600f64, false)));
+        }
+    }
+    if !out.is_empty() {
+        return None;
+    }
+    Some(crate::types::V1RoomTokenPostRequest {
+        from_number: r.from_number,
+        to_number: r.to_number,
+        ttl_seconds: r.ttl_seconds,
+    })
+}
 /// Validates a value against `V1RoomTokenPostResponse200` (openapi.json#/paths/~1v1~1room-token/post/responses/200/content/application~1json/schema).
 pub fn validate_v1_room_token_post_response200(
     v: &Value,

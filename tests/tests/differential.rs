@@ -35,6 +35,7 @@ const SPECS: &[&str] = &[
     "tests/fixtures/unions.yaml",
     "tests/fixtures/nullable.yaml",
     "tests/fixtures/recursion.yaml",
+    "tests/fixtures/fast_path.yaml",
 ];
 
 /// Instances per schema.
@@ -445,28 +446,39 @@ fn contains_big_integer(v: &Value) -> bool {
     }
 }
 
-fn harness(krate: &str, targets: &[NamedSchema]) -> String {
+/// `readers`: per target, the fast-path reader the generated crate has for it, if any.
+fn harness(krate: &str, targets: &[NamedSchema], readers: &[Option<String>]) -> String {
     let mut table = String::new();
-    for t in targets {
+    for (t, reader) in targets.iter().zip(readers) {
         let ty = t.rust_type.replace("types::", &format!("{krate}::types::"));
-        let _ = writeln!(table, "    |v| check::<{ty}>(v, {krate}::validate::{}),", t.validator);
+        let fast = match reader {
+            Some(r) => format!("Some(|b| {krate}::validate::{r}(b).map(|t| serde_json::to_value(t).expect(\"serializes\")))"),
+            None => "None".to_string(),
+        };
+        let _ = writeln!(table, "    (|v| check::<{ty}>(v, {krate}::validate::{}), {fast}),", t.validator);
     }
     format!(
-        r#"//! Reads DIFF_CASES ([schema index, instance] pairs), writes DIFF_RESULTS (verdicts).
+        r#"//! Reads DIFF_CASES ([schema index, instance] pairs), writes DIFF_RESULTS (verdicts): the
+//! full path (validation, then conversion) and, where the crate has one, the fast path.
 #![allow(unused_imports)]
 use serde_json::Value;
 
 type Validator = fn(&Value, &mut {krate}::runtime::InstancePath, &mut Vec<{krate}::runtime::Violation>);
 
-fn check<T: serde::de::DeserializeOwned>(v: &Value, f: Validator) -> Result<bool, String> {{
+/// The converted value, serialised back, when `v` is valid.
+fn check<T: serde::de::DeserializeOwned + serde::Serialize>(v: &Value, f: Validator) -> Result<Option<Value>, String> {{
     if !{krate}::runtime::is_valid(v, f) {{
-        return Ok(false);
+        return Ok(None);
     }}
-    {krate}::runtime::convert::<T>(v.clone()).map(|_| true).map_err(|e| format!("valid, but does not convert: {{e}}"))
+    {krate}::runtime::convert::<T>(v.clone())
+        .map(|t| Some(serde_json::to_value(t).expect("serializes")))
+        .map_err(|e| format!("valid, but does not convert: {{e}}"))
 }}
 
-#[allow(clippy::type_complexity)]
-static TABLE: &[fn(&Value) -> Result<bool, String>] = &[
+type Full = fn(&Value) -> Result<Option<Value>, String>;
+type Fast = Option<fn(&[u8]) -> Option<Value>>;
+
+static TABLE: &[(Full, Fast)] = &[
 {table}];
 
 #[test]
@@ -474,9 +486,16 @@ fn run() {{
     let cases: Vec<(usize, Value)> = serde_json::from_str(&std::fs::read_to_string(std::env::var("DIFF_CASES").expect("DIFF_CASES")).expect("cases")).expect("json");
     let results: Vec<Value> = cases
         .iter()
-        .map(|(i, data)| match TABLE[*i](data) {{
-            Ok(valid) => serde_json::json!({{"valid": valid}}),
-            Err(e) => serde_json::json!({{"valid": false, "error": e}}),
+        .map(|(i, data)| {{
+            let (full, fast) = TABLE[*i];
+            let mut verdict = match full(data) {{
+                Ok(converted) => serde_json::json!({{"valid": converted.is_some(), "converted": converted}}),
+                Err(e) => serde_json::json!({{"valid": false, "error": e}}),
+            }};
+            if let Some(fast) = fast {{
+                verdict["fast"] = fast(&serde_json::to_vec(data).expect("json")).unwrap_or(Value::Null);
+            }}
+            verdict
         }})
         .collect();
     std::fs::write(std::env::var("DIFF_RESULTS").expect("DIFF_RESULTS"), serde_json::to_string(&results).expect("json")).expect("results");
@@ -493,6 +512,7 @@ fn generated_validators_agree_with_jsonschema() {
     let mut members = Vec::new();
     let mut runs = Vec::new();
     let mut rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+    let mut fast_readers = 0;
     for spec in SPECS {
         let path = root.join(spec);
         let stem = path.file_stem().and_then(|s| s.to_str()).expect("name").replace(['.', '-'], "_");
@@ -504,7 +524,16 @@ fn generated_validators_agree_with_jsonschema() {
         let generated = codegen::generate_loaded(&docs, &options(&krate.replace('_', "-"))).unwrap_or_else(|e| panic!("{spec}: {e}"));
         let dir = work.join(&stem);
         scratch::write_files(&dir, &generated.files);
-        scratch::add_test(&dir, "diff", &harness(&krate, &targets), "serde = \"1\"\nserde_json = \"1\"\n");
+        let validate_rs = generated.files.iter().find(|f| f.path == "src/validate.rs").map(|f| f.contents.as_str()).unwrap_or_default();
+        let readers: Vec<Option<String>> = targets
+            .iter()
+            .map(|t| {
+                let name = format!("read_{}", t.validator.trim_start_matches("validate_"));
+                validate_rs.contains(&format!("pub fn {name}(")).then_some(name)
+            })
+            .collect();
+        fast_readers += readers.iter().flatten().count();
+        scratch::add_test(&dir, "diff", &harness(&krate, &targets, &readers), "serde = \"1\"\nserde_json = \"1\"\n");
         let mut reference_root = docs.root_value().clone();
         let openapi_30 = docs.root_value()["openapi"].as_str().is_some_and(|v| v.starts_with("3.0"));
         if openapi_30 {
@@ -515,7 +544,9 @@ fn generated_validators_agree_with_jsonschema() {
         let mut cases: Vec<(usize, Value)> = Vec::new();
         for (i, t) in targets.iter().enumerate() {
             let schema = reference_root.pointer(&t.pointer).cloned().unwrap_or(Value::Bool(true));
-            for _ in 0..PER_SCHEMA {
+            // Bodies with a fast path get more: both paths are compared on them.
+            let n = if readers[i].is_some() { PER_SCHEMA * 5 } else { PER_SCHEMA };
+            for _ in 0..n {
                 cases.push((i, generator.instance(&schema, 0)));
             }
         }
@@ -529,6 +560,7 @@ fn generated_validators_agree_with_jsonschema() {
     let mut documented: BTreeMap<&str, (usize, String)> = BTreeMap::new();
     let mut mismatches = Vec::new();
     let mut unbuildable = Vec::new();
+    let (mut fast_accepted, mut fast_declined_valid, mut fast_mismatches) = (0, 0, Vec::new());
     for (spec, stem, targets, reference_root, alternative_roots, cases) in &runs {
         let dir = work.join(stem);
         let results_path = dir.join("results.json");
@@ -550,6 +582,15 @@ fn generated_validators_agree_with_jsonschema() {
             })
             .collect();
         for ((i, instance), ours) in cases.iter().zip(&results) {
+            // The fast path accepts only valid bodies, and reads them exactly as the full path.
+            if let Some(fast) = ours.get("fast").filter(|f| !f.is_null()) {
+                fast_accepted += 1;
+                if ours["converted"] != *fast {
+                    fast_mismatches.push(format!("{spec}#{}: {instance}: fast path read {fast}, full path {ours}", targets[*i].pointer));
+                }
+            } else if ours.get("fast").is_some() && ours["valid"] == Value::Bool(true) {
+                fast_declined_valid += 1;
+            }
             let Some(reference) = &validators[*i] else { continue };
             total += 1;
             let theirs = reference.is_valid(instance);
@@ -573,6 +614,12 @@ fn generated_validators_agree_with_jsonschema() {
             }
         }
     }
+    println!(
+        "fast path: {fast_readers} readers, {fast_accepted} instances read on it, {fast_declined_valid} valid ones left to the full path, {} mismatches",
+        fast_mismatches.len()
+    );
+    assert!(fast_mismatches.is_empty(), "the fast path disagrees with the full path:\n{}", fast_mismatches.join("\n"));
+    assert!(fast_readers >= 3 && fast_accepted >= 100, "the fast path must be exercised: {fast_readers} readers, {fast_accepted} reads");
     println!("differential: {total} instances, {valid} valid per jsonschema, {} disagreements, {} documented", mismatches.len(), documented.values().map(|d| d.0).sum::<usize>());
     for (reason, (n, example)) in &documented {
         println!("  deviation ({n}x): {reason}\n    e.g. {example}");

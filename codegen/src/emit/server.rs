@@ -76,10 +76,22 @@ fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
         BodyKind::Json(s) => {
             let vf = validator_path(ir, *s);
             let t = ty_nullable(ir, *s);
-            quote!({
-                let value = parse_json(&#bytes)?;
-                typed_body::<#t>(value, #vf, &mut violations)?
-            })
+            let full = quote!(typed_body::<#t>(parse_json(&bytes)?, #vf, &mut violations)?);
+            match super::fast::reader_name(ir, *s) {
+                // A valid body is read directly; anything else (or a request whose parameters
+                // already failed) takes the full path, which reports every violation.
+                Some(read) => quote!({
+                    let bytes = #bytes;
+                    match if violations.is_empty() { crate::validate::#read(&bytes) } else { None } {
+                        Some(typed) => typed,
+                        None => #full,
+                    }
+                }),
+                None => quote!({
+                    let bytes = #bytes;
+                    #full
+                }),
+            }
         }
         BodyKind::Form(s) => {
             let vf = validator_path(ir, *s);

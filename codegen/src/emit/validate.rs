@@ -172,6 +172,7 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
             }
         }
     });
+    let reader = super::fast::reader(ir, id);
     quote! {
         #[doc = #about]
         pub fn #f(v: &Value, path: &mut rt::InstancePath, out: &mut Vec<rt::Violation>) {
@@ -179,6 +180,7 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
         }
         #imp
         #eval_fn
+        #reader
     }
 }
 
@@ -375,6 +377,15 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
 }
 
 fn string_checks(f: &Facts) -> TokenStream {
+    let c = string_checks_on_s(f);
+    if c.is_empty() {
+        return TokenStream::new();
+    }
+    quote!(if let Some(s) = v.as_str() { #c })
+}
+
+/// The string keywords, checking `s: &str` at `path` into `out` (empty when there are none).
+pub(super) fn string_checks_on_s(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
     if let Some(format) = f.format_check.filter(|f| *f != crate::ir::Format::Int32) {
         let name = lit(format.as_str());
@@ -394,10 +405,7 @@ fn string_checks(f: &Facts) -> TokenStream {
             rt::expect_match(s, path, out, &RE, #source);
         });
     }
-    if c.is_empty() {
-        return TokenStream::new();
-    }
-    quote!(if let Some(s) = v.as_str() { #(#c)* })
+    quote!(#(#c)*)
 }
 
 /// [`check`] for the members a keyword applies its schema to: a `false` schema reports that
@@ -452,7 +460,8 @@ fn type_const(t: JsonType) -> &'static str {
     }
 }
 
-fn number_checks(f: &Facts) -> TokenStream {
+/// The number keywords, checking `v: &Value` at `path` into `out`.
+pub(super) fn number_checks(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
     if f.format_check == Some(crate::ir::Format::Int32) {
         c.push(quote!(if !(-2_147_483_648f64..=2_147_483_647f64).contains(&n) { rt::violation(out, path, "format", "must be a valid int32"); }));
