@@ -219,3 +219,32 @@ async fn default_methods_answer_501_in_the_error_shape() {
     assert_eq!(r.status, 501);
     assert_eq!(r.body["error"]["code"], "not_implemented");
 }
+
+#[tokio::test]
+async fn the_client_can_validate_requests_before_sending() {
+    let addr = serve_fake().await;
+    let body = V1RoomTokenPostRequest { from_number: "+1٤١٥٥٥٥٠١٠٠".into(), to_number: "+14155550101".into(), ttl_seconds: Some(601) };
+    let params = V1RoomTokenPostParams { idempotency_key: None };
+    // Off by default: the request goes out and the server answers 400 with its envelope.
+    let sent = Client::new(format!("http://{addr}")).with_bearer_token("alice");
+    match sent.v1_room_token_post(&params, &body).await {
+        Err(ClientError::Api(V1RoomTokenPostError::BadRequest(e))) => {
+            let fields = e.error.and_then(|e| e.fields).unwrap_or_default();
+            assert!(fields.contains_key("from_number") && fields.contains_key("ttl_seconds"), "{fields:?}");
+        }
+        other => panic!("expected the server's 400, got {other:?}"),
+    }
+    // On: every violation, with the server's paths, and nothing is sent.
+    let checked = Client::new("http://127.0.0.1:9".to_string()).with_bearer_token("alice").validate_requests(true);
+    match checked.v1_room_token_post(&params, &body).await {
+        Err(ClientError::InvalidRequest { violations }) => {
+            let paths: Vec<&str> = violations.iter().map(|v| v.path.as_str()).collect();
+            assert_eq!(paths, ["from_number", "ttl_seconds"]);
+        }
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    // A valid request passes the check and is answered.
+    let good = V1RoomTokenPostRequest { from_number: "+14155550100".into(), to_number: "+14155550101".into(), ttl_seconds: Some(60) };
+    let ok = Client::new(format!("http://{addr}")).with_bearer_token("alice").validate_requests(true).v1_room_token_post(&params, &good).await;
+    assert!(ok.is_ok(), "{ok:?}");
+}

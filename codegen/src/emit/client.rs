@@ -140,6 +140,8 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
 
     let mut args = Vec::new();
     let mut prep = Vec::new();
+    // Request validation (off unless `validate_requests(true)`): parameters, then the body.
+    let mut checks = Vec::new();
     let path_code = path_builder(op);
     if let Some(pt) = &op.params_type {
         let pt = ident(pt);
@@ -147,6 +149,12 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         for p in &op.params {
             let f = ident(&p.ident);
             let wire = lit(&p.name);
+            let vf = validator_path(ir, p.schema);
+            checks.push(if p.required {
+                quote!(self.check_request(#wire, &params.#f, #vf, &mut violations);)
+            } else {
+                quote!(if let Some(value) = &params.#f { self.check_request(#wire, value, #vf, &mut violations); })
+            });
             let style = format_ident!("{}", p.style.ident());
             let explode = p.explode;
             let apply = match p.location {
@@ -203,15 +211,54 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
                 quote!(match body { #(#arms)* })
             }
         };
+        let check_one = |c: &crate::ir::Content, value: TokenStream| match c.kind {
+            BodyKind::Json(s) | BodyKind::Form(s) => {
+                let vf = validator_path(ir, s);
+                quote!(self.check_request("", #value, #vf, &mut violations);)
+            }
+            _ => TokenStream::new(),
+        };
+        let check = match &b.enum_name {
+            None => b.contents.first().map(|c| check_one(c, quote!(body))).unwrap_or_default(),
+            Some(name) => {
+                let name = ident(name);
+                let arms: Vec<TokenStream> = b
+                    .contents
+                    .iter()
+                    .filter_map(|c| {
+                        let v = ident(&c.variant);
+                        let code = check_one(c, quote!(value));
+                        (!code.is_empty()).then(|| quote!(crate::types::#name::#v(value) => { #code }))
+                    })
+                    .collect();
+                if arms.is_empty() { TokenStream::new() } else { quote!(match body { #(#arms)* _ => {} }) }
+            }
+        };
         if b.required {
             args.push(quote!(body: &#t,));
             send_body = set;
+            checks.push(check);
         } else {
             args.push(quote!(body: ::std::option::Option<&#t>,));
             send_body = quote!(if let Some(body) = body { #set });
+            if !check.is_empty() {
+                checks.push(quote!(if let Some(body) = body { #check }));
+            }
         }
     }
 
+    checks.retain(|c| !c.is_empty());
+    let validation = if checks.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            let mut violations = Vec::new();
+            #(#checks)*
+            if !violations.is_empty() {
+                return Err(ClientError::InvalidRequest { violations });
+            }
+        }
+    };
     let method = format_ident!("{}", op.method.to_ascii_uppercase());
     let docs = doc(op.doc.as_deref());
     let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
@@ -228,6 +275,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         #[doc = #where_]
         #dep
         pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
+            #validation
             #path_code
             let #mutable request = self.request(reqwest::Method::#method, &path);
             #(#prep)*
