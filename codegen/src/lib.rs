@@ -8,6 +8,7 @@ mod emit;
 pub mod ir;
 pub mod load;
 pub mod naming;
+mod uri;
 
 use std::path::Path;
 

@@ -20,15 +20,8 @@ pub struct Documents {
     /// The root document's key in `docs`.
     pub root: String,
     docs: BTreeMap<String, Value>,
-}
-
-/// A parsed `$ref`: which file, which pointer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefTarget {
-    /// Key of the target file in [`Documents`].
-    pub file: String,
-    /// JSON pointer inside it (decoded from the URI fragment).
-    pub pointer: String,
+    /// `$id` resources and anchors of every file.
+    index: crate::uri::Index,
 }
 
 impl Documents {
@@ -37,45 +30,52 @@ impl Documents {
     pub fn load(path: &Path, diags: &mut Diagnostics) -> Option<Documents> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut docs = BTreeMap::new();
         let value = read_document(&dir, &root, diags)?;
+        let mut this = Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default() };
         let mut queue = Vec::new();
         collect_refs(&value, &Location::new(root.clone(), ""), &mut queue);
-        docs.insert(root.clone(), value);
+        this.index.add_file(&root, &value);
+        this.docs.insert(root, value);
         while let Some((from, reference)) = queue.pop() {
-            let target = match parse_ref(&from.file, &reference) {
+            let Some(doc) = this.docs.get(&from.file) else { continue };
+            let target = match this.index.resolve(&from.file, doc, &from.pointer, &reference, true) {
                 Ok(t) => t,
                 Err(_) => continue, // reported where the ref is used
             };
-            if docs.contains_key(&target.file) {
+            if this.docs.contains_key(&target.file) {
                 continue;
             }
-            if docs.len() >= MAX_FILES {
+            if this.docs.len() >= MAX_FILES {
                 diags.error(from, format!("the spec spans more than {MAX_FILES} files; split it or raise the limit"));
                 break;
             }
             let Some(value) = read_document(&dir, &target.file, diags) else {
                 // Remember the failure so it is reported once.
-                docs.insert(target.file.clone(), Value::Null);
+                this.docs.insert(target.file.clone(), Value::Null);
                 continue;
             };
             collect_refs(&value, &Location::new(target.file.clone(), ""), &mut queue);
-            docs.insert(target.file, value);
+            this.index.add_file(&target.file, &value);
+            this.docs.insert(target.file, value);
         }
-        Some(Documents { root, docs })
+        Some(this)
     }
 
     /// Builds a single-document spec from an in-memory value (used by tests and tools).
     pub fn from_value(name: &str, value: Value) -> Documents {
         let mut docs = BTreeMap::new();
         docs.insert(name.to_string(), value);
-        Documents { root: name.to_string(), docs }
+        Documents::from_map(name, docs)
     }
 
     /// Builds a multi-document spec from in-memory values keyed by relative path; `root` names
     /// the root document. References between them resolve as between files.
     pub fn from_map(root: &str, docs: BTreeMap<String, Value>) -> Documents {
-        Documents { root: root.to_string(), docs }
+        let mut index = crate::uri::Index::default();
+        for (file, doc) in &docs {
+            index.add_file(file, doc);
+        }
+        Documents { root: root.to_string(), docs, index }
     }
 
     /// The root document.
@@ -88,17 +88,30 @@ impl Documents {
         self.docs.get(file)?.pointer(pointer)
     }
 
-    /// Resolves `reference` (as written in `from.file`) to a location holding a value.
+    /// Resolves `reference` (as written in the object at `from`) to a location holding a value,
+    /// by JSON Schema 2020-12's rules (the object's own `$id` sets the base of its `$ref`).
     pub fn resolve(&self, from: &Location, reference: &str) -> Result<(Location, &Value), String> {
-        let target = parse_ref(&from.file, reference)?;
+        self.resolve_ref(from, reference, true)
+    }
+
+    /// [`Documents::resolve`]; `own_id: false` for dialects that ignore the siblings of `$ref`
+    /// (draft 7, OpenAPI 3.0), whose `$id` then does not apply to it.
+    pub fn resolve_ref(&self, from: &Location, reference: &str, own_id: bool) -> Result<(Location, &Value), String> {
+        let from_doc = self.docs.get(&from.file).ok_or_else(|| format!("`{}` was not loaded", from.file))?;
+        let target = self.index.resolve(&from.file, from_doc, &from.pointer, reference, own_id)?;
         let doc = self.docs.get(&target.file).ok_or_else(|| format!("`{}` was not loaded", target.file))?;
         if doc.is_null() && target.file != self.root {
             return Err(format!("`{}` could not be read (see the error at that file)", target.file));
         }
-        let value = doc
-            .pointer(&target.pointer)
-            .ok_or_else(|| format!("dangling reference `{reference}`: nothing at `{}#{}`", target.file, target.pointer))?;
-        Ok((Location::new(target.file, target.pointer), value))
+        if let Some(value) = doc.pointer(&target.pointer) {
+            return Ok((Location::new(target.file, target.pointer), value));
+        }
+        // A spec that gave a schema an `$id` but points from its document's root.
+        if let Some(value) = target.from_root.as_deref().and_then(|p| doc.pointer(p)) {
+            let pointer = target.from_root.unwrap_or_default();
+            return Ok((Location::new(target.file, pointer), value));
+        }
+        Err(format!("dangling reference `{reference}`: nothing at `{}#{}`", target.file, target.pointer))
     }
 }
 
@@ -299,46 +312,22 @@ fn collect_refs(v: &Value, loc: &Location, out: &mut Vec<(Location, String)>) {
     }
 }
 
-/// Splits a `$ref` into file and pointer, refusing anything outside the spec's folder tree.
-pub fn parse_ref(from_file: &str, reference: &str) -> Result<RefTarget, String> {
-    let (path_part, fragment) = match reference.split_once('#') {
-        Some((p, f)) => (p, f),
-        None => (reference, ""),
-    };
-    if path_part.contains(':') || path_part.starts_with('/') || path_part.starts_with('\\') {
-        return Err(format!(
-            "refused reference `{reference}`: only relative file paths inside the spec's folder are followed (no URLs, no absolute paths)"
-        ));
-    }
-    let file = if path_part.is_empty() {
-        from_file.to_string()
-    } else {
-        let base = Path::new(from_file).parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut out = PathBuf::new();
-        for c in base.join(percent_decode(path_part)).components() {
-            match c {
-                Component::Normal(s) => out.push(s),
-                Component::CurDir => {}
-                Component::ParentDir => {
-                    if !out.pop() {
-                        return Err(format!("refused reference `{reference}`: it leaves the spec's folder tree"));
-                    }
-                }
-                _ => return Err(format!("refused reference `{reference}`: not a relative path")),
-            }
+/// A relative file path made of plain components only (no `..`, no root, no drive), with `/`
+/// separators; `None` for anything that would leave the spec's folder tree.
+pub(crate) fn confined(path: &str) -> Option<String> {
+    let mut out = PathBuf::new();
+    for c in Path::new(path).components() {
+        match c {
+            Component::Normal(s) => out.push(s),
+            Component::CurDir => {}
+            _ => return None,
         }
-        out.to_string_lossy().replace('\\', "/")
-    };
-    let pointer = percent_decode(fragment);
-    if !pointer.is_empty() && !pointer.starts_with('/') {
-        return Err(format!(
-            "reference `{reference}` uses a plain-name fragment (anchor); only JSON pointers are supported here"
-        ));
     }
-    Ok(RefTarget { file, pointer })
+    let out = out.to_string_lossy().replace('\\', "/");
+    (!out.is_empty()).then_some(out)
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -364,15 +353,40 @@ fn hex(b: u8) -> Option<u8> {
 mod tests {
     use super::*;
 
+    fn resolve(doc: Value, from: &str, reference: &str) -> Result<(String, String), String> {
+        let docs = Documents::from_map("a/b.yaml", [("a/b.yaml".to_string(), doc), ("a/c.yaml".to_string(), Value::Null), ("c.yaml".to_string(), Value::Null)].into());
+        docs.index.resolve("a/b.yaml", &docs.docs["a/b.yaml"], from, reference, true).map(|t| (t.file, t.pointer))
+    }
+
     #[test]
     fn refs_are_confined() {
-        assert_eq!(parse_ref("a/b.yaml", "c.yaml#/x").map(|t| t.file), Ok("a/c.yaml".into()));
-        assert_eq!(parse_ref("a/b.yaml", "../c.yaml").map(|t| t.file), Ok("c.yaml".into()));
-        assert!(parse_ref("b.yaml", "../c.yaml").is_err());
-        assert!(parse_ref("b.yaml", "https://x/y.yaml").is_err());
-        assert!(parse_ref("b.yaml", "file:///etc/passwd").is_err());
-        assert!(parse_ref("b.yaml", "/etc/passwd").is_err());
-        assert_eq!(parse_ref("b.yaml", "#/a%20b").map(|t| t.pointer), Ok("/a b".into()));
+        let doc = Value::Null;
+        assert_eq!(resolve(doc.clone(), "", "c.yaml#/x"), Ok(("a/c.yaml".into(), "/x".into())));
+        assert_eq!(resolve(doc.clone(), "", "../c.yaml"), Ok(("c.yaml".into(), String::new())));
+        assert!(resolve(doc.clone(), "", "../../c.yaml").is_err());
+        assert!(resolve(doc.clone(), "", "..%2F..%2Fc.yaml").is_err());
+        assert!(resolve(doc.clone(), "", "https://x/y.yaml").is_err());
+        assert!(resolve(doc.clone(), "", "file:///etc/passwd").is_err());
+        assert!(resolve(doc.clone(), "", "/etc/passwd").is_err());
+        assert_eq!(resolve(doc, "", "#/a%20b"), Ok(("a/b.yaml".into(), "/a b".into())));
+    }
+
+    #[test]
+    fn ids_and_anchors_resolve_locally() {
+        let doc = serde_json::json!({
+            "$id": "https://example.com/root.json",
+            "$defs": {
+                "a": {"$id": "item.json", "$defs": {"x": {"$anchor": "here"}}},
+                "b": {"$ref": "item.json#here"},
+                "c": {"$id": "#legacy"}
+            }
+        });
+        assert_eq!(resolve(doc.clone(), "/$defs/b", "item.json#here"), Ok(("a/b.yaml".into(), "/$defs/a/$defs/x".into())));
+        assert_eq!(resolve(doc.clone(), "/$defs/b", "item.json#/$defs/x"), Ok(("a/b.yaml".into(), "/$defs/a/$defs/x".into())));
+        assert_eq!(resolve(doc.clone(), "/$defs/b", "#legacy"), Ok(("a/b.yaml".into(), "/$defs/c".into())));
+        assert!(resolve(doc.clone(), "/$defs/b", "#nowhere").is_err());
+        // A URL no `$id` declares is never fetched.
+        assert!(resolve(doc, "/$defs/b", "https://example.com/other.json").is_err());
     }
 
     #[test]

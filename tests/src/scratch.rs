@@ -12,6 +12,23 @@ use codegen::{GeneratedFile, Options};
 use serde_json::Value;
 use xtask::project_root;
 
+/// `target/<name>` under the project, emptied.
+pub fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = project_root().join("target").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Loads a spec given relative to the project root; returns a crate-friendly stem of its file
+/// name (`each_keyword`) with the documents.
+pub fn load(spec: &str) -> (String, Documents) {
+    let path = project_root().join(spec);
+    let stem = path.file_stem().and_then(|s| s.to_str()).expect("file name").replace(['.', '-'], "_");
+    let mut diags = Diagnostics::default();
+    let docs = Documents::load(&path, &mut diags).unwrap_or_else(|| panic!("{spec} does not load: {:?}", diags.into_sorted()));
+    (stem, docs)
+}
+
 /// Writes a generated crate's files under `dir`.
 pub fn write_files(dir: &Path, files: &[GeneratedFile]) {
     for f in files {
@@ -44,7 +61,9 @@ pub fn workspace(dir: &Path, members: &[String]) {
 pub fn cargo(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
-    command.current_dir(dir).env("CARGO_TARGET_DIR", project_root().join("target/scratch-target")).args(args).arg("--offline");
+    // `--offline` right after the subcommand: whatever follows a `--` belongs to another tool.
+    let (subcommand, rest) = args.split_first().expect("a cargo subcommand");
+    command.current_dir(dir).env("CARGO_TARGET_DIR", project_root().join("target/scratch-target")).arg(subcommand).arg("--offline").args(rest);
     for (k, v) in env {
         command.env(k, v);
     }

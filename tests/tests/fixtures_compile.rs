@@ -1,10 +1,9 @@
 //! Goldens must compile: every fixture's generated crate is built (server and client) in one
 //! scratch workspace, with clippy and warnings denied, so no spec text can break the output.
 
-use std::path::Path;
-use std::process::Command;
 
 use codegen::Options;
+use tests::scratch;
 use xtask::project_root;
 
 fn fixtures() -> Vec<std::path::PathBuf> {
@@ -18,14 +17,6 @@ fn fixtures() -> Vec<std::path::PathBuf> {
     out
 }
 
-fn write_crate(dir: &Path, files: &[codegen::GeneratedFile]) {
-    for f in files {
-        let path = dir.join(&f.path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, &f.contents).expect("write");
-    }
-}
-
 #[test]
 fn fixture_crates_compile_without_warnings() {
     let root = project_root();
@@ -37,7 +28,7 @@ fn fixture_crates_compile_without_warnings() {
         let stem = spec.file_stem().and_then(|s| s.to_str()).expect("name").replace('.', "-");
         let options = Options { crate_name: Some(format!("fixture-{stem}")), ..Options::default() };
         let generated = codegen::generate(&spec, &options).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
-        write_crate(&work.join(&stem), &generated.files);
+        scratch::write_files(&work.join(&stem), &generated.files);
         // A fixture may come with behaviour tests (`<name>.rs` beside it), run inside its crate.
         let behaviour = spec.with_extension("rs");
         if behaviour.exists() {
@@ -46,32 +37,18 @@ fn fixture_crates_compile_without_warnings() {
             let text = std::fs::read_to_string(&manifest).expect("manifest");
             std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\"] }}\naxum = {{ version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\"] }}\nreqwest = {{ version = \"0.13\", default-features = false, features = [\"json\"] }}\nserde = \"1\"\ntower = {{ version = \"0.5\", features = [\"util\"] }}\n")).expect("dev-dependency");
         }
-        members.push(format!("{stem:?}"));
+        members.push(stem);
     }
     assert!(members.len() >= 5, "fixtures found: {members:?}");
-    std::fs::write(work.join("Cargo.toml"), format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")))
-        .expect("workspace manifest");
-    // The project's lock file pins the same dependency versions the committed crate builds with.
-    std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock")).expect("lock file");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(&cargo)
-        .current_dir(&work)
-        .env("CARGO_TARGET_DIR", root.join("target/scratch-target"))
-        .args(["clippy", "--workspace", "--all-targets", "--features", "server,client,schemars", "--offline", "--quiet", "--", "-D", "warnings"])
-        .output()
-        .expect("cargo runs");
+    scratch::workspace(&work, &members);
+    let output =
+        scratch::cargo(&work, &["clippy", "--workspace", "--all-targets", "--features", "server,client,schemars", "--quiet", "--", "-D", "warnings"], &[]);
     assert!(
         output.status.success(),
         "generated fixture crates do not build cleanly:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(&work)
-        .env("CARGO_TARGET_DIR", root.join("target/scratch-target"))
-        .args(["test", "--workspace", "--features", "server,client", "--offline"])
-        .output()
-        .expect("cargo runs");
+    let output = scratch::cargo(&work, &["test", "--workspace", "--features", "server,client"], &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "fixture behaviour tests failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     for test in [

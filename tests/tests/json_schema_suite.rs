@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 
 use codegen::load::Documents;
 use codegen::{Options, Policy, Severity, naming};
 use serde_json::{Value, json};
+use tests::scratch;
 use xtask::project_root;
 
 const DRAFTS: &[(&str, &str)] = &[("draft7", "d7"), ("draft2020-12", "d2020")];
@@ -99,14 +99,6 @@ fn classify(group: &mut Group) {
     }
 }
 
-fn write_files(dir: &Path, files: &[codegen::GeneratedFile]) {
-    for f in files {
-        let path = dir.join(&f.path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, &f.contents).expect("write");
-    }
-}
-
 /// The harness run inside each generated crate: every case through validation and conversion.
 fn harness(krate: &str, groups: &[&Group]) -> String {
     let mut table = String::new();
@@ -170,42 +162,25 @@ fn json_schema_test_suite() {
         let generated = codegen::generate_loaded(&documents(&in_scope), &options(&krate.replace('_', "-")))
             .unwrap_or_else(|e| panic!("{draft}: the in-scope groups do not generate: {e:?}"));
         let dir = work.join(draft);
-        write_files(&dir, &generated.files);
-        std::fs::create_dir_all(dir.join("tests")).expect("tests dir");
-        std::fs::write(dir.join("tests/suite.rs"), harness(&krate, &in_scope)).expect("harness");
-        let manifest = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).expect("manifest");
-        std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde = \"1\"\nserde_json = \"1\"\n")).expect("manifest");
+        scratch::write_files(&dir, &generated.files);
+        scratch::add_test(&dir, "suite", &harness(&krate, &in_scope), "serde = \"1\"\nserde_json = \"1\"\n");
         let cases: Vec<(String, Value)> =
             in_scope.iter().flat_map(|g| g.tests.iter().map(|(_, data, _)| (g.component.clone(), data.clone()))).collect();
         std::fs::write(dir.join("cases.json"), serde_json::to_string(&cases).expect("json")).expect("cases");
-        members.push(format!("{draft:?}"));
+        members.push(draft.to_string());
         all.push((draft.to_string(), groups));
     }
-    std::fs::write(work.join("Cargo.toml"), format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", "))).expect("workspace");
-    std::fs::copy(project_root().join("Cargo.lock"), work.join("Cargo.lock")).expect("lock");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    scratch::workspace(&work, &members);
     // The generated crates themselves must be free of rustc and clippy warnings.
-    let lint = Command::new(&cargo)
-        .current_dir(&work)
-        .env("CARGO_TARGET_DIR", project_root().join("target/scratch-target"))
-        .args(["clippy", "--workspace", "--offline", "--quiet", "--", "-D", "warnings"])
-        .output()
-        .expect("cargo runs");
+    let lint = scratch::cargo(&work, &["clippy", "--workspace", "--quiet", "--", "-D", "warnings"], &[]);
     assert!(lint.status.success(), "the generated suite crates have warnings:\n{}", String::from_utf8_lossy(&lint.stderr));
     let mut summary = Vec::new();
     let mut failures = Vec::new();
     for (draft, groups) in &all {
         let dir = work.join(draft);
         let results_path = dir.join("results.json");
-        let output = Command::new(&cargo)
-            .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", project_root().join("target/scratch-target"))
-            .env("SUITE_CASES", dir.join("cases.json"))
-            .env("SUITE_RESULTS", &results_path)
-            .args(["test", "--offline", "--quiet", "--test", "suite"])
-            .output()
-            .expect("cargo runs");
+        let cases_path = dir.join("cases.json");
+        let output = scratch::cargo(&dir, &["test", "--quiet", "--test", "suite"], &[("SUITE_CASES", &cases_path), ("SUITE_RESULTS", &results_path)]);
         assert!(
             output.status.success(),
             "{draft}: the generated suite crate does not build or run:\n{}",

@@ -266,7 +266,7 @@ impl<'a> SchemaLowerer<'a> {
 
     /// Resolves a `$ref` written at `from` and lowers its target (named from its own location).
     pub fn lower_ref(&mut self, from: &Location, reference: &str, dialect: Dialect, diags: &mut Diagnostics) -> Option<SchemaId> {
-        match self.docs.resolve(from, reference) {
+        match self.docs.resolve_ref(from, reference, !dialect.ref_overrides_siblings()) {
             Ok((target_loc, target)) => {
                 let hint = hint_from_location(&target_loc);
                 let (id, new) = self.alloc(&target_loc, hint, dialect);
