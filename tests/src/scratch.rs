@@ -64,6 +64,8 @@ pub fn cargo(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
     // `--offline` right after the subcommand: whatever follows a `--` belongs to another tool.
     let (subcommand, rest) = args.split_first().expect("a cargo subcommand");
     command.current_dir(dir).env("CARGO_TARGET_DIR", project_root().join("target/scratch-target")).arg(subcommand).arg("--offline").args(rest);
+    // Generated crates are large: no incremental caches (disk), line tables only (link time).
+    command.env("CARGO_INCREMENTAL", "0").env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only").env("CARGO_PROFILE_TEST_DEBUG", "line-tables-only");
     for (k, v) in env {
         command.env(k, v);
     }

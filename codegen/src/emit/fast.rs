@@ -154,7 +154,7 @@ fn value_checks(ir: &Ir, id: SchemaId, depth: usize) -> Option<TokenStream> {
             (*f == allowed).then(|| {
                 let c = number_checks(f);
                 // A JSON number from the typed value (no allocation) for the shared checks.
-                quote!(let v = &::serde_json::Value::from(*x); #c)
+                if c.is_empty() { c } else { quote!(let v = &::serde_json::Value::from(*x); #c) }
             })
         }
         Shape::StringEnum(_) => {
