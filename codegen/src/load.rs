@@ -385,6 +385,8 @@ mod tests {
         assert_eq!(resolve(doc.clone(), "/$defs/b", "item.json#/$defs/x"), Ok(("a/b.yaml".into(), "/$defs/a/$defs/x".into())));
         assert_eq!(resolve(doc.clone(), "/$defs/b", "#legacy"), Ok(("a/b.yaml".into(), "/$defs/c".into())));
         assert!(resolve(doc.clone(), "/$defs/b", "#nowhere").is_err());
+        // Under an `$id` that names no resource, a relative file reference is still a file.
+        assert_eq!(resolve(doc.clone(), "/$defs/b", "../c.yaml"), Ok(("c.yaml".into(), String::new())));
         // A URL no `$id` declares is never fetched.
         assert!(resolve(doc, "/$defs/b", "https://example.com/other.json").is_err());
     }

@@ -126,7 +126,7 @@ impl Index {
         let key = without_fragment(&resource);
         let (rfile, rpointer) = match self.resources.get(&key) {
             Some((f, p)) => (f.clone(), p.clone()),
-            None => match file_of(&resource) {
+            None => match file_of(&resource).or_else(|| relative_file(file, path_part)) {
                 Some(f) => (f, String::new()),
                 None if resource.scheme() == "file" => return Err(format!("refused reference `{reference}`: it leaves the spec's folder tree")),
                 None => return Err(refused()),
@@ -145,6 +145,16 @@ impl Index {
             }
         }
     }
+}
+
+/// A relative file reference written under an `$id` that names no resource, read as a file of
+/// the spec next to the file it is written in (what specs that put `$id` on a schema mean).
+fn relative_file(file: &str, path_part: &str) -> Option<String> {
+    let scheme = path_part.split_once(':').is_some_and(|(s, _)| !s.contains('/'));
+    if path_part.is_empty() || scheme {
+        return None;
+    }
+    file_of(&file_base(file)?.join(path_part).ok()?)
 }
 
 /// The base URI in effect at `pointer` of `doc`: the file's, changed by every `$id` on the way
