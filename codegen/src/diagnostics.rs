@@ -74,6 +74,11 @@ impl Location {
     pub fn index(&self, i: usize) -> Location {
         Location { file: self.file.clone(), pointer: format!("{}/{i}", self.pointer) }
     }
+
+    /// The pointer's reference tokens, unescaped (RFC 6901); none for the whole document.
+    pub fn segments(&self) -> impl Iterator<Item = String> + '_ {
+        self.pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~"))
+    }
 }
 
 impl fmt::Display for Location {

@@ -38,7 +38,7 @@ impl Documents {
         this.docs.insert(root, value);
         while let Some((from, reference)) = queue.pop() {
             let Some(doc) = this.docs.get(&from.file) else { continue };
-            let target = match this.index.resolve(&from.file, doc, &from.pointer, &reference, true) {
+            let target = match this.index.resolve(&from, doc, &reference, true) {
                 Ok(t) => t,
                 Err(_) => continue, // reported where the ref is used
             };
@@ -98,7 +98,7 @@ impl Documents {
     /// (draft 7, OpenAPI 3.0), whose `$id` then does not apply to it.
     pub fn resolve_ref(&self, from: &Location, reference: &str, own_id: bool) -> Result<(Location, &Value), String> {
         let from_doc = self.docs.get(&from.file).ok_or_else(|| format!("`{}` was not loaded", from.file))?;
-        let target = self.index.resolve(&from.file, from_doc, &from.pointer, reference, own_id)?;
+        let target = self.index.resolve(from, from_doc, reference, own_id)?;
         let doc = self.docs.get(&target.file).ok_or_else(|| format!("`{}` was not loaded", target.file))?;
         if doc.is_null() && target.file != self.root {
             return Err(format!("`{}` could not be read (see the error at that file)", target.file));
@@ -355,7 +355,7 @@ mod tests {
 
     fn resolve(doc: Value, from: &str, reference: &str) -> Result<(String, String), String> {
         let docs = Documents::from_map("a/b.yaml", [("a/b.yaml".to_string(), doc), ("a/c.yaml".to_string(), Value::Null), ("c.yaml".to_string(), Value::Null)].into());
-        docs.index.resolve("a/b.yaml", &docs.docs["a/b.yaml"], from, reference, true).map(|t| (t.file, t.pointer))
+        docs.index.resolve(&Location::new("a/b.yaml", from), &docs.docs["a/b.yaml"], reference, true).map(|t| (t.file, t.pointer))
     }
 
     #[test]

@@ -43,6 +43,13 @@ fn finish(mut name: String, digit_prefix: &str, empty: &str, keyword_suffix: &st
     name
 }
 
+/// The name of a function that accompanies a schema's validator `validate_x`: `evaluated_x`
+/// (members an `unevaluated*` keyword counts), `read_x` (the fast path of a request body).
+/// Validator names are unique, so these are too.
+pub fn companion_fn(validator: &str, prefix: &str) -> String {
+    format!("{prefix}_{}", validator.strip_prefix("validate_").unwrap_or(validator))
+}
+
 /// `UpperCamelCase` name for a type or enum variant.
 pub fn pascal(raw: &str) -> String {
     finish(ascii_words(raw).to_upper_camel_case(), "N", "Empty", "_")

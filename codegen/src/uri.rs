@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use url::Url;
 
+use crate::diagnostics::Location;
+
 /// The private base under which the spec's files live.
 const ROOT: &str = "file:///spec/";
 
@@ -19,10 +21,10 @@ const DATA: &[&str] = &["enum", "const", "default", "example", "examples"];
 /// Every `$id` resource and anchor of the loaded files.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
-    /// Absolute URI (no fragment) of each `$id` resource -> (file, pointer).
-    resources: BTreeMap<String, (String, String)>,
-    /// Absolute URI with `#name` of each anchor -> (file, pointer).
-    anchors: BTreeMap<String, (String, String)>,
+    /// Absolute URI (no fragment) of each `$id` resource -> where it is.
+    resources: BTreeMap<String, Location>,
+    /// Absolute URI with `#name` of each anchor -> where it is.
+    anchors: BTreeMap<String, Location>,
 }
 
 /// Where a reference leads: a file and a JSON pointer in it.
@@ -63,11 +65,11 @@ impl Index {
     /// Indexes one file.
     pub fn add_file(&mut self, file: &str, doc: &Value) {
         if let Some(base) = file_base(file) {
-            self.walk(file, doc, &base, String::new(), 0);
+            self.walk(&Location::new(file, ""), doc, &base, 0);
         }
     }
 
-    fn walk(&mut self, file: &str, v: &Value, base: &Url, pointer: String, depth: usize) {
+    fn walk(&mut self, loc: &Location, v: &Value, base: &Url, depth: usize) {
         if depth > crate::load::MAX_DEPTH {
             return;
         }
@@ -78,46 +80,47 @@ impl Index {
                     match id.strip_prefix('#') {
                         // Draft 7: a plain-name `$id` is an anchor.
                         Some(name) if !name.is_empty() && !name.starts_with('/') => {
-                            self.anchors.insert(format!("{}#{name}", without_fragment(&base)), (file.to_string(), pointer.clone()));
+                            self.anchors.insert(format!("{}#{name}", without_fragment(&base)), loc.clone());
                         }
                         _ => {
                             if let Ok(next) = base.join(id) {
                                 base = next;
-                                self.resources.entry(without_fragment(&base)).or_insert((file.to_string(), pointer.clone()));
+                                self.resources.entry(without_fragment(&base)).or_insert_with(|| loc.clone());
                             }
                         }
                     }
                 }
                 for key in ["$anchor", "$dynamicAnchor"] {
                     if let Some(Value::String(name)) = o.get(key) {
-                        self.anchors.entry(format!("{}#{name}", without_fragment(&base))).or_insert((file.to_string(), pointer.clone()));
+                        self.anchors.entry(format!("{}#{name}", without_fragment(&base))).or_insert_with(|| loc.clone());
                     }
                 }
                 for (k, x) in o {
                     if matches!(x, Value::Object(_) | Value::Array(_)) && !DATA.contains(&k.as_str()) {
-                        self.walk(file, x, &base, format!("{pointer}/{}", escape(k)), depth + 1);
+                        self.walk(&loc.join(k), x, &base, depth + 1);
                     }
                 }
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    self.walk(file, x, base, format!("{pointer}/{i}"), depth + 1);
+                    self.walk(&loc.index(i), x, base, depth + 1);
                 }
             }
             _ => {}
         }
     }
 
-    /// Resolves `reference` written in the object at `pointer` of `doc` (the file `file`).
+    /// Resolves `reference` written in the object at `from` (whose file is `doc`).
     /// `own_id`: the object's own `$id` sets the base of its `$ref` (2020-12; draft 7 and
     /// OpenAPI 3.0 ignore the siblings of `$ref`).
-    pub fn resolve(&self, file: &str, doc: &Value, pointer: &str, reference: &str, own_id: bool) -> Result<Target, String> {
+    pub fn resolve(&self, from: &Location, doc: &Value, reference: &str, own_id: bool) -> Result<Target, String> {
+        let file = from.file.as_str();
         let refused = || {
             format!(
                 "refused reference `{reference}`: only files inside the spec's folder and the `$id`s they declare are followed (no network, no absolute paths)"
             )
         };
-        let base = base_at(file, doc, pointer, own_id).ok_or_else(refused)?;
+        let base = base_at(from, doc, own_id).ok_or_else(refused)?;
         let (path_part, fragment) = reference.split_once('#').unwrap_or((reference, ""));
         if path_part.starts_with('/') || path_part.starts_with('\\') || path_part.contains('\\') {
             return Err(refused());
@@ -125,7 +128,7 @@ impl Index {
         let resource = if path_part.is_empty() { base.clone() } else { base.join(path_part).map_err(|_| refused())? };
         let key = without_fragment(&resource);
         let (rfile, rpointer) = match self.resources.get(&key) {
-            Some((f, p)) => (f.clone(), p.clone()),
+            Some(at) => (at.file.clone(), at.pointer.clone()),
             None => match file_of(&resource).or_else(|| relative_file(file, path_part)) {
                 Some(f) => (f, String::new()),
                 None if resource.scheme() == "file" => return Err(format!("refused reference `{reference}`: it leaves the spec's folder tree")),
@@ -138,7 +141,7 @@ impl Index {
             return Ok(Target { file: rfile, pointer: format!("{rpointer}{fragment}"), from_root });
         }
         match self.anchors.get(&format!("{key}#{fragment}")) {
-            Some((f, p)) => Ok(Target { file: f.clone(), pointer: p.clone(), from_root: None }),
+            Some(at) => Ok(Target { file: at.file.clone(), pointer: at.pointer.clone(), from_root: None }),
             None => {
                 let place = file_of(&resource).unwrap_or(key);
                 Err(format!("reference `{reference}`: no `$anchor` named `{fragment}` in `{place}`"))
@@ -157,9 +160,9 @@ fn relative_file(file: &str, path_part: &str) -> Option<String> {
     file_of(&file_base(file)?.join(path_part).ok()?)
 }
 
-/// The base URI in effect at `pointer` of `doc`: the file's, changed by every `$id` on the way
-/// down (and by the object's own, when `own_id`).
-fn base_at(file: &str, doc: &Value, pointer: &str, own_id: bool) -> Option<Url> {
+/// The base URI in effect at `at` (in the file `doc`): the file's, changed by every `$id` on
+/// the way down (and by the object's own, when `own_id`).
+fn base_at(at: &Location, doc: &Value, own_id: bool) -> Option<Url> {
     let apply = |base: &mut Url, v: &Value| -> Option<()> {
         if let Some(Value::String(id)) = v.get("$id") {
             if !id.starts_with('#') {
@@ -168,17 +171,15 @@ fn base_at(file: &str, doc: &Value, pointer: &str, own_id: bool) -> Option<Url> 
         }
         Some(())
     };
-    let mut base = file_base(file)?;
+    let mut base = file_base(&at.file)?;
     let mut v = doc;
-    if !pointer.is_empty() {
-        for seg in pointer.split('/').skip(1).map(unescape) {
-            apply(&mut base, v)?;
-            v = match v {
-                Value::Object(o) => o.get(seg.as_str())?,
-                Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
-                _ => return Some(base),
-            };
-        }
+    for seg in at.segments() {
+        apply(&mut base, v)?;
+        v = match v {
+            Value::Object(o) => o.get(seg.as_str())?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return Some(base),
+        };
     }
     if own_id {
         apply(&mut base, v)?;
@@ -192,10 +193,3 @@ fn without_fragment(u: &Url) -> String {
     u.to_string()
 }
 
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-fn unescape(seg: &str) -> String {
-    seg.replace("~1", "/").replace("~0", "~")
-}

@@ -521,7 +521,7 @@ fn generated_validators_agree_with_jsonschema() {
         let readers: Vec<Option<String>> = targets
             .iter()
             .map(|t| {
-                let name = format!("read_{}", t.validator.trim_start_matches("validate_"));
+                let name = codegen::naming::companion_fn(&t.validator, "read");
                 validate_rs.contains(&format!("pub fn {name}(")).then_some(name)
             })
             .collect();

@@ -158,3 +158,16 @@ fn constructs_without_a_faithful_translation_are_reported() {
         assert!(translate(pattern, unicode).is_err(), "{pattern}");
     }
 }
+
+#[test]
+fn the_backtracking_bound_is_configurable() {
+    let spec = xtask::project_root().join("tests/fixtures/patterns.yaml");
+    let options = codegen::Options { pattern_backtrack_limit: 1234, ..codegen::Options::default() };
+    let generated = codegen::generate(&spec, &options).expect("generates");
+    let validate = generated.files.iter().find(|f| f.path == "src/validate.rs").expect("validate.rs");
+    assert!(validate.contents.contains("rt::Pattern::backtracking(") && validate.contents.contains("1234usize"), "bound not emitted");
+    // The warning names each pattern that needs the bounded engine, with the bound.
+    let warned: Vec<&str> = generated.diagnostics.iter().map(|d| d.message.as_str()).filter(|m| m.contains("bounded to 1234 steps")).collect();
+    assert_eq!(warned.len(), 4, "{warned:?}");
+    assert!(warned.iter().any(|m| m.contains(r"\k<word>")), "{warned:?}");
+}

@@ -44,7 +44,7 @@ pub fn reader_name(ir: &Ir, id: SchemaId) -> Option<proc_macro2::Ident> {
     if own != *f || !same_required || fields.iter().any(|field| field.boxed || value_checks(ir, field.schema, 0).is_none()) {
         return None;
     }
-    Some(quote::format_ident!("read_{}", node.validator.as_deref()?.trim_start_matches("validate_")))
+    Some(ident(&crate::naming::companion_fn(node.validator.as_deref()?, "read")))
 }
 
 /// Follows `$ref`s that assert nothing else (and add no `null`).

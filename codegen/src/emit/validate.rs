@@ -66,7 +66,7 @@ fn eval_code(ir: &Ir, id: SchemaId, top: bool) -> TokenStream {
     let node = &ir.schemas[id];
     if !top {
         if let Some(f) = &node.validator {
-            let f = quote::format_ident!("evaluated_{}", f.trim_start_matches("validate_"));
+            let f = ident(&crate::naming::companion_fn(f, "evaluated"));
             return quote!(#f(v, props, items););
         }
     }
@@ -143,7 +143,7 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
     let (id, with_eval) = *u;
     let eval_fn = with_eval.then(|| {
         let name = ir.schemas[id].validator.as_deref().unwrap_or_default();
-        let f = quote::format_ident!("evaluated_{}", name.trim_start_matches("validate_"));
+        let f = ident(&crate::naming::companion_fn(name, "evaluated"));
         let body = eval_code(ir, id, true);
         quote! {
             /// Adds the members and item indices this schema evaluates (for `unevaluated*`).

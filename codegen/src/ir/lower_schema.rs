@@ -235,10 +235,10 @@ impl<'a> SchemaLowerer<'a> {
         for member in facts.one_of.iter().chain(&facts.any_of) {
             if let Some(target) = self.nodes[*member].facts.reference {
                 let tl = &self.nodes[target].loc;
-                if let Some(name) = tl.pointer.strip_prefix("/components/schemas/").filter(|n| !n.contains('/')) {
-                    let name = name.replace("~1", "/").replace("~0", "~");
-                    if !mapping.iter().any(|(v, id)| *v == name || *id == target) {
-                        mapping.push((name, target));
+                let segs: Vec<String> = tl.segments().collect();
+                if let [components, schemas, name] = segs.as_slice() {
+                    if components == "components" && schemas == "schemas" && !mapping.iter().any(|(v, id)| v == name || *id == target) {
+                        mapping.push((name.clone(), target));
                     }
                 }
             }
@@ -713,7 +713,7 @@ const STRUCTURAL: &[&str] = &[
 
 /// Name parts for a schema from where it is written (used for `$ref` targets).
 pub fn hint_from_location(loc: &Location) -> Vec<String> {
-    let segs: Vec<String> = loc.pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    let segs: Vec<String> = loc.segments().collect();
     if segs.len() >= 3 && segs[0] == "components" && segs[1] == "schemas" {
         let mut out = vec![segs[2].clone()];
         out.extend(segs[3..].iter().filter(|s| !STRUCTURAL.contains(&s.as_str())).cloned());
