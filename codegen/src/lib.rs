@@ -13,6 +13,7 @@ mod uri;
 use std::path::Path;
 
 pub use diagnostics::{Diagnostic, Location, Policy, Severity};
+pub use emit::carries_stamp;
 
 /// What to generate and how to stamp it. New options are new fields with defaults, so callers
 /// written against `Options { .., ..Options::default() }` keep compiling.
@@ -40,6 +41,10 @@ pub struct Options {
     /// The most backtracking steps one `pattern` match may take when the pattern needs the
     /// backtracking engine (lookaround, backreferences); a value that needs more is rejected.
     pub pattern_backtrack_limit: usize,
+    /// For writers of the output (the xtask, a user's tool): write into a non-empty folder that
+    /// holds no generated crate, beside the files already there. Files without the generator's
+    /// stamp are never overwritten or deleted, with or without it.
+    pub force: bool,
 }
 
 impl Default for Options {
@@ -54,6 +59,7 @@ impl Default for Options {
             plain_formats: false,
             standalone: false,
             pattern_backtrack_limit: 1_000_000,
+            force: false,
         }
     }
 }

@@ -1,18 +1,19 @@
 //! The file-writing edge of the generator: `gen` writes the crate, `check` compares it (one function, two modes).
 
 pub mod corpus;
+pub mod files;
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use files::Action;
 use codegen::{GenerateError, Options, Severity};
 
 /// Write the files, or only compare them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// Write changed files and delete orphans.
+    /// Write changed stamped files and delete stamped orphans.
     Write,
     /// Change nothing; report differences.
     Check,
@@ -33,6 +34,8 @@ pub struct Job {
     pub assert_formats: bool,
     /// `--pattern-backtrack-limit`, if given.
     pub pattern_backtrack_limit: Option<usize>,
+    /// `--force`: write into a non-empty folder that holds no generated crate.
+    pub force: bool,
 }
 
 /// The project root (the workspace folder).
@@ -44,7 +47,7 @@ impl Job {
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
-        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None }
+        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false }
     }
 }
 
@@ -53,8 +56,10 @@ impl Job {
 pub struct Report {
     /// Files written (gen) or differing (check), relative to the crate folder.
     pub changed: Vec<String>,
-    /// Files the spec no longer produces.
+    /// Stamped files the spec no longer produces (deleted by gen).
     pub orphans: Vec<String>,
+    /// Produced paths held by a file without the stamp: the user's, never touched.
+    pub foreign: Vec<String>,
     /// Unified diffs (check mode).
     pub diff: String,
     /// Readable diagnostics.
@@ -107,37 +112,21 @@ fn options(job: &Job) -> Options {
         spec_label: display_path(&job.spec),
         command,
         standalone: !in_workspace,
+        force: job.force,
         ..defaults
     }
 }
 
-fn normalize(text: &str) -> String {
-    text.replace("\r\n", "\n")
-}
-
-fn existing_files(dir: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let p = e.path();
-            let name = e.file_name();
-            if name == "target" || name == "Cargo.lock" || name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(rel) = p.strip_prefix(dir) {
-                out.insert(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    out
-}
-
-/// Generates the crate for `job` and writes or checks it.
+/// Generates the crate for `job` and writes or checks it (files written atomically).
 pub fn run(job: &Job, mode: Mode) -> Result<Report> {
+    run_with_writer(job, mode, &mut files::write_atomic)
+}
+
+/// [`run`] with the function that writes one file (tests inject failures through it).
+///
+/// Everything is generated and formatted, and the output folder is inspected, before the first
+/// write: a generation error, a refused folder or a blocked path writes nothing.
+pub fn run_with_writer(job: &Job, mode: Mode, writer: &mut dyn FnMut(&Path, &str) -> std::io::Result<()>) -> Result<Report> {
     let opts = options(job);
     let generated = match codegen::generate(&job.spec, &opts) {
         Ok(g) => g,
@@ -148,45 +137,43 @@ pub fn run(job: &Job, mode: Mode) -> Result<Report> {
         }
         Err(e) => return Err(e.into()),
     };
+    let plan = files::plan(&job.out, &generated.files, opts.force)?;
     let mut report = Report {
         diagnostics: generated.diagnostics.iter().map(ToString::to_string).collect(),
         files: generated.files.len(),
         stats: generated.stats,
+        orphans: plan.orphans.clone(),
         ..Report::default()
     };
-    let mut expected = BTreeSet::new();
-    for file in &generated.files {
-        expected.insert(file.path.clone());
-        let path = job.out.join(&file.path);
-        let current = std::fs::read_to_string(&path).ok().map(|t| normalize(&t));
-        if current.as_deref() == Some(file.contents.as_str()) {
-            continue;
-        }
-        report.changed.push(file.path.clone());
-        match mode {
-            Mode::Write => {
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    for (i, action, current) in &plan.files {
+        let file = &generated.files[*i];
+        match action {
+            Action::Unchanged => {}
+            Action::Foreign => report.foreign.push(file.path.clone()),
+            Action::Create | Action::Replace => {
+                report.changed.push(file.path.clone());
+                if mode == Mode::Check {
+                    let old = current.clone().unwrap_or_default();
+                    let diff = similar::TextDiff::from_lines(&old, &file.contents);
+                    let _ = write!(
+                        report.diff,
+                        "{}",
+                        diff.unified_diff().context_radius(3).header(&format!("a/{}", file.path), &format!("b/{}", file.path))
+                    );
                 }
-                std::fs::write(&path, &file.contents).with_context(|| format!("writing {}", path.display()))?;
-            }
-            Mode::Check => {
-                let old = current.unwrap_or_default();
-                let diff = similar::TextDiff::from_lines(&old, &file.contents);
-                let _ = write!(
-                    report.diff,
-                    "{}",
-                    diff.unified_diff().context_radius(3).header(&format!("a/{}", file.path), &format!("b/{}", file.path))
-                );
             }
         }
     }
-    for orphan in existing_files(&job.out).difference(&expected) {
-        report.orphans.push(orphan.clone());
-        if mode == Mode::Write {
-            let path = job.out.join(orphan);
-            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-        }
+    if mode == Mode::Write {
+        files::apply(&job.out, &generated.files, &plan, writer)?;
     }
     Ok(report)
+}
+
+/// The two ways out for a produced file whose stamp was removed, for messages.
+pub fn foreign_hint(out: &Path, rel: &str) -> String {
+    format!(
+        "{} has no `@generated` stamp, so it is yours and gen leaves it; to have gen manage it again, restore the stamp as its first line, or delete the file",
+        out.join(rel).display()
+    )
 }
