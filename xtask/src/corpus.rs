@@ -39,21 +39,33 @@ pub struct Row {
     pub smoke: String,
 }
 
-/// Finds the documents in `dir`: each JSON/YAML file, and each sub-folder's top-level file with
-/// an `openapi` field (a multi-file document).
+/// Finds the documents in `dir`: each JSON/YAML file, and each sub-folder as one multi-file
+/// document whose root is the one its manifest names (the `(root: ...)` note of the
+/// `path_in_repo` column in the folder's manifest, see [`manifest_roots`]), else the sub-folder's
+/// only top-level file with an `openapi` field (the first by name when there are several).
 pub fn discover(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let roots = manifest_roots(dir);
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?.flatten() {
         let path = entry.path();
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         if path.is_dir() {
-            let mut roots: Vec<PathBuf> = std::fs::read_dir(&path)?
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(root) = roots.get(&name) {
+                let root = path.join(root);
+                if !root.is_file() {
+                    bail!("the manifest names {} as the root of {}, and it is not a file", root.display(), path.display());
+                }
+                out.push((stem, root));
+                continue;
+            }
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&path)?
                 .flatten()
                 .map(|e| e.path())
                 .filter(|p| is_spec_file(p) && declares_openapi(p))
                 .collect();
-            roots.sort();
-            if let Some(root) = roots.into_iter().next() {
+            found.sort();
+            if let Some(root) = found.into_iter().next() {
                 out.push((stem, root));
             }
         } else if is_spec_file(&path) {
@@ -62,6 +74,38 @@ pub fn discover(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// Roots of multi-file documents from the manifest of `dir`: `MANIFEST.tsv` inside it, or beside
+/// it named after it (`openapi/` -> `MANIFEST.tsv`, `openapi-added/` -> `MANIFEST-added.tsv`).
+/// A row whose `file` column is `name/` and whose `path_in_repo` says `(root: sub/path.yaml)`
+/// maps `name` to `sub/path.yaml`.
+pub fn manifest_roots(dir: &Path) -> BTreeMap<String, String> {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut candidates = vec![dir.join("MANIFEST.tsv")];
+    if let (Some(suffix), Some(parent)) = (name.strip_prefix("openapi"), dir.parent()) {
+        candidates.push(parent.join(format!("MANIFEST{suffix}.tsv")));
+    }
+    let mut out = BTreeMap::new();
+    for manifest in candidates {
+        let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+        let (Some(file_col), Some(path_col)) = (header.iter().position(|h| *h == "file"), header.iter().position(|h| *h == "path_in_repo")) else {
+            continue;
+        };
+        for line in lines {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let (Some(file), Some(path)) = (cols.get(file_col), cols.get(path_col)) else { continue };
+            let Some(folder) = file.strip_suffix('/') else { continue };
+            let root = path.split_once("(root:").and_then(|(_, r)| r.split_once(')')).map(|(r, _)| r.trim());
+            if let Some(root) = root.filter(|r| !r.is_empty()) {
+                out.insert(folder.to_string(), root.to_string());
+            }
+        }
+        break;
+    }
+    out
 }
 
 fn is_spec_file(p: &Path) -> bool {
@@ -136,11 +180,19 @@ fn openapi_version(spec: &Path) -> String {
     value.get("openapi").and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
-/// Runs the gate over `dir`; `work` is the scratch workspace. Returns the rows.
-pub fn run(dir: &Path, work: &Path, lock: &Path) -> Result<Vec<Row>> {
-    let specs = discover(dir)?;
-    if specs.is_empty() {
-        bail!("no OpenAPI documents in {}", dir.display());
+/// Runs the gate over the documents of `dirs`; `work` is the scratch workspace. Returns the rows.
+pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path) -> Result<Vec<Row>> {
+    let mut specs = Vec::new();
+    for dir in dirs {
+        let found = discover(dir)?;
+        if found.is_empty() {
+            bail!("no OpenAPI documents in {}", dir.display());
+        }
+        specs.extend(found);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some((dup, _)) = specs.iter().find(|(n, _)| !seen.insert(n.clone())) {
+        bail!("two documents are named {dup}; give the gate folders whose document names differ");
     }
     // Fresh crates every run; the build cache (`target`) is kept.
     std::fs::create_dir_all(work)?;
@@ -311,4 +363,31 @@ pub fn table(rows: &[Row]) -> String {
 /// True when every spec generated, compiled without warnings and passed its smoke test.
 pub fn all_green(rows: &[Row]) -> bool {
     rows.iter().all(|r| r.generated == "ok" && r.check == "ok" && r.smoke == "ok" && r.warnings == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multi_file_document_is_rooted_where_the_manifest_says() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("openapi-added");
+        let doc = dir.join("multi");
+        std::fs::create_dir_all(doc.join("namespaces")).expect("mkdir");
+        // A top-level file with an `openapi` field that is not the root: the manifest wins.
+        std::fs::write(doc.join("_info.yaml"), "openapi: 3.1.0\n").expect("write");
+        std::fs::write(doc.join("namespaces/core.yaml"), "openapi: 3.1.0\n").expect("write");
+        std::fs::write(dir.join("single.yaml"), "openapi: 3.0.0\n").expect("write");
+        std::fs::write(
+            tmp.path().join("MANIFEST-added.tsv"),
+            "name\tfile\tsource_repo\tpath_in_repo\nmulti\tmulti/\tx/y\tspec/ (root: namespaces/core.yaml)\nsingle\tsingle.yaml\tx/y\tsingle.yaml\n",
+        )
+        .expect("manifest");
+        let found = discover(&dir).expect("discover");
+        assert_eq!(found, vec![("multi".to_string(), doc.join("namespaces/core.yaml")), ("single".to_string(), dir.join("single.yaml"))]);
+        // Without a manifest row the folder's top-level `openapi` file is taken.
+        std::fs::remove_file(tmp.path().join("MANIFEST-added.tsv")).expect("rm");
+        assert_eq!(discover(&dir).expect("discover")[0].1, doc.join("_info.yaml"));
+    }
 }
