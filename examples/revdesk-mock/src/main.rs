@@ -1,7 +1,8 @@
 //! `revdesk-mock`: the RevDesk v1 API in memory, for frontend development and outside tools.
 //!
-//! Any non-empty bearer token is accepted. A valid `POST /v1/room-token` returns a fresh token,
-//! room and call id; invalid requests get the spec's error envelope from the generated router.
+//! Any non-empty bearer token is accepted, or only the `--token` values when given. A valid
+//! `POST /v1/room-token` returns a fresh token, room and call id; invalid requests get the spec's
+//! error envelope from the generated router.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,11 +19,16 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Accept only this bearer token (repeatable). Default: any non-empty token.
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
 }
 
 #[derive(Debug, Default)]
 struct Mock {
     next: AtomicU64,
+    /// The accepted bearer tokens; empty accepts any non-empty token.
+    tokens: Vec<String>,
 }
 
 impl Api for Mock {
@@ -30,7 +36,7 @@ impl Api for Mock {
 
     async fn authenticate(&self, _ctx: &RequestContext, request: AuthRequest) -> Result<String, AuthRejection> {
         match request.credentials {
-            Credentials::Bearer(token) if !token.is_empty() => Ok(token),
+            Credentials::Bearer(token) if !token.is_empty() && (self.tokens.is_empty() || self.tokens.contains(&token)) => Ok(token),
             _ => Err(AuthRejection::unauthorized("a bearer token is required")),
         }
     }
@@ -59,7 +65,7 @@ impl Api for Mock {
 }
 
 /// The mock's router: the generated one plus CORS for browser pages on other origins.
-fn app() -> axum::Router {
+fn app(tokens: Vec<String>) -> axum::Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
@@ -69,7 +75,7 @@ fn app() -> axum::Router {
             HeaderName::from_static("idempotency-key"),
         ])
         .max_age(std::time::Duration::from_secs(600));
-    server::router(Mock::default()).layer(cors)
+    server::router(Mock { tokens, ..Mock::default() }).layer(cors)
 }
 
 #[tokio::main]
@@ -77,6 +83,6 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!("revdesk-mock listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app()).await?;
+    axum::serve(listener, app(args.tokens)).await?;
     Ok(())
 }
