@@ -1,5 +1,6 @@
 //! Shared helpers of the integration tests: an in-memory RevDesk fake and a server on a loopback port.
 
+pub mod instances;
 pub mod scratch;
 
 use std::net::SocketAddr;
