@@ -41,18 +41,24 @@ struct Target {
     /// backreferences (default 1000000); a value that needs more is rejected with a 400.
     #[arg(long)]
     pattern_backtrack_limit: Option<usize>,
+    /// Write into a non-empty folder that holds no generated crate, beside its files (files
+    /// without the `@generated` stamp are never overwritten or deleted, with or without it).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate the crate (writes only changed files, removes orphans).
+    /// Generate the crate (writes only changed stamped files, removes stamped orphans; never
+    /// touches a file without the `@generated` stamp).
     Gen(Target),
     /// Fail with a diff when the committed crate differs from what the spec produces.
     Check(Target),
     /// Generate, build and smoke-test a crate for every spec in DIR (default ../shared/corpus/openapi).
     Corpus {
-        /// Folder of specs (a sub-folder is one multi-file spec).
-        dir: Option<PathBuf>,
+        /// Folders of specs (a sub-folder is one multi-file spec, rooted where the folder's
+        /// manifest says). Default: ../shared/corpus/openapi and ../shared/corpus/openapi-added.
+        dirs: Vec<PathBuf>,
     },
     /// Internal: generate one spec and print a JSON summary (used by `corpus`).
     #[command(hide = true)]
@@ -91,6 +97,7 @@ fn job(t: Target) -> Job {
         plain_formats: t.plain_formats,
         assert_formats: t.assert_formats,
         pattern_backtrack_limit: t.pattern_backtrack_limit,
+        force: t.force,
     }
 }
 
@@ -108,8 +115,11 @@ fn main() -> ExitCode {
             match run(&job, Mode::Write) {
                 Ok(report) => {
                     print_diagnostics(&report);
+                    for f in &report.foreign {
+                        eprintln!("warning: kept {}", xtask::foreign_hint(&job.out, f));
+                    }
                     println!(
-                        "generated {} ({} operations, {} types, {} diagnostics) into {}: {} file(s) written, {} orphan(s) removed, {} unchanged",
+                        "generated {} ({} operations, {} types, {} diagnostics) into {}: {} file(s) written, {} orphan(s) removed, {} kept (not stamped), {} unchanged",
                         job.spec.display(),
                         report.stats.operations,
                         report.stats.types,
@@ -117,7 +127,8 @@ fn main() -> ExitCode {
                         job.out.display(),
                         report.changed.len(),
                         report.orphans.len(),
-                        report.files - report.changed.len(),
+                        report.foreign.len(),
+                        report.files - report.changed.len() - report.foreign.len(),
                     );
                     ExitCode::SUCCESS
                 }
@@ -127,11 +138,11 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Corpus { dir } => {
+        Command::Corpus { dirs } => {
             let root = xtask::project_root();
-            let dir = dir.unwrap_or_else(|| root.join("../shared/corpus/openapi"));
+            let dirs = if dirs.is_empty() { vec![root.join("../shared/corpus/openapi"), root.join("../shared/corpus/openapi-added")] } else { dirs };
             let work = root.join("target/corpus");
-            match xtask::corpus::run(&dir, &work, &root.join("Cargo.lock")) {
+            match xtask::corpus::run(&dirs, &work, &root.join("Cargo.lock")) {
                 Ok(rows) => {
                     print!("{}", xtask::corpus::table(&rows));
                     if xtask::corpus::all_green(&rows) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
@@ -162,22 +173,27 @@ fn main() -> ExitCode {
         Command::Check(t) => {
             let job = job(t);
             match run(&job, Mode::Check) {
-                Ok(report) if report.changed.is_empty() && report.orphans.is_empty() => {
+                Ok(report) if report.changed.is_empty() && report.orphans.is_empty() && report.foreign.is_empty() => {
                     println!("{} is up to date with {}", job.out.display(), job.spec.display());
                     ExitCode::SUCCESS
                 }
                 Ok(report) => {
                     print!("{}", report.diff);
                     for o in &report.orphans {
-                        println!("orphan: {} is not produced by the spec", job.out.join(o).display());
+                        println!("orphan: {} is stamped but no longer produced by the spec", job.out.join(o).display());
                     }
-                    eprintln!(
-                        "error: {} differs from what {} produces ({} changed, {} orphaned). Run `cargo xtask gen` to update it.",
-                        job.out.display(),
-                        job.spec.display(),
-                        report.changed.len(),
-                        report.orphans.len()
-                    );
+                    for f in &report.foreign {
+                        eprintln!("error: {}", xtask::foreign_hint(&job.out, f));
+                    }
+                    if !report.changed.is_empty() || !report.orphans.is_empty() {
+                        eprintln!(
+                            "error: {} differs from what {} produces ({} changed, {} orphaned). Run `cargo xtask gen` to update it.",
+                            job.out.display(),
+                            job.spec.display(),
+                            report.changed.len(),
+                            report.orphans.len()
+                        );
+                    }
                     ExitCode::FAILURE
                 }
                 Err(e) => {
