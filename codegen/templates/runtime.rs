@@ -224,6 +224,165 @@ pub fn convert<T: serde::de::DeserializeOwned>(mut v: Value) -> Result<T, serde_
     serde_json::from_value(v)
 }
 
+/// The default of [`parse_json`]'s nesting limit (arrays and objects inside each other).
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 64;
+
+/// Why [`parse_json`] refused a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonError {
+    /// Not JSON (serde_json's message, with line and column).
+    Syntax(String),
+    /// Arrays and objects nest deeper than the limit.
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// An object has the same member twice (RFC 8259 leaves the meaning open; it is refused).
+    DuplicateMember {
+        /// The member's name.
+        name: String,
+    },
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonError::Syntax(m) => write!(f, "not valid JSON: {m}"),
+            JsonError::TooDeep { limit } => write!(f, "nested deeper than {limit} levels"),
+            JsonError::DuplicateMember { name } => write!(f, "an object has the member `{name}` more than once"),
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// Reads one JSON value, building it level by level (the depth is bounded before anything
+/// recursive sees the value).
+struct Reader<'a> {
+    depth: usize,
+    limit: usize,
+    error: &'a std::cell::RefCell<Option<JsonError>>,
+}
+
+impl Reader<'_> {
+    fn fail<E: serde::de::Error>(&self, error: JsonError) -> E {
+        let message = error.to_string();
+        self.error.borrow_mut().get_or_insert(error);
+        E::custom(message)
+    }
+
+    fn child(&self) -> Reader<'_> {
+        Reader { depth: self.depth + 1, limit: self.limit, error: self.error }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Reader<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Reader<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("number out of range"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        if self.depth >= self.limit {
+            return Err(self.fail(JsonError::TooDeep { limit: self.limit }));
+        }
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.child())? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        if self.depth >= self.limit {
+            return Err(self.fail(JsonError::TooDeep { limit: self.limit }));
+        }
+        let mut members = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if members.contains_key(&name) {
+                return Err(self.fail(JsonError::DuplicateMember { name }));
+            }
+            let value = map.next_value_seed(self.child())?;
+            members.insert(name, value);
+        }
+        Ok(Value::Object(members))
+    }
+}
+
+/// Parses JSON text strictly: arrays and objects nest at most `max_depth` levels (serde_json's
+/// own limit of 128 applies above that), and no object has a member twice. Nothing recursive
+/// (validators, conversion, drop) ever sees a value deeper than the limit.
+pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<Value, JsonError> {
+    let error = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde::de::DeserializeSeed::deserialize(Reader { depth: 0, limit: max_depth, error: &error }, &mut de).and_then(|v| de.end().map(|()| v));
+    match parsed {
+        Ok(v) => Ok(v),
+        Err(e) => Err(error.into_inner().unwrap_or_else(|| JsonError::Syntax(e.to_string()))),
+    }
+}
+
+/// Checks the members of an object's top level: `false` when one appears twice (or the text is
+/// not a JSON object). Used by the fast path, where serde skips unknown members unseen.
+pub fn top_level_members_unique(bytes: &[u8]) -> bool {
+    struct Names;
+    impl<'de> serde::de::Visitor<'de> for Names {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if !seen.insert(name) {
+                    return Ok(false);
+                }
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+            Ok(true)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_map(&mut de, Names).unwrap_or(false)
+}
+
 /// True when `value` breaks no rule of the validator `f`.
 pub fn is_valid(value: &Value, f: fn(&Value, &mut InstancePath, &mut Vec<Violation>)) -> bool {
     let mut out = Vec::new();

@@ -1,14 +1,19 @@
 //! The axum server: the `Api` trait an implementor fills in, and a router that authenticates,
 //! checks the media type and size, parses and validates every request before a handler runs.
 //!
-//! Rejection policy: every request the router refuses (404, 405, 401, 403, 413, 415, 400) and
-//! every handler error (500, 501) becomes a [`Rejection`], which [`Api::rejection_response`]
-//! turns into the response. The default writes the spec's error schema when it is recognised
-//! (`{"error": {"code", "message", "fields"}}` or a flat `{"code", "message", "fields"}`) and
-//! that envelope otherwise; override the hook to produce another shape.
+//! Rejection policy: every request the router refuses (431, 404, 405, 401, 403, 415, 413, 408,
+//! 400, 503) and every handler error (500, 501) becomes a [`Rejection`], which
+//! [`Api::rejection_response`] turns into the response. The default writes the spec's error
+//! schema when it is recognised (`{"error": {"code", "message", "fields"}}` or a flat
+//! `{"code", "message", "fields"}`) and that envelope otherwise; override the hook to produce
+//! another shape. The protocol headers of a rejection (`Allow` on 405, `WWW-Authenticate` on
+//! 401, `Retry-After` on 503, `Connection: close` on 408) are added after the hook, unless the
+//! hook's response already has them. Limits are fields of [`RouterConfig`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -128,7 +133,25 @@ pub enum Rejection {
     /// 404: no route.
     NotFound,
     /// 405: the path exists with other methods.
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The methods the path has (the `Allow` header).
+        allow: Vec<&'static str>,
+    },
+    /// 431: more header fields, or more header bytes, than [`RouterConfig`] allows.
+    HeadersTooLarge(String),
+    /// 408: the body did not arrive within [`RouterConfig::body_timeout`].
+    RequestTimeout {
+        /// The time allowed.
+        after: Duration,
+    },
+    /// 503: the handler missed [`RouterConfig::handler_timeout`], or the concurrency limit shed
+    /// the request; the response has `Retry-After`.
+    Unavailable {
+        /// The message for the client.
+        message: String,
+        /// Seconds for `Retry-After`.
+        retry_after: u64,
+    },
     /// 401: missing, malformed or refused credentials.
     Unauthorized(String),
     /// 403: the auth hook refused the rights.
@@ -164,7 +187,10 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::NotFound => StatusCode::NOT_FOUND,
-            Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Rejection::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Rejection::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Rejection::Forbidden(_) => StatusCode::FORBIDDEN,
             Rejection::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -178,7 +204,10 @@ impl Rejection {
     pub fn code(&self) -> &'static str {
         match self {
             Rejection::NotFound => "not_found",
-            Rejection::MethodNotAllowed => "method_not_allowed",
+            Rejection::MethodNotAllowed { .. } => "method_not_allowed",
+            Rejection::HeadersTooLarge(_) => "request_header_fields_too_large",
+            Rejection::RequestTimeout { .. } => "request_timeout",
+            Rejection::Unavailable { .. } => "service_unavailable",
             Rejection::Unauthorized(_) => "unauthorized",
             Rejection::Forbidden(_) => "forbidden",
             Rejection::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -193,8 +222,9 @@ impl Rejection {
     pub fn message(&self) -> String {
         match self {
             Rejection::NotFound => "no such resource".into(),
-            Rejection::MethodNotAllowed => "method not allowed for this resource".into(),
-            Rejection::Unauthorized(m) | Rejection::Forbidden(m) => m.clone(),
+            Rejection::MethodNotAllowed { allow } => format!("method not allowed for this resource (allowed: {})", allow.join(", ")),
+            Rejection::HeadersTooLarge(m) | Rejection::Unauthorized(m) | Rejection::Forbidden(m) | Rejection::Unavailable { message: m, .. } => m.clone(),
+            Rejection::RequestTimeout { after } => format!("the request body was not received within {} ms", after.as_millis()),
             Rejection::UnsupportedMediaType { expected } => format!("the request body must be sent as `{expected}`"),
             Rejection::PayloadTooLarge { limit } => format!("the request body is larger than {limit} bytes"),
             Rejection::BadRequest { message, .. } | Rejection::Handler { message, .. } => message.clone(),
@@ -243,23 +273,156 @@ impl From<AuthRejection> for Rejection {
 /// The default rejection response: the status, and the error body in the spec's shape.
 pub fn default_rejection_response(rejection: &Rejection) -> Response {
     let body = error_body(rejection.code(), &rejection.message(), &rejection.fields());
-    let mut response = json_response(rejection.status(), &body);
-    if rejection.status() == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    json_response(rejection.status(), &body)
+}
+
+/// The response to a rejection: [`Api::rejection_response`], then the protocol headers it
+/// lacks: `Allow` (405), `WWW-Authenticate` with the operation's `challenges` (401),
+/// `Retry-After` (503) and `Connection: close` (408, the rest of the body is not read).
+pub fn reject<A: Api>(api: &A, rejection: Rejection, challenges: &[&str]) -> Response {
+    let mut extra: Vec<(header::HeaderName, String)> = Vec::new();
+    match &rejection {
+        Rejection::MethodNotAllowed { allow } => extra.push((header::ALLOW, allow.join(", "))),
+        Rejection::Unauthorized(_) => extra.extend(challenges.iter().map(|c| (header::WWW_AUTHENTICATE, (*c).to_string()))),
+        Rejection::Unavailable { retry_after, .. } => extra.push((header::RETRY_AFTER, retry_after.to_string())),
+        Rejection::RequestTimeout { .. } => extra.push((header::CONNECTION, "close".to_string())),
+        _ => {}
+    }
+    let mut response = api.rejection_response(rejection);
+    let headers = response.headers_mut();
+    let present: Vec<bool> = extra.iter().map(|(name, _)| headers.contains_key(name)).collect();
+    for ((name, value), present) in extra.into_iter().zip(present) {
+        if present {
+            continue;
+        }
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(name, value);
+        }
     }
     response
 }
 
-/// Router settings.
+/// Concurrency limit settings (see [`RouterConfig::concurrency`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConcurrencyLimit {
+    /// Requests handled at the same time (after routing; 404/405/431 are answered without a slot).
+    pub max_in_flight: usize,
+    /// Requests waiting for a slot; one more is shed at once (503).
+    pub max_queued: usize,
+    /// How long a request waits for a slot before it is shed (503).
+    pub queue_timeout: Duration,
+}
+
+impl ConcurrencyLimit {
+    /// `max_in_flight` at once, as many waiting, for at most one second.
+    pub fn new(max_in_flight: usize) -> Self {
+        ConcurrencyLimit { max_in_flight, max_queued: max_in_flight, queue_timeout: Duration::from_secs(1) }
+    }
+}
+
+/// Router settings. Every limit has a default that is safe to face the internet with.
 #[derive(Debug, Clone)]
 pub struct RouterConfig {
     /// Largest request body accepted, in bytes (413 past it). Default 1 MiB.
     pub body_limit: usize,
+    /// Deepest nesting of arrays and objects in a JSON body or JSON parameter, and of bracketed
+    /// keys in a form body (400 past it). Default 64; serde_json's own limit of 128 caps it.
+    pub max_json_depth: usize,
+    /// Most request header fields (each value of a repeated header counts; 431 past it).
+    /// Default 64 (hyper refuses more than 100 itself, with an empty 431).
+    pub max_headers: usize,
+    /// Most bytes of header names and values together (431 past it). Default 16 KiB.
+    pub max_header_bytes: usize,
+    /// Time allowed to receive the request body, from when the router starts reading it (408
+    /// past it, with `Connection: close`). Default 30 s; `None` waits forever.
+    pub body_timeout: Option<Duration>,
+    /// Time allowed to a handler (the `Api` method); past it the handler's future is dropped
+    /// and the answer is 503 with `Retry-After`. Default 30 s; `None` waits forever.
+    pub handler_timeout: Option<Duration>,
+    /// At most this many requests in handlers at once, the next ones queued and then shed with
+    /// 503 and `Retry-After`. Default `None` (no limit).
+    pub concurrency: Option<ConcurrencyLimit>,
+    /// The `Retry-After` of 503 answers, in seconds. Default 1.
+    pub retry_after_secs: u64,
 }
 
 impl Default for RouterConfig {
     fn default() -> Self {
-        RouterConfig { body_limit: 1024 * 1024 }
+        RouterConfig {
+            body_limit: 1024 * 1024,
+            max_json_depth: crate::runtime::DEFAULT_MAX_JSON_DEPTH,
+            max_headers: 64,
+            max_header_bytes: 16 * 1024,
+            body_timeout: Some(Duration::from_secs(30)),
+            handler_timeout: Some(Duration::from_secs(30)),
+            concurrency: None,
+            retry_after_secs: 1,
+        }
+    }
+}
+
+/// 431 when the request has more header fields, or header bytes, than `config` allows.
+pub fn check_headers(headers: &HeaderMap, config: &RouterConfig) -> Result<(), Rejection> {
+    if headers.len() > config.max_headers {
+        return Err(Rejection::HeadersTooLarge(format!("the request has {} header fields, more than {}", headers.len(), config.max_headers)));
+    }
+    let bytes: usize = headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
+    if bytes > config.max_header_bytes {
+        return Err(Rejection::HeadersTooLarge(format!("the request headers have {bytes} bytes, more than {}", config.max_header_bytes)));
+    }
+    Ok(())
+}
+
+/// Runs a handler within [`RouterConfig::handler_timeout`] (503 past it).
+pub async fn with_deadline<T>(config: &RouterConfig, handler: impl std::future::Future<Output = T>) -> Result<T, Rejection> {
+    match config.handler_timeout {
+        None => Ok(handler.await),
+        Some(limit) => tokio::time::timeout(limit, handler).await.map_err(|_| Rejection::Unavailable {
+            message: format!("the request was not answered within {} ms", limit.as_millis()),
+            retry_after: config.retry_after_secs,
+        }),
+    }
+}
+
+/// The concurrency limit's state: the slots and the number of requests waiting for one.
+#[derive(Debug)]
+pub struct Gate {
+    slots: Arc<tokio::sync::Semaphore>,
+    waiting: AtomicUsize,
+    limit: ConcurrencyLimit,
+}
+
+/// Counts a waiting request while it waits (also when its future is dropped).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Gate {
+    /// The gate of a limit.
+    pub fn new(limit: ConcurrencyLimit) -> Self {
+        let slots = limit.max_in_flight.min(tokio::sync::Semaphore::MAX_PERMITS);
+        Gate { slots: Arc::new(tokio::sync::Semaphore::new(slots)), waiting: AtomicUsize::new(0), limit }
+    }
+
+    /// A slot, held until the response is made; 503 when the queue is full or the wait too long.
+    pub async fn admit(&self, retry_after: u64) -> Result<tokio::sync::OwnedSemaphorePermit, Rejection> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let shed = |why: &str| Rejection::Unavailable { message: format!("the server is at capacity ({why}); retry later"), retry_after };
+        let before = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
+        if before >= self.limit.max_queued {
+            return Err(shed("the queue is full"));
+        }
+        match tokio::time::timeout(self.limit.queue_timeout, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(shed("no slot in time")),
+        }
     }
 }
 
@@ -415,6 +578,8 @@ pub struct ParamSpec {
     pub coerce: Coerce,
     /// `required`.
     pub required: bool,
+    /// The nesting limit of a JSON (`content`) parameter ([`RouterConfig::max_json_depth`]).
+    pub max_depth: usize,
 }
 
 /// Where a parameter is read from.
@@ -522,7 +687,7 @@ pub fn param_value(source: ParamSource<'_>, spec: &ParamSpec) -> Result<Option<s
     let first = raw[0].as_str();
     let items: Vec<String> = match spec.style {
         Style::Json => {
-            return serde_json::from_str(first).map(Some).map_err(|e| format!("is not valid JSON: {e}"));
+            return crate::runtime::parse_json(first.as_bytes(), spec.max_depth).map(Some).map_err(|e| format!("is {e}"));
         }
         Style::Label => {
             let body = first.strip_prefix('.').ok_or("must start with `.` (label style)")?;
@@ -615,28 +780,43 @@ pub fn pick_content(essence: Option<&str>, documented: &[&str]) -> Option<usize>
         .or_else(|| documented.iter().position(|d| media_type_matches(d, essence)))
 }
 
-/// True when a body was sent (a `Content-Type`, or a non-zero `Content-Length`).
-pub fn has_body(headers: &HeaderMap) -> bool {
-    headers.contains_key(header::CONTENT_TYPE)
-        || headers.get(header::CONTENT_LENGTH).is_some_and(|v| v != "0")
-        || headers.contains_key(header::TRANSFER_ENCODING)
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok())
 }
 
-/// Reads the whole body, 413 past `limit` (checked against `Content-Length` first).
-pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<axum::body::Bytes, Rejection> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+/// True when `Content-Length` announces a non-empty body (a 415 is then answered before the
+/// body is read; a body of unknown length is read first, since an empty one is no body).
+pub fn declares_body(headers: &HeaderMap) -> bool {
+    declared_length(headers).is_some_and(|n| n > 0)
+}
+
+/// Reads the whole body: 413 past [`RouterConfig::body_limit`] (checked against
+/// `Content-Length` first), 408 past [`RouterConfig::body_timeout`]. An empty result is an
+/// absent body, whatever the `Content-Type`.
+pub async fn read_body(headers: &HeaderMap, body: Body, config: &RouterConfig) -> Result<axum::body::Bytes, Rejection> {
+    let limit = config.body_limit;
+    if declared_length(headers).is_some_and(|n| n > limit as u64) {
         return Err(Rejection::PayloadTooLarge { limit });
     }
-    axum::body::to_bytes(body, limit).await.map_err(|_| Rejection::PayloadTooLarge { limit })
+    let read = axum::body::to_bytes(body, limit);
+    let read = match config.body_timeout {
+        Some(after) => tokio::time::timeout(after, read).await.map_err(|_| Rejection::RequestTimeout { after })?,
+        None => read.await,
+    };
+    read.map_err(|_| Rejection::PayloadTooLarge { limit })
 }
 
-/// Parses a JSON body; a syntax error is a 400 about the whole body (no `fields` entry).
-pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, Rejection> {
-    serde_json::from_slice(bytes).map_err(|e| Rejection::BadRequest {
-        message: format!("the request body is not valid JSON: {e}"),
-        violations: Vec::new(),
-    })
+/// The 400 of a required body that is absent (or empty); added to the parameters' violations.
+pub fn missing_body(mut violations: Vec<Violation>) -> Rejection {
+    crate::runtime::violation(&mut violations, &InstancePath::root(), "required", "the request body is required");
+    Rejection::validation(violations)
+}
+
+/// Parses a JSON body strictly (see [`crate::runtime::parse_json`]): malformed JSON, nesting
+/// past `max_depth` and duplicate members are a 400 about the whole body (no `fields` entry).
+pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<serde_json::Value, Rejection> {
+    crate::runtime::parse_json(bytes, max_depth)
+        .map_err(|e| Rejection::BadRequest { message: format!("the request body is {e}"), violations: Vec::new() })
 }
 
 /// A `text/*` body as a `String` (400 when it is not UTF-8).
@@ -649,8 +829,12 @@ pub fn form_body<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
     violations: &mut Vec<Violation>,
+    max_depth: usize,
 ) -> Result<T, Rejection> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
+    if pairs.iter().any(|(k, _)| k.matches('[').count() >= max_depth) {
+        return Err(Rejection::BadRequest { message: format!("the request body nests keys deeper than {max_depth} levels"), violations: Vec::new() });
+    }
     let mut value = crate::runtime::form_to_json(pairs);
     let remaining = crate::runtime::coerce_strings(&mut value, validate);
     violations.extend(remaining);
@@ -660,23 +844,17 @@ pub fn form_body<T: serde::de::DeserializeOwned>(
     crate::runtime::convert(value).map_err(|e| Rejection::BadRequest { message: format!("the request body does not fit its type: {e}"), violations: Vec::new() })
 }
 
-/// A `multipart/form-data` body, parsed into its parts within the size limit.
-pub async fn multipart_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<crate::runtime::Multipart, Rejection> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(Rejection::PayloadTooLarge { limit });
-    }
+/// A `multipart/form-data` body (already read within the limits), parsed into its parts.
+pub async fn multipart_body(headers: &HeaderMap, bytes: axum::body::Bytes) -> Result<crate::runtime::Multipart, Rejection> {
     let bad = |message: String| Rejection::BadRequest { message, violations: Vec::new() };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let boundary = multer::parse_boundary(content_type).map_err(|e| bad(format!("invalid multipart body: {e}")))?;
-    let constraints = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64));
-    let mut parts = multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
+    let mut parts = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
     let mut out = crate::runtime::Multipart::default();
     loop {
         let field = match parts.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(multer::Error::StreamSizeExceeded { .. }) => return Err(Rejection::PayloadTooLarge { limit }),
             Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
         };
         let name = field.name().unwrap_or_default().to_string();
@@ -684,7 +862,6 @@ pub async fn multipart_body(headers: &HeaderMap, body: Body, limit: usize) -> Re
         let content_type = field.content_type().map(ToString::to_string);
         let data = match field.bytes().await {
             Ok(d) => d.to_vec(),
-            Err(multer::Error::StreamSizeExceeded { .. }) => return Err(Rejection::PayloadTooLarge { limit }),
             Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
         };
         out.parts.push(crate::runtime::Part { name, file_name, content_type, data });
@@ -705,13 +882,23 @@ pub fn typed_body<T: serde::de::DeserializeOwned>(
     crate::runtime::convert(value).map_err(|e| Rejection::BadRequest { message: format!("the request body does not fit its type: {e}"), violations: Vec::new() })
 }
 
-/// The router's state: the implementation and its settings.
+/// The router's state: the implementation, its settings and the concurrency gate.
 #[derive(Debug)]
 pub struct Shared<A> {
     /// The implementation.
     pub api: A,
     /// The settings.
     pub config: RouterConfig,
+    /// The concurrency limit's state, when there is a limit.
+    pub gate: Option<Gate>,
+}
+
+impl<A> Shared<A> {
+    /// The state of a router.
+    pub fn new(api: A, config: RouterConfig) -> Self {
+        let gate = config.concurrency.map(Gate::new);
+        Shared { api, config, gate }
+    }
 }
 
 /// The state handed to every route.
@@ -722,8 +909,8 @@ pub type State<A> = axum::extract::State<Arc<Shared<A>>>;
 pub enum RouteMatch {
     /// The operation's index and its path parameters (percent-decoded).
     Found(usize, Vec<(String, String)>),
-    /// Some template matches the path, none with this method.
-    MethodNotAllowed,
+    /// Some template matches the path, none with this method: the methods it has.
+    MethodNotAllowed(Vec<&'static str>),
     /// No template matches the path.
     NotFound,
 }
@@ -734,8 +921,8 @@ fn percent_decode(text: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
+            let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
+            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
             i += 3;
         } else {
             out.push(bytes[i]);
@@ -796,11 +983,11 @@ fn specificity(template: &str) -> Vec<u8> {
 type Candidate = (Vec<u8>, usize, Vec<(String, String)>);
 
 /// Finds the operation for a request: the most specific template matching the path that has the
-/// method (`HEAD` falls back to `GET`).
-pub fn match_route(routes: &[(&str, &str, usize)], method: &Method, path: &str) -> RouteMatch {
+/// method (`HEAD` falls back to `GET`, and is allowed wherever `GET` is).
+pub fn match_route(routes: &[(&'static str, &'static str, usize)], method: &Method, path: &str) -> RouteMatch {
     let segments: Vec<&str> = path.split('/').collect();
     let mut best: Option<Candidate> = None;
-    let mut path_exists = false;
+    let mut allow: Vec<&'static str> = Vec::new();
     for wanted in [method.as_str(), "GET"] {
         for (m, template, index) in routes {
             let tpl: Vec<&str> = template.split('/').collect();
@@ -811,7 +998,11 @@ pub fn match_route(routes: &[(&str, &str, usize)], method: &Method, path: &str) 
             if !tpl.iter().zip(&segments).all(|(t, s)| match_segment(t, s, &mut params)) {
                 continue;
             }
-            path_exists = true;
+            for m in [*m].into_iter().chain((*m == "GET").then_some("HEAD")) {
+                if !allow.contains(&m) {
+                    allow.push(m);
+                }
+            }
             if *m != wanted {
                 continue;
             }
@@ -826,7 +1017,7 @@ pub fn match_route(routes: &[(&str, &str, usize)], method: &Method, path: &str) 
     }
     match best {
         Some((_, index, params)) => RouteMatch::Found(index, params),
-        None if path_exists => RouteMatch::MethodNotAllowed,
+        None if !allow.is_empty() => RouteMatch::MethodNotAllowed(allow),
         None => RouteMatch::NotFound,
     }
 }

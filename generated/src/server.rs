@@ -2,13 +2,18 @@
 //! The axum server: the `Api` trait an implementor fills in, and a router that authenticates,
 //! checks the media type and size, parses and validates every request before a handler runs.
 //!
-//! Rejection policy: every request the router refuses (404, 405, 401, 403, 413, 415, 400) and
-//! every handler error (500, 501) becomes a [`Rejection`], which [`Api::rejection_response`]
-//! turns into the response. The default writes the spec's error schema when it is recognised
-//! (`{"error": {"code", "message", "fields"}}` or a flat `{"code", "message", "fields"}`) and
-//! that envelope otherwise; override the hook to produce another shape.
+//! Rejection policy: every request the router refuses (431, 404, 405, 401, 403, 415, 413, 408,
+//! 400, 503) and every handler error (500, 501) becomes a [`Rejection`], which
+//! [`Api::rejection_response`] turns into the response. The default writes the spec's error
+//! schema when it is recognised (`{"error": {"code", "message", "fields"}}` or a flat
+//! `{"code", "message", "fields"}`) and that envelope otherwise; override the hook to produce
+//! another shape. The protocol headers of a rejection (`Allow` on 405, `WWW-Authenticate` on
+//! 401, `Retry-After` on 503, `Connection: close` on 408) are added after the hook, unless the
+//! hook's response already has them. Limits are fields of [`RouterConfig`].
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -131,7 +136,25 @@ pub enum Rejection {
     /// 404: no route.
     NotFound,
     /// 405: the path exists with other methods.
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The methods the path has (the `Allow` header).
+        allow: Vec<&'static str>,
+    },
+    /// 431: more header fields, or more header bytes, than [`RouterConfig`] allows.
+    HeadersTooLarge(String),
+    /// 408: the body did not arrive within [`RouterConfig::body_timeout`].
+    RequestTimeout {
+        /// The time allowed.
+        after: Duration,
+    },
+    /// 503: the handler missed [`RouterConfig::handler_timeout`], or the concurrency limit shed
+    /// the request; the response has `Retry-After`.
+    Unavailable {
+        /// The message for the client.
+        message: String,
+        /// Seconds for `Retry-After`.
+        retry_after: u64,
+    },
     /// 401: missing, malformed or refused credentials.
     Unauthorized(String),
     /// 403: the auth hook refused the rights.
@@ -166,7 +189,10 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::NotFound => StatusCode::NOT_FOUND,
-            Rejection::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Rejection::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Rejection::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Rejection::Forbidden(_) => StatusCode::FORBIDDEN,
             Rejection::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -179,7 +205,10 @@ impl Rejection {
     pub fn code(&self) -> &'static str {
         match self {
             Rejection::NotFound => "not_found",
-            Rejection::MethodNotAllowed => "method_not_allowed",
+            Rejection::MethodNotAllowed { .. } => "method_not_allowed",
+            Rejection::HeadersTooLarge(_) => "request_header_fields_too_large",
+            Rejection::RequestTimeout { .. } => "request_timeout",
+            Rejection::Unavailable { .. } => "service_unavailable",
             Rejection::Unauthorized(_) => "unauthorized",
             Rejection::Forbidden(_) => "forbidden",
             Rejection::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -196,8 +225,21 @@ impl Rejection {
     pub fn message(&self) -> String {
         match self {
             Rejection::NotFound => "no such resource".into(),
-            Rejection::MethodNotAllowed => "method not allowed for this resource".into(),
-            Rejection::Unauthorized(m) | Rejection::Forbidden(m) => m.clone(),
+            Rejection::MethodNotAllowed { allow } => {
+                format!(
+                    "method not allowed for this resource (allowed: {})", allow
+                    .join(", ")
+                )
+            }
+            Rejection::HeadersTooLarge(m)
+            | Rejection::Unauthorized(m)
+            | Rejection::Forbidden(m)
+            | Rejection::Unavailable { message: m, .. } => m.clone(),
+            Rejection::RequestTimeout { after } => {
+                format!(
+                    "the request body was not received within {} ms", after.as_millis()
+                )
+            }
             Rejection::UnsupportedMediaType { expected } => {
                 format!("the request body must be sent as `{expected}`")
             }
@@ -256,24 +298,204 @@ impl From<AuthRejection> for Rejection {
 /// The default rejection response: the status, and the error body in the spec's shape.
 pub fn default_rejection_response(rejection: &Rejection) -> Response {
     let body = error_body(rejection.code(), &rejection.message(), &rejection.fields());
-    let mut response = json_response(rejection.status(), &body);
-    if rejection.status() == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    json_response(rejection.status(), &body)
+}
+/// The response to a rejection: [`Api::rejection_response`], then the protocol headers it
+/// lacks: `Allow` (405), `WWW-Authenticate` with the operation's `challenges` (401),
+/// `Retry-After` (503) and `Connection: close` (408, the rest of the body is not read).
+pub fn reject<A: Api>(api: &A, rejection: Rejection, challenges: &[&str]) -> Response {
+    let mut extra: Vec<(header::HeaderName, String)> = Vec::new();
+    match &rejection {
+        Rejection::MethodNotAllowed { allow } => {
+            extra.push((header::ALLOW, allow.join(", ")))
+        }
+        Rejection::Unauthorized(_) => {
+            extra
+                .extend(
+                    challenges
+                        .iter()
+                        .map(|c| (header::WWW_AUTHENTICATE, (*c).to_string())),
+                )
+        }
+        Rejection::Unavailable { retry_after, .. } => {
+            extra.push((header::RETRY_AFTER, retry_after.to_string()))
+        }
+        Rejection::RequestTimeout { .. } => {
+            extra.push((header::CONNECTION, "close".to_string()))
+        }
+        _ => {}
+    }
+    let mut response = api.rejection_response(rejection);
+    let headers = response.headers_mut();
+    let present: Vec<bool> = extra
+        .iter()
+        .map(|(name, _)| headers.contains_key(name))
+        .collect();
+    for ((name, value), present) in extra.into_iter().zip(present) {
+        if present {
+            continue;
+        }
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(name, value);
+        }
     }
     response
 }
-/// Router settings.
+/// Concurrency limit settings (see [`RouterConfig::concurrency`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConcurrencyLimit {
+    /// Requests handled at the same time (after routing; 404/405/431 are answered without a slot).
+    pub max_in_flight: usize,
+    /// Requests waiting for a slot; one more is shed at once (503).
+    pub max_queued: usize,
+    /// How long a request waits for a slot before it is shed (503).
+    pub queue_timeout: Duration,
+}
+impl ConcurrencyLimit {
+    /// `max_in_flight` at once, as many waiting, for at most one second.
+    pub fn new(max_in_flight: usize) -> Self {
+        ConcurrencyLimit {
+            max_in_flight,
+            max_queued: max_in_flight,
+            queue_timeout: Duration::from_secs(1),
+        }
+    }
+}
+/// Router settings. Every limit has a default that is safe to face the internet with.
 #[derive(Debug, Clone)]
 pub struct RouterConfig {
     /// Largest request body accepted, in bytes (413 past it). Default 1 MiB.
     pub body_limit: usize,
+    /// Deepest nesting of arrays and objects in a JSON body or JSON parameter, and of bracketed
+    /// keys in a form body (400 past it). Default 64; serde_json's own limit of 128 caps it.
+    pub max_json_depth: usize,
+    /// Most request header fields (each value of a repeated header counts; 431 past it).
+    /// Default 64 (hyper refuses more than 100 itself, with an empty 431).
+    pub max_headers: usize,
+    /// Most bytes of header names and values together (431 past it). Default 16 KiB.
+    pub max_header_bytes: usize,
+    /// Time allowed to receive the request body, from when the router starts reading it (408
+    /// past it, with `Connection: close`). Default 30 s; `None` waits forever.
+    pub body_timeout: Option<Duration>,
+    /// Time allowed to a handler (the `Api` method); past it the handler's future is dropped
+    /// and the answer is 503 with `Retry-After`. Default 30 s; `None` waits forever.
+    pub handler_timeout: Option<Duration>,
+    /// At most this many requests in handlers at once, the next ones queued and then shed with
+    /// 503 and `Retry-After`. Default `None` (no limit).
+    pub concurrency: Option<ConcurrencyLimit>,
+    /// The `Retry-After` of 503 answers, in seconds. Default 1.
+    pub retry_after_secs: u64,
 }
 impl Default for RouterConfig {
     fn default() -> Self {
         RouterConfig {
             body_limit: 1024 * 1024,
+            max_json_depth: crate::runtime::DEFAULT_MAX_JSON_DEPTH,
+            max_headers: 64,
+            max_header_bytes: 16 * 1024,
+            body_timeout: Some(Duration::from_secs(30)),
+            handler_timeout: Some(Duration::from_secs(30)),
+            concurrency: None,
+            retry_after_secs: 1,
+        }
+    }
+}
+/// 431 when the request has more header fields, or header bytes, than `config` allows.
+pub fn check_headers(
+    headers: &HeaderMap,
+    config: &RouterConfig,
+) -> Result<(), Rejection> {
+    if headers.len() > config.max_headers {
+        return Err(
+            Rejection::HeadersTooLarge(
+                format!(
+                    "the request has {} header fields, more than {}", headers.len(),
+                    config.max_headers
+                ),
+            ),
+        );
+    }
+    let bytes: usize = headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
+    if bytes > config.max_header_bytes {
+        return Err(
+            Rejection::HeadersTooLarge(
+                format!(
+                    "the request headers have {bytes} bytes, more than {}", config
+                    .max_header_bytes
+                ),
+            ),
+        );
+    }
+    Ok(())
+}
+/// Runs a handler within [`RouterConfig::handler_timeout`] (503 past it).
+pub async fn with_deadline<T>(
+    config: &RouterConfig,
+    handler: impl std::future::Future<Output = T>,
+) -> Result<T, Rejection> {
+    match config.handler_timeout {
+        None => Ok(handler.await),
+        Some(limit) => {
+            tokio::time::timeout(limit, handler)
+                .await
+                .map_err(|_| Rejection::Unavailable {
+                    message: format!(
+                        "the request was not answered within {} ms", limit.as_millis()
+                    ),
+                    retry_after: config.retry_after_secs,
+                })
+        }
+    }
+}
+/// The concurrency limit's state: the slots and the number of requests waiting for one.
+#[derive(Debug)]
+pub struct Gate {
+    slots: Arc<tokio::sync::Semaphore>,
+    waiting: AtomicUsize,
+    limit: ConcurrencyLimit,
+}
+/// Counts a waiting request while it waits (also when its future is dropped).
+struct Waiting<'a>(&'a AtomicUsize);
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+impl Gate {
+    /// The gate of a limit.
+    pub fn new(limit: ConcurrencyLimit) -> Self {
+        let slots = limit.max_in_flight.min(tokio::sync::Semaphore::MAX_PERMITS);
+        Gate {
+            slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+            waiting: AtomicUsize::new(0),
+            limit,
+        }
+    }
+    /// A slot, held until the response is made; 503 when the queue is full or the wait too long.
+    pub async fn admit(
+        &self,
+        retry_after: u64,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, Rejection> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let shed = |why: &str| Rejection::Unavailable {
+            message: format!("the server is at capacity ({why}); retry later"),
+            retry_after,
+        };
+        let before = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
+        if before >= self.limit.max_queued {
+            return Err(shed("the queue is full"));
+        }
+        match tokio::time::timeout(
+                self.limit.queue_timeout,
+                self.slots.clone().acquire_owned(),
+            )
+            .await
+        {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(shed("no slot in time")),
         }
     }
 }
@@ -478,6 +700,8 @@ pub struct ParamSpec {
     pub coerce: Coerce,
     /// `required`.
     pub required: bool,
+    /// The nesting limit of a JSON (`content`) parameter ([`RouterConfig::max_json_depth`]).
+    pub max_depth: usize,
 }
 /// Where a parameter is read from.
 #[derive(Debug, Clone, Copy)]
@@ -624,9 +848,9 @@ pub fn param_value(
     let first = raw[0].as_str();
     let items: Vec<String> = match spec.style {
         Style::Json => {
-            return serde_json::from_str(first)
+            return crate::runtime::parse_json(first.as_bytes(), spec.max_depth)
                 .map(Some)
-                .map_err(|e| format!("is not valid JSON: {e}"));
+                .map_err(|e| format!("is {e}"));
         }
         Style::Label => {
             let body = first
@@ -732,38 +956,63 @@ pub fn pick_content(essence: Option<&str>, documented: &[&str]) -> Option<usize>
         .position(|d| d.eq_ignore_ascii_case(essence))
         .or_else(|| documented.iter().position(|d| media_type_matches(d, essence)))
 }
-/// True when a body was sent (a `Content-Type`, or a non-zero `Content-Length`).
-pub fn has_body(headers: &HeaderMap) -> bool {
-    headers.contains_key(header::CONTENT_TYPE)
-        || headers.get(header::CONTENT_LENGTH).is_some_and(|v| v != "0")
-        || headers.contains_key(header::TRANSFER_ENCODING)
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
 }
-/// Reads the whole body, 413 past `limit` (checked against `Content-Length` first).
+/// True when `Content-Length` announces a non-empty body (a 415 is then answered before the
+/// body is read; a body of unknown length is read first, since an empty one is no body).
+pub fn declares_body(headers: &HeaderMap) -> bool {
+    declared_length(headers).is_some_and(|n| n > 0)
+}
+/// Reads the whole body: 413 past [`RouterConfig::body_limit`] (checked against
+/// `Content-Length` first), 408 past [`RouterConfig::body_timeout`]. An empty result is an
+/// absent body, whatever the `Content-Type`.
 pub async fn read_body(
     headers: &HeaderMap,
     body: Body,
-    limit: usize,
+    config: &RouterConfig,
 ) -> Result<axum::body::Bytes, Rejection> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    let limit = config.body_limit;
+    if declared_length(headers).is_some_and(|n| n > limit as u64) {
         return Err(Rejection::PayloadTooLarge {
             limit,
         });
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| Rejection::PayloadTooLarge {
-            limit,
-        })
+    let read = axum::body::to_bytes(body, limit);
+    let read = match config.body_timeout {
+        Some(after) => {
+            tokio::time::timeout(after, read)
+                .await
+                .map_err(|_| Rejection::RequestTimeout { after })?
+        }
+        None => read.await,
+    };
+    read.map_err(|_| Rejection::PayloadTooLarge {
+        limit,
+    })
 }
-/// Parses a JSON body; a syntax error is a 400 about the whole body (no `fields` entry).
-pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, Rejection> {
-    serde_json::from_slice(bytes)
+/// The 400 of a required body that is absent (or empty); added to the parameters' violations.
+pub fn missing_body(mut violations: Vec<Violation>) -> Rejection {
+    crate::runtime::violation(
+        &mut violations,
+        &InstancePath::root(),
+        "required",
+        "the request body is required",
+    );
+    Rejection::validation(violations)
+}
+/// Parses a JSON body strictly (see [`crate::runtime::parse_json`]): malformed JSON, nesting
+/// past `max_depth` and duplicate members are a 400 about the whole body (no `fields` entry).
+pub fn parse_json(
+    bytes: &[u8],
+    max_depth: usize,
+) -> Result<serde_json::Value, Rejection> {
+    crate::runtime::parse_json(bytes, max_depth)
         .map_err(|e| Rejection::BadRequest {
-            message: format!("the request body is not valid JSON: {e}"),
+            message: format!("the request body is {e}"),
             violations: Vec::new(),
         })
 }
@@ -780,10 +1029,19 @@ pub fn form_body<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
     violations: &mut Vec<Violation>,
+    max_depth: usize,
 ) -> Result<T, Rejection> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes)
         .into_owned()
         .collect();
+    if pairs.iter().any(|(k, _)| k.matches('[').count() >= max_depth) {
+        return Err(Rejection::BadRequest {
+            message: format!(
+                "the request body nests keys deeper than {max_depth} levels"
+            ),
+            violations: Vec::new(),
+        });
+    }
     let mut value = crate::runtime::form_to_json(pairs);
     let remaining = crate::runtime::coerce_strings(&mut value, validate);
     violations.extend(remaining);
@@ -796,21 +1054,11 @@ pub fn form_body<T: serde::de::DeserializeOwned>(
             violations: Vec::new(),
         })
 }
-/// A `multipart/form-data` body, parsed into its parts within the size limit.
+/// A `multipart/form-data` body (already read within the limits), parsed into its parts.
 pub async fn multipart_body(
     headers: &HeaderMap,
-    body: Body,
-    limit: usize,
+    bytes: axum::body::Bytes,
 ) -> Result<crate::runtime::Multipart, Rejection> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(Rejection::PayloadTooLarge {
-            limit,
-        });
-    }
     let bad = |message: String| Rejection::BadRequest {
         message,
         violations: Vec::new(),
@@ -821,23 +1069,15 @@ pub async fn multipart_body(
         .unwrap_or_default();
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| bad(format!("invalid multipart body: {e}")))?;
-    let constraints = multer::Constraints::new()
-        .size_limit(multer::SizeLimit::new().whole_stream(limit as u64));
-    let mut parts = multer::Multipart::with_constraints(
-        body.into_data_stream(),
+    let mut parts = multer::Multipart::new(
+        Body::from(bytes).into_data_stream(),
         boundary,
-        constraints,
     );
     let mut out = crate::runtime::Multipart::default();
     loop {
         let field = match parts.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(multer::Error::StreamSizeExceeded { .. }) => {
-                return Err(Rejection::PayloadTooLarge {
-                    limit,
-                });
-            }
             Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
         };
         let name = field.name().unwrap_or_default().to_string();
@@ -845,11 +1085,6 @@ pub async fn multipart_body(
         let content_type = field.content_type().map(ToString::to_string);
         let data = match field.bytes().await {
             Ok(d) => d.to_vec(),
-            Err(multer::Error::StreamSizeExceeded { .. }) => {
-                return Err(Rejection::PayloadTooLarge {
-                    limit,
-                });
-            }
             Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
         };
         out.parts
@@ -878,13 +1113,22 @@ pub fn typed_body<T: serde::de::DeserializeOwned>(
             violations: Vec::new(),
         })
 }
-/// The router's state: the implementation and its settings.
+/// The router's state: the implementation, its settings and the concurrency gate.
 #[derive(Debug)]
 pub struct Shared<A> {
     /// The implementation.
     pub api: A,
     /// The settings.
     pub config: RouterConfig,
+    /// The concurrency limit's state, when there is a limit.
+    pub gate: Option<Gate>,
+}
+impl<A> Shared<A> {
+    /// The state of a router.
+    pub fn new(api: A, config: RouterConfig) -> Self {
+        let gate = config.concurrency.map(Gate::new);
+        Shared { api, config, gate }
+    }
 }
 /// The state handed to every route.
 pub type State<A> = axum::extract::State<Arc<Shared<A>>>;
@@ -893,8 +1137,8 @@ pub type State<A> = axum::extract::State<Arc<Shared<A>>>;
 pub enum RouteMatch {
     /// The operation's index and its path parameters (percent-decoded).
     Found(usize, Vec<(String, String)>),
-    /// Some template matches the path, none with this method.
-    MethodNotAllowed,
+    /// Some template matches the path, none with this method: the methods it has.
+    MethodNotAllowed(Vec<&'static str>),
     /// No template matches the path.
     NotFound,
 }
@@ -904,8 +1148,10 @@ fn percent_decode(text: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
+            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
             i += 3;
         } else {
             out.push(bytes[i]);
@@ -972,15 +1218,15 @@ fn specificity(template: &str) -> Vec<u8> {
 /// A matching route: its specificity, operation index and parameters.
 type Candidate = (Vec<u8>, usize, Vec<(String, String)>);
 /// Finds the operation for a request: the most specific template matching the path that has the
-/// method (`HEAD` falls back to `GET`).
+/// method (`HEAD` falls back to `GET`, and is allowed wherever `GET` is).
 pub fn match_route(
-    routes: &[(&str, &str, usize)],
+    routes: &[(&'static str, &'static str, usize)],
     method: &Method,
     path: &str,
 ) -> RouteMatch {
     let segments: Vec<&str> = path.split('/').collect();
     let mut best: Option<Candidate> = None;
-    let mut path_exists = false;
+    let mut allow: Vec<&'static str> = Vec::new();
     for wanted in [method.as_str(), "GET"] {
         for (m, template, index) in routes {
             let tpl: Vec<&str> = template.split('/').collect();
@@ -992,7 +1238,11 @@ pub fn match_route(
             {
                 continue;
             }
-            path_exists = true;
+            for m in [*m].into_iter().chain((*m == "GET").then_some("HEAD")) {
+                if !allow.contains(&m) {
+                    allow.push(m);
+                }
+            }
             if *m != wanted {
                 continue;
             }
@@ -1007,7 +1257,7 @@ pub fn match_route(
     }
     match best {
         Some((_, index, params)) => RouteMatch::Found(index, params),
-        None if path_exists => RouteMatch::MethodNotAllowed,
+        None if !allow.is_empty() => RouteMatch::MethodNotAllowed(allow),
         None => RouteMatch::NotFound,
     }
 }
@@ -1251,6 +1501,7 @@ async fn handle_v1_room_token_post<A: Api>(
                 explode: false,
                 coerce: Coerce::Scalar(Scalar::String),
                 required: false,
+                max_depth: state.config.max_json_depth,
             },
             crate::validate::validate_v1_room_token_post_idempotency_key,
             &mut violations,
@@ -1258,47 +1509,58 @@ async fn handle_v1_room_token_post<A: Api>(
         let params = Some(crate::types::V1RoomTokenPostParams {
             idempotency_key: param_0,
         });
-        let body = {
-            let index = pick_content(
-                    content_essence(&ctx.headers).as_deref(),
-                    &["application/json"],
-                )
-                .ok_or(Rejection::UnsupportedMediaType {
-                    expected: "application/json",
-                })?;
-            match index {
-                0usize => {
-                    let bytes = read_body(&ctx.headers, body, state.config.body_limit)
-                        .await?;
-                    match if violations.is_empty() {
-                        crate::validate::read_v1_room_token_post_request(&bytes)
-                    } else {
-                        None
-                    } {
-                        Some(typed) => typed,
-                        None => {
-                            typed_body::<
-                                crate::types::V1RoomTokenPostRequest,
-                            >(
-                                parse_json(&bytes)?,
-                                crate::validate::validate_v1_room_token_post_request,
-                                &mut violations,
-                            )?
+        let index = pick_content(
+            content_essence(&ctx.headers).as_deref(),
+            &["application/json"],
+        );
+        if index.is_none() && declares_body(&ctx.headers) {
+            return Err(Rejection::UnsupportedMediaType {
+                expected: "application/json",
+            });
+        }
+        let bytes = read_body(&ctx.headers, body, &state.config).await?;
+        let body = if bytes.is_empty() {
+            None
+        } else {
+            Some(
+                match index {
+                    Some(0usize) => {
+                        match if violations.is_empty() {
+                            crate::validate::read_v1_room_token_post_request(&bytes)
+                        } else {
+                            None
+                        } {
+                            Some(typed) => typed,
+                            None => {
+                                typed_body::<
+                                    crate::types::V1RoomTokenPostRequest,
+                                >(
+                                    parse_json(&bytes, state.config.max_json_depth)?,
+                                    crate::validate::validate_v1_room_token_post_request,
+                                    &mut violations,
+                                )?
+                            }
                         }
                     }
-                }
-                _ => {
-                    return Err(Rejection::UnsupportedMediaType {
-                        expected: "application/json",
-                    });
-                }
-            }
+                    _ => {
+                        return Err(Rejection::UnsupportedMediaType {
+                            expected: "application/json",
+                        });
+                    }
+                },
+            )
         };
+        let Some(body) = body else { return Err(missing_body(violations)) };
         let params = match params {
             Some(p) if violations.is_empty() => p,
             _ => return Err(Rejection::validation(violations)),
         };
-        match state.api.v1_room_token_post(ctx, principal, params, body).await {
+        match with_deadline(
+                &state.config,
+                state.api.v1_room_token_post(ctx, principal, params, body),
+            )
+            .await?
+        {
             Ok(response) => Ok(response.into_response()),
             Err(error) => Err(Rejection::from(error)),
         }
@@ -1306,37 +1568,56 @@ async fn handle_v1_room_token_post<A: Api>(
         .await;
     match result {
         Ok(response) => response,
-        Err(rejection) => state.api.rejection_response(rejection),
+        Err(rejection) => reject(&state.api, rejection, &["Bearer"]),
     }
 }
 /// Every operation: method, path template, handler index. Matching is done by
 /// [`match_route`], not by axum's router, so no path the spec can write makes the router
 /// panic at start-up (`{id}.json`, `{name}:cancel`, `/a/{x}` beside `/a/{y}`, literal `:`).
 static ROUTES: &[(&str, &str, usize)] = &[("POST", "/v1/room-token", 0usize)];
-/// The router with default settings (1 MiB body limit).
+/// The router with default settings ([`RouterConfig::default`]).
 pub fn router<A: Api>(api: A) -> ::axum::Router {
     router_with_config(api, RouterConfig::default())
 }
-/// The router: unknown paths answer 404 and known paths with another method 405, both
-/// through [`Api::rejection_response`].
+/// The router: too many or too large headers answer 431, unknown paths 404 and known
+/// paths with another method 405 (with `Allow`), all through [`Api::rejection_response`];
+/// then the concurrency limit, if any, admits the request or sheds it (503).
 pub fn router_with_config<A: Api>(api: A, config: RouterConfig) -> ::axum::Router {
-    let state = Arc::new(Shared { api, config });
+    let state = Arc::new(Shared::new(api, config));
     ::axum::Router::new().fallback(dispatch::<A>).with_state(state)
 }
 async fn dispatch<A: Api>(
     ::axum::extract::State(state): State<A>,
     request: ::axum::extract::Request,
 ) -> Response {
+    if let Err(rejection) = check_headers(request.headers(), &state.config) {
+        return reject(&state.api, rejection, &[]);
+    }
     let found = match_route(ROUTES, request.method(), request.uri().path());
     let (index, params) = match found {
         RouteMatch::Found(index, params) => (index, params),
-        RouteMatch::MethodNotAllowed => {
-            return state.api.rejection_response(Rejection::MethodNotAllowed);
+        RouteMatch::MethodNotAllowed(allow) => {
+            return reject(
+                &state.api,
+                Rejection::MethodNotAllowed {
+                    allow,
+                },
+                &[],
+            );
         }
-        RouteMatch::NotFound => return state.api.rejection_response(Rejection::NotFound),
+        RouteMatch::NotFound => return reject(&state.api, Rejection::NotFound, &[]),
+    };
+    let _slot = match &state.gate {
+        Some(gate) => {
+            match gate.admit(state.config.retry_after_secs).await {
+                Ok(permit) => Some(permit),
+                Err(rejection) => return reject(&state.api, rejection, &[]),
+            }
+        }
+        None => None,
     };
     match index {
         0usize => handle_v1_room_token_post(state, request, params).await,
-        _ => state.api.rejection_response(Rejection::NotFound),
+        _ => reject(&state.api, Rejection::NotFound, &[]),
     }
 }

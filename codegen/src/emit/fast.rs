@@ -6,8 +6,9 @@
 //!
 //! What serde must not let through is closed off in the reader: unknown members
 //! (`deny_unknown_fields` under `additionalProperties: false`), `null` for a property that is
-//! not nullable, a missing required nullable property, duplicate members, and a struct written
-//! as an array of its fields. Integers written as
+//! not nullable, a missing required nullable property, duplicate members (known ones by serde,
+//! unknown ones by a first pass where they are allowed), and a struct written as an array of its
+//! fields. Integers written as
 //! `60.0`, numbers beyond `i64` and unknown enum values fail the fast path and go the full way.
 
 use proc_macro2::TokenStream;
@@ -70,6 +71,13 @@ pub fn reader(ir: &Ir, id: SchemaId) -> TokenStream {
     let Shape::Struct(fields) = &node.shape else { return TokenStream::new() };
     let t = ident(node.name.as_deref().unwrap_or_default());
     let deny = (node.facts.additional == Additional::Deny).then(|| quote!(#[serde(deny_unknown_fields)]));
+    // serde refuses a known member twice but skips unknown ones unseen: where they are allowed,
+    // the top level is checked for duplicates first (the full path refuses them).
+    let unique = (node.facts.additional != Additional::Deny).then(|| quote! {
+        if !rt::top_level_members_unique(bytes) {
+            return None;
+        }
+    });
     let mut members = Vec::new();
     let mut checks = Vec::new();
     let mut moves = Vec::new();
@@ -119,6 +127,7 @@ pub fn reader(ir: &Ir, id: SchemaId) -> TokenStream {
             if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
                 return None;
             }
+            #unique
             let r: Reader = ::serde_json::from_slice(bytes).ok()?;
             #checked
             Some(crate::types::#t { #(#moves)* })

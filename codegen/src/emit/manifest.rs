@@ -89,7 +89,7 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     let mut features = Table::new();
     let strings = |v: &[&str]| Value::Array(v.iter().map(|s| Value::String((*s).into())).collect());
     features.insert("default".into(), strings(&[]));
-    features.insert("server".into(), strings(&["dep:axum", "dep:form_urlencoded", "dep:multer"]));
+    features.insert("server".into(), strings(&["dep:axum", "dep:form_urlencoded", "dep:multer", "dep:tokio"]));
     features.insert("client".into(), strings(&["dep:reqwest"]));
     features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
     // `JsonSchema` derives on every type, for tools that want the schema back from the code.
@@ -114,6 +114,9 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     deps.insert("axum".into(), dep("0.8", true, &["http1", "tokio", "json", "query"], false));
     deps.insert("form_urlencoded".into(), dep("1", true, &[], true));
     deps.insert("multer".into(), dep("3", true, &[], true));
+    // The server's time limits (`tokio::time`) and concurrency limit (`tokio::sync`); axum
+    // already depends on tokio.
+    deps.insert("tokio".into(), dep("1", true, &["time", "sync"], false));
     deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
     let mut root = Table::new();
     root.insert("package".into(), Value::Table(package));

@@ -69,39 +69,61 @@ fn body_type(ir: &Ir, op: &Operation) -> Option<TokenStream> {
     Some(if b.required { t } else { quote!(::std::option::Option<#t>) })
 }
 
-/// An expression reading a body of one media type (`body` is the axum body).
+/// An expression reading a body of one media type from `bytes` (the whole body, not empty).
 fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
-    let bytes = quote!(read_body(&ctx.headers, body, state.config.body_limit).await?);
     match &c.kind {
         BodyKind::Json(s) => {
             let vf = validator_path(ir, *s);
             let t = ty_nullable(ir, *s);
-            let full = quote!(typed_body::<#t>(parse_json(&bytes)?, #vf, &mut violations)?);
+            let full = quote!(typed_body::<#t>(parse_json(&bytes, state.config.max_json_depth)?, #vf, &mut violations)?);
             match super::fast::reader_name(ir, *s) {
                 // A valid body is read directly; anything else (or a request whose parameters
                 // already failed) takes the full path, which reports every violation.
-                Some(read) => quote!({
-                    let bytes = #bytes;
-                    match if violations.is_empty() { crate::validate::#read(&bytes) } else { None } {
-                        Some(typed) => typed,
-                        None => #full,
-                    }
+                Some(read) => quote!(match if violations.is_empty() { crate::validate::#read(&bytes) } else { None } {
+                    Some(typed) => typed,
+                    None => #full,
                 }),
-                None => quote!({
-                    let bytes = #bytes;
-                    #full
-                }),
+                None => full,
             }
         }
         BodyKind::Form(s) => {
             let vf = validator_path(ir, *s);
             let t = ty_nullable(ir, *s);
-            quote!(form_body::<#t>(&#bytes, #vf, &mut violations)?)
+            quote!(form_body::<#t>(&bytes, #vf, &mut violations, state.config.max_json_depth)?)
         }
-        BodyKind::Text => quote!(text_body(&#bytes)?),
-        BodyKind::Multipart => quote!(multipart_body(&ctx.headers, body, state.config.body_limit).await?),
-        BodyKind::Raw => quote!(#bytes.to_vec()),
+        BodyKind::Text => quote!(text_body(&bytes)?),
+        BodyKind::Multipart => quote!(multipart_body(&ctx.headers, bytes).await?),
+        BodyKind::Raw => quote!(bytes.to_vec()),
     }
+}
+
+/// The `WWW-Authenticate` challenges of an operation's schemes (RFC 9110 §11.6.1), in the order
+/// of its security alternatives: `Bearer` (http bearer, oauth2, openIdConnect), `Basic
+/// realm="<title>"`, the scheme name of another http scheme, and for API keys
+/// `ApiKey in="header", name="<name>"` (no registered scheme exists; the parameters say where the
+/// key goes). Mutual TLS has none. Spec text is reduced to visible ASCII without quotes.
+fn challenges(ir: &Ir, op: &Operation) -> Vec<String> {
+    let quoted = |s: &str| -> String { s.chars().map(|c| if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' { c } else { '_' }).collect() };
+    let token = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(*c)).collect() };
+    let realm = if ir.info.title.trim().is_empty() { "api".to_string() } else { quoted(ir.info.title.trim()) };
+    let mut out: Vec<String> = Vec::new();
+    for (scheme, _) in op.security.iter().flatten() {
+        let Some((_, kind)) = ir.security_schemes.iter().find(|(name, _)| *name == scheme) else { continue };
+        let key = |place: &str, name: &str| format!("ApiKey in=\"{place}\", name=\"{}\"", quoted(name));
+        let challenge = match kind {
+            SchemeKind::Bearer => "Bearer".to_string(),
+            SchemeKind::Basic => format!("Basic realm=\"{realm}\""),
+            SchemeKind::OtherHttp(s) => token(s),
+            SchemeKind::ApiKeyHeader(h) => key("header", h),
+            SchemeKind::ApiKeyQuery(q) => key("query", q),
+            SchemeKind::ApiKeyCookie(c) => key("cookie", c),
+            SchemeKind::MutualTls => continue,
+        };
+        if !challenge.is_empty() && !out.contains(&challenge) {
+            out.push(challenge);
+        }
+    }
+    out
 }
 
 fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
@@ -397,7 +419,8 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         args.push(quote!(principal));
     }
     let validated_body = op.body.as_ref().is_some_and(|b| b.schemas().next().is_some());
-    if op.params_type.is_some() || validated_body {
+    let required_body = op.body.as_ref().is_some_and(|b| b.required);
+    if op.params_type.is_some() || validated_body || required_body {
         let binding = if validated_body { quote!(mut violations) } else { quote!(violations) };
         let mutable = if op.params_type.is_some() { quote!(mut violations) } else { binding };
         steps.push(quote!(let #mutable: Vec<Violation> = Vec::new();));
@@ -427,7 +450,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
             reads.push(quote! {
                 let #local: Option<#t> = read_param(
                     #source,
-                    &ParamSpec { name: #wire, style: Style::#style, explode: #explode, coerce: #c, required: #is_required },
+                    &ParamSpec { name: #wire, style: Style::#style, explode: #explode, coerce: #c, required: #is_required, max_depth: state.config.max_json_depth },
                     #vf,
                     &mut violations,
                 );
@@ -472,27 +495,29 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
                 }
                 None => read,
             };
-            quote!(#i => #value,)
+            quote!(Some(#i) => #value,)
         });
-        let select = quote! {
-            let index = pick_content(content_essence(&ctx.headers).as_deref(), &[#(#mts),*])
-                .ok_or(Rejection::UnsupportedMediaType { expected: #expected })?;
-            match index {
-                #(#arms)*
-                _ => return Err(Rejection::UnsupportedMediaType { expected: #expected }),
+        // An empty body is no body, whatever its `Content-Type`: 415 is only for a non-empty
+        // body of an undocumented media type (answered before reading when its length is known).
+        steps.push(quote! {
+            let index = pick_content(content_essence(&ctx.headers).as_deref(), &[#(#mts),*]);
+            if index.is_none() && declares_body(&ctx.headers) {
+                return Err(Rejection::UnsupportedMediaType { expected: #expected });
             }
-        };
+            let bytes = read_body(&ctx.headers, body, &state.config).await?;
+            let body = if bytes.is_empty() {
+                None
+            } else {
+                Some(match index {
+                    #(#arms)*
+                    _ => return Err(Rejection::UnsupportedMediaType { expected: #expected }),
+                })
+            };
+        });
         if b.required {
-            steps.push(quote! {
-                let body = { #select };
-                #params_done
-            });
-        } else {
-            steps.push(quote! {
-                let body = if has_body(&ctx.headers) { Some({ #select }) } else { None };
-                #params_done
-            });
+            steps.push(quote!(let Some(body) = body else { return Err(missing_body(violations)) };));
         }
+        steps.push(params_done);
         args.push(quote!(body));
     } else if op.params_type.is_some() {
         steps.push(quote! {
@@ -504,6 +529,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     }
     let uses_path = op.params.iter().any(|p| p.location == ParamIn::Path);
     let path_params = if uses_path { TokenStream::new() } else { quote!(let _ = raw_path;) };
+    let challenges = challenges(ir, op).into_iter().map(|c| lit(&c));
     quote! {
         async fn #handler<A: Api>(state: Arc<Shared<A>>, request: ::axum::extract::Request, raw_path: Vec<(String, String)>) -> Response {
             let (parts, body) = request.into_parts();
@@ -511,14 +537,14 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
             let ctx = context(parts);
             let result: Result<Response, Rejection> = async {
                 #(#steps)*
-                match state.api.#method(#(#args),*).await {
+                match with_deadline(&state.config, state.api.#method(#(#args),*)).await? {
                     Ok(response) => Ok(response.into_response()),
                     Err(error) => Err(Rejection::from(error)),
                 }
             }.await;
             match result {
                 Ok(response) => response,
-                Err(rejection) => state.api.rejection_response(rejection),
+                Err(rejection) => reject(&state.api, rejection, &[#(#challenges),*]),
             }
         }
     }
@@ -538,13 +564,13 @@ fn router(ir: &Ir) -> TokenStream {
     let select = if arms.is_empty() {
         quote! {
             let _ = (index, params);
-            state.api.rejection_response(Rejection::NotFound)
+            reject(&state.api, Rejection::NotFound, &[])
         }
     } else {
         quote! {
             match index {
                 #(#arms)*
-                _ => state.api.rejection_response(Rejection::NotFound),
+                _ => reject(&state.api, Rejection::NotFound, &[]),
             }
         }
     };
@@ -554,24 +580,35 @@ fn router(ir: &Ir) -> TokenStream {
         /// panic at start-up (`{id}.json`, `{name}:cancel`, `/a/{x}` beside `/a/{y}`, literal `:`).
         static ROUTES: &[(&str, &str, usize)] = &[#(#routes)*];
 
-        /// The router with default settings (1 MiB body limit).
+        /// The router with default settings ([`RouterConfig::default`]).
         pub fn router<A: Api>(api: A) -> ::axum::Router {
             router_with_config(api, RouterConfig::default())
         }
 
-        /// The router: unknown paths answer 404 and known paths with another method 405, both
-        /// through [`Api::rejection_response`].
+        /// The router: too many or too large headers answer 431, unknown paths 404 and known
+        /// paths with another method 405 (with `Allow`), all through [`Api::rejection_response`];
+        /// then the concurrency limit, if any, admits the request or sheds it (503).
         pub fn router_with_config<A: Api>(api: A, config: RouterConfig) -> ::axum::Router {
-            let state = Arc::new(Shared { api, config });
+            let state = Arc::new(Shared::new(api, config));
             ::axum::Router::new().fallback(dispatch::<A>).with_state(state)
         }
 
         async fn dispatch<A: Api>(::axum::extract::State(state): State<A>, request: ::axum::extract::Request) -> Response {
+            if let Err(rejection) = check_headers(request.headers(), &state.config) {
+                return reject(&state.api, rejection, &[]);
+            }
             let found = match_route(ROUTES, request.method(), request.uri().path());
             let (index, params) = match found {
                 RouteMatch::Found(index, params) => (index, params),
-                RouteMatch::MethodNotAllowed => return state.api.rejection_response(Rejection::MethodNotAllowed),
-                RouteMatch::NotFound => return state.api.rejection_response(Rejection::NotFound),
+                RouteMatch::MethodNotAllowed(allow) => return reject(&state.api, Rejection::MethodNotAllowed { allow }, &[]),
+                RouteMatch::NotFound => return reject(&state.api, Rejection::NotFound, &[]),
+            };
+            let _slot = match &state.gate {
+                Some(gate) => match gate.admit(state.config.retry_after_secs).await {
+                    Ok(permit) => Some(permit),
+                    Err(rejection) => return reject(&state.api, rejection, &[]),
+                },
+                None => None,
             };
             #select
         }
