@@ -248,3 +248,225 @@ async fn the_client_can_validate_requests_before_sending() {
     let ok = Client::new(format!("http://{addr}")).with_bearer_token("alice").validate_requests(true).v1_room_token_post(&params, &good).await;
     assert!(ok.is_ok(), "{ok:?}");
 }
+
+/// Sends raw bytes on a fresh connection and reads the answer until the server closes it (or
+/// `wait` passes): the status line and headers, lower-cased names.
+async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8], wait: std::time::Duration) -> (u16, Vec<(String, String)>, Value) {
+    // tokio's readiness API (the workspace does not enable `io-util`).
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut sent = 0;
+    while sent < request.len() {
+        stream.writable().await.expect("writable");
+        match stream.try_write(&request[sent..]) {
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("write: {e}"),
+        }
+    }
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Ok(())) = tokio::time::timeout_at(deadline, stream.readable()).await {
+        match stream.try_read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no response head in {text:?}"));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("status line of {text:?}"));
+    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
+    (status, headers, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn deep_json_is_a_400_at_the_depth_limit_not_a_crash() {
+    let addr = serve_fake().await;
+    let depth_of = |n: usize| -> Vec<u8> {
+        let inner = format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        format!("{{\"from_number\": \"+14155550100\", \"to_number\": \"+14155550101\", \"extra\": {inner}}}").into_bytes()
+    };
+    // 63 levels inside the body's object still parse (and fail validation for `extra`).
+    let r = post(addr, Some("Bearer t"), Some("application/json"), depth_of(63)).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(fields(&r).contains_key("extra"), "{}", r.body);
+    for n in [64, 200, 100_000] {
+        let r = post(addr, Some("Bearer t"), Some("application/json"), depth_of(n)).await;
+        assert_eq!(r.status, 400, "depth {n}: {}", r.body);
+        assert_eq!(r.body["error"]["code"], "validation_error");
+        let message = r.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("nested deeper than 64 levels"), "depth {n}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn duplicate_members_are_a_400_on_either_path() {
+    let addr = serve_fake().await;
+    // Valid but for the duplicate (the fast path would read it) and invalid besides (the full path).
+    for extra in ["", ", \"ttl_seconds\": 5"] {
+        let body = format!("{{\"from_number\": \"+14155550100\", \"to_number\": \"+14155550101\", \"to_number\": \"+14155550102\"{extra}}}");
+        let r = post(addr, Some("Bearer t"), Some("application/json"), body.into_bytes()).await;
+        assert_eq!(r.status, 400, "{extra}: {}", r.body);
+        let message = r.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("`to_number` more than once"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_body_is_an_absent_body_whatever_its_content_type() {
+    let addr = serve_fake().await;
+    for ct in [None, Some("application/json"), Some("text/plain"), Some("application/xml")] {
+        let r = post(addr, Some("Bearer t"), ct, Vec::new()).await;
+        assert_eq!(r.status, 400, "{ct:?}: {}", r.body);
+        assert_eq!(r.body["error"]["code"], "validation_error", "{ct:?}");
+        assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains("body is required"), "{}", r.body);
+    }
+    // Chunked (no Content-Length) and empty: read, then absent.
+    let request = b"POST /v1/room-token HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t\r\ncontent-type: text/xml\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n0\r\n\r\n";
+    let (status, _, body) = raw_exchange(addr, request, std::time::Duration::from_secs(5)).await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn a_405_has_allow_and_a_401_has_www_authenticate() {
+    let addr = serve_fake().await;
+    for method in ["GET", "PUT", "DELETE", "OPTIONS", "HEAD"] {
+        let r = reqwest::Client::new().request(method.parse().expect("method"), format!("http://{addr}/v1/room-token")).send().await.expect("sent");
+        assert_eq!(r.status().as_u16(), 405, "{method}");
+        assert_eq!(r.headers().get("allow").and_then(|v| v.to_str().ok()), Some("POST"), "{method}");
+    }
+    let r = reqwest::Client::new().post(format!("http://{addr}/v1/room-token")).json(&valid_body()).send().await.expect("sent");
+    assert_eq!(r.status().as_u16(), 401);
+    let challenges: Vec<&str> = r.headers().get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert_eq!(challenges, ["Bearer"]);
+}
+
+#[tokio::test]
+async fn too_many_or_too_large_headers_are_431() {
+    let addr = serve_fake().await;
+    let body = serde_json::to_vec(&valid_body()).expect("json");
+    let mut many = reqwest::Client::new().post(format!("http://{addr}/v1/room-token")).bearer_auth("t").json(&valid_body());
+    for i in 0..70 {
+        many = many.header(format!("x-h{i}"), "1");
+    }
+    let r = many.send().await.expect("sent");
+    assert_eq!(r.status().as_u16(), 431);
+    let json: Value = r.json().await.expect("json");
+    assert_eq!(json["error"]["code"], "request_header_fields_too_large", "{json}");
+    let r = reqwest::Client::new().post(format!("http://{addr}/v1/room-token")).bearer_auth("t").header("x-big", "y".repeat(17 * 1024)).body(body.clone()).send().await.expect("sent");
+    assert_eq!(r.status().as_u16(), 431);
+    // Just under both limits: answered.
+    let mut fine = reqwest::Client::new().post(format!("http://{addr}/v1/room-token")).bearer_auth("t").header("content-type", "application/json");
+    for i in 0..50 {
+        fine = fine.header(format!("x-h{i}"), "1");
+    }
+    let r = fine.header("x-big", "y".repeat(15 * 1024)).body(body).send().await.expect("sent");
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_408() {
+    use revdesk_api::server::{RouterConfig, router_with_config};
+    let config = RouterConfig { body_timeout: Some(std::time::Duration::from_millis(300)), ..RouterConfig::default() };
+    let addr = tests::serve(router_with_config(tests::Fake::default(), config)).await;
+    let started = std::time::Instant::now();
+    let request = b"POST /v1/room-token HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"from";
+    let (status, headers, body) = raw_exchange(addr, request, std::time::Duration::from_secs(5)).await;
+    assert_eq!(status, 408, "{body}");
+    assert_eq!(body["error"]["code"], "request_timeout", "{body}");
+    assert_eq!(header(&headers, "connection"), Some("close"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+/// The fake behind a delay, for the deadline and the concurrency limit.
+struct Slow(std::time::Duration);
+
+impl revdesk_api::server::Api for Slow {
+    type Principal = ();
+    async fn authenticate(&self, _: &revdesk_api::server::RequestContext, _: revdesk_api::server::AuthRequest) -> Result<(), revdesk_api::server::AuthRejection> {
+        Ok(())
+    }
+    async fn v1_room_token_post(
+        &self,
+        ctx: revdesk_api::server::RequestContext,
+        _: (),
+        params: V1RoomTokenPostParams,
+        body: V1RoomTokenPostRequest,
+    ) -> Result<revdesk_api::server::V1RoomTokenPostResponse, revdesk_api::server::ApiError> {
+        tokio::time::sleep(self.0).await;
+        revdesk_api::server::Api::v1_room_token_post(&tests::Fake::default(), ctx, "slow".into(), params, body).await
+    }
+}
+
+#[tokio::test]
+async fn a_handler_past_its_deadline_is_503_with_retry_after() {
+    use revdesk_api::server::{RouterConfig, router_with_config};
+    let config = RouterConfig { handler_timeout: Some(std::time::Duration::from_millis(100)), retry_after_secs: 7, ..RouterConfig::default() };
+    let addr = tests::serve(router_with_config(Slow(std::time::Duration::from_secs(10)), config.clone())).await;
+    let started = std::time::Instant::now();
+    let r = reqwest::Client::new().post(format!("http://{addr}/v1/room-token")).bearer_auth("t").json(&valid_body()).send().await.expect("sent");
+    assert_eq!(r.status().as_u16(), 503);
+    assert_eq!(r.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("7"));
+    let json: Value = r.json().await.expect("json");
+    assert_eq!(json["error"]["code"], "service_unavailable", "{json}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    // A quick handler is not affected.
+    let addr = tests::serve(router_with_config(Slow(std::time::Duration::from_millis(1)), config)).await;
+    let r = reqwest::Client::new().post(format!("http://{addr}/v1/room-token")).bearer_auth("t").json(&valid_body()).send().await.expect("sent");
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn the_concurrency_limit_queues_then_sheds_with_503() {
+    use revdesk_api::server::{ConcurrencyLimit, RouterConfig, router_with_config};
+    let limit = ConcurrencyLimit { max_in_flight: 2, max_queued: 2, queue_timeout: std::time::Duration::from_secs(5) };
+    let config = RouterConfig { concurrency: Some(limit), ..RouterConfig::default() };
+    let addr = tests::serve(router_with_config(Slow(std::time::Duration::from_millis(400)), config)).await;
+    let http = reqwest::Client::new();
+    let sends = (0..6).map(|_| {
+        let http = http.clone();
+        async move {
+            let r = http.post(format!("http://{addr}/v1/room-token")).bearer_auth("t").json(&valid_body()).send().await.expect("sent");
+            let status = r.status().as_u16();
+            let retry = r.headers().get("retry-after").is_some();
+            let json: Value = r.json().await.unwrap_or(Value::Null);
+            (status, retry, json)
+        }
+    });
+    let results: Vec<(u16, bool, Value)> = futures_join(sends.collect()).await;
+    let ok = results.iter().filter(|(s, _, _)| *s == 200).count();
+    let shed: Vec<_> = results.iter().filter(|(s, _, _)| *s == 503).collect();
+    // Two run, two wait for them (and then run), two find the queue full.
+    assert_eq!((ok, shed.len()), (4, 2), "{results:?}");
+    assert!(shed.iter().all(|(_, retry, json)| *retry && json["error"]["code"] == "service_unavailable"), "{shed:?}");
+    // A short queue timeout sheds a waiting request too.
+    let limit = ConcurrencyLimit { max_in_flight: 1, max_queued: 8, queue_timeout: std::time::Duration::from_millis(50) };
+    let addr = tests::serve(router_with_config(Slow(std::time::Duration::from_millis(400)), RouterConfig { concurrency: Some(limit), ..RouterConfig::default() })).await;
+    let sends = (0..2).map(|_| {
+        let http = http.clone();
+        async move { http.post(format!("http://{addr}/v1/room-token")).bearer_auth("t").json(&valid_body()).send().await.expect("sent").status().as_u16() }
+    });
+    let mut statuses = futures_join(sends.collect()).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 503]);
+}
+
+/// Runs futures at once on the test's runtime and collects their outputs in order.
+async fn futures_join<F: std::future::Future + Send + 'static>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
