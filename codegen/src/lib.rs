@@ -45,6 +45,9 @@ pub struct Options {
     /// holds no generated crate, beside the files already there. Files without the generator's
     /// stamp are never overwritten or deleted, with or without it.
     pub force: bool,
+    /// The folder that confines the files a spec's `$ref`s may read (it must contain the spec);
+    /// `None` is the spec's own folder. Files outside it, URLs and absolute paths are never read.
+    pub spec_root: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -60,6 +63,7 @@ impl Default for Options {
             standalone: false,
             pattern_backtrack_limit: 1_000_000,
             force: false,
+            spec_root: None,
         }
     }
 }
@@ -108,7 +112,7 @@ pub enum GenerateError {
 /// relative `$ref` are read from the same folder tree).
 pub fn generate(spec_path: &Path, options: &Options) -> Result<Generated, GenerateError> {
     let mut diags = diagnostics::Diagnostics::default();
-    let Some(docs) = load::Documents::load(spec_path, &mut diags) else {
+    let Some(docs) = load::Documents::load_within(spec_path, options.spec_root.as_deref(), &mut diags) else {
         return Err(GenerateError::Spec(diags.into_sorted()));
     };
     generate_documents(&docs, options, diags)

@@ -11,6 +11,9 @@ use crate::diagnostics::{Diagnostics, Location};
 pub const MAX_DEPTH: usize = 120;
 /// Largest single file read.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Deepest YAML flow-collection nesting the pre-scan lets through to the parser (which stops at
+/// its own, lower, limit; the scan guards the parser's time, not the result).
+pub const MAX_YAML_FLOW_SCAN: usize = 1_000;
 /// Most files one spec may span.
 pub const MAX_FILES: usize = 20_000;
 
@@ -28,8 +31,32 @@ impl Documents {
     /// Loads the root document at `path` and every file reachable through relative `$ref`s.
     /// Returns `None` when the root cannot be read (the reason is in `diags`).
     pub fn load(path: &Path, diags: &mut Diagnostics) -> Option<Documents> {
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let root = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Documents::load_within(path, None, diags)
+    }
+
+    /// [`Documents::load`] with the folder that confines every file reference: `spec_root`
+    /// (which must contain the root document), or the root document's own folder when `None`.
+    /// Files are then keyed, and located in diagnostics, relative to that folder, so a root
+    /// document in a sub-folder can reach sibling folders (`namespaces/core.yaml` ->
+    /// `../schemas/common.yaml`).
+    pub fn load_within(path: &Path, spec_root: Option<&Path>, diags: &mut Diagnostics) -> Option<Documents> {
+        let (dir, root) = match spec_root {
+            None => (path.parent().map(Path::to_path_buf).unwrap_or_default(), path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+            Some(boundary) => {
+                let canon = |p: &Path| std::fs::canonicalize(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()));
+                let inside = canon(boundary).and_then(|b| canon(path).map(|p| (b, p))).and_then(|(b, p)| match p.strip_prefix(&b) {
+                    Ok(rel) => Ok((b.clone(), rel.to_string_lossy().replace('\\', "/"))),
+                    Err(_) => Err(format!("the spec root `{}` does not contain the spec `{}`", boundary.display(), path.display())),
+                });
+                match inside {
+                    Ok(found) => found,
+                    Err(e) => {
+                        diags.error(Location::new(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), ""), e);
+                        return None;
+                    }
+                }
+            }
+        };
         let value = read_document(&dir, &root, diags)?;
         let mut this = Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default() };
         let mut queue = Vec::new();
@@ -163,10 +190,75 @@ pub fn parse_text(name: &str, text: &str) -> Result<Value, String> {
 /// and `<<` merge keys are applied.
 fn yaml_to_json(text: &str) -> Result<Value, String> {
     use serde::de::DeserializeSeed;
+    // The YAML scanner's cost grows with the square of flow nesting, so a document of brackets
+    // would take minutes before the parser's own nesting limit stops it: look first.
+    if let Some(line) = flow_nesting_beyond(text, MAX_YAML_FLOW_SCAN) {
+        return Err(format!("flow collections (`[`, `{{`) nest deeper than {MAX_YAML_FLOW_SCAN} levels at line {line}"));
+    }
     let de = yaml_serde::Deserializer::from_str(text);
     let mut value = JsonSeed.deserialize(de).map_err(|e| format!("not valid YAML (or beyond the YAML alias/nesting limits): {e}"))?;
     apply_merge_keys(&mut value, 0);
     Ok(value)
+}
+
+/// The line at which YAML flow collections (`[...]`, `{...}`) first nest deeper than `limit`,
+/// found by a cheap scan that knows quotes, comments and that a `[` inside a plain scalar of
+/// block context (`pattern: ^[a-z]`) opens nothing. The parser refuses far shallower nesting
+/// anyway (see [`MAX_DEPTH`]); this only keeps the scanner from being fed a bracket bomb.
+fn flow_nesting_beyond(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        // In block context only a `[`/`{` where a node starts opens a collection.
+        let mut node_start = true;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match b {
+                b'#' if i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t' => break,
+                b'"' | b'\'' if depth > 0 || node_start => {
+                    // A quoted scalar: skip to its end on this line (a multi-line one is rare
+                    // enough that counting its brackets does no harm below the limit).
+                    i += 1;
+                    while i < bytes.len() {
+                        if bytes[i] == b'\\' && b == b'"' {
+                            i += 2;
+                            continue;
+                        }
+                        if bytes[i] == b {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    node_start = false;
+                }
+                b'[' | b'{' if depth > 0 || node_start => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some(n + 1);
+                    }
+                }
+                b']' | b'}' if depth > 0 => depth -= 1,
+                b' ' | b'\t' => {}
+                b'-' | b'?' | b':' if depth == 0 => node_start = bytes.get(i + 1).is_none_or(|c| *c == b' ' || *c == b'\t'),
+                b',' | b':' if depth > 0 => node_start = true,
+                b'&' | b'!' if depth > 0 || node_start => {
+                    // An anchor or tag before the node: skip the token, the node starts after it.
+                    while i < bytes.len() && bytes[i] != b' ' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                _ if depth == 0 => {
+                    // A plain scalar in block context runs to a `: ` or the end of the line.
+                    node_start = false;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    None
 }
 
 fn apply_merge_keys(v: &mut Value, depth: usize) {
@@ -414,6 +506,24 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
         }
         assert!(parse_text("bomb.yaml", &text).is_err());
+    }
+
+    #[test]
+    fn yaml_bracket_bombs_are_refused_before_parsing() {
+        let bomb = format!("openapi: 3.1.0\nx: {}{}\n", "[".repeat(200_000), "]".repeat(200_000));
+        let start = std::time::Instant::now();
+        let err = parse_text("bomb.yaml", &bomb).expect_err("refused");
+        assert!(err.contains("line 2"), "{err}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        // Brackets in plain and quoted scalars, comments and block scalars open nothing.
+        let mut text = String::from("a: {b: [1, 2]}\n");
+        for _ in 0..2_000 {
+            text.push_str("- pattern: ^[[a-z]\n  q: \"[[\"\n  s: '{{'\n  # [[[\n  t: x, [y\n");
+        }
+        assert_eq!(flow_nesting_beyond(&text, MAX_YAML_FLOW_SCAN), None);
+        assert_eq!(flow_nesting_beyond("a: [[[\n", 2), Some(1));
+        assert_eq!(flow_nesting_beyond("a:\n  - &x [[\n", 2), None);
+        assert_eq!(flow_nesting_beyond("a:\n  - &x [[[\n", 2), Some(2));
     }
 
     #[test]

@@ -129,12 +129,13 @@ pub fn peak_rss_kib() -> u64 {
 
 /// Generates one spec in this process and prints a JSON summary line (run as a child process so
 /// that its peak memory is its own).
-pub fn generate_one(spec: &Path, out: &Path, name: &str) -> Result<()> {
+pub fn generate_one(spec: &Path, spec_root: Option<&Path>, out: &Path, name: &str) -> Result<()> {
     let started = Instant::now();
     let options = codegen::Options {
         crate_name: Some(name.to_string()),
         spec_label: spec.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         command: "cargo xtask corpus".into(),
+        spec_root: spec_root.map(Path::to_path_buf),
         ..codegen::Options::default()
     };
     let result = codegen::generate(spec, &options);
@@ -188,10 +189,15 @@ pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path) -> Result<Vec<Row>> {
         if found.is_empty() {
             bail!("no OpenAPI documents in {}", dir.display());
         }
-        specs.extend(found);
+        // A multi-file document is confined to its own folder (its root may sit deeper).
+        specs.extend(found.into_iter().map(|(name, spec)| {
+            let folder = spec.strip_prefix(dir).ok().and_then(|rel| rel.components().next()).map(|c| dir.join(c));
+            let spec_root = folder.filter(|f| f.is_dir());
+            (name, spec, spec_root)
+        }));
     }
     let mut seen = std::collections::BTreeSet::new();
-    if let Some((dup, _)) = specs.iter().find(|(n, _)| !seen.insert(n.clone())) {
+    if let Some((dup, _, _)) = specs.iter().find(|(n, _, _)| !seen.insert(n.clone())) {
         bail!("two documents are named {dup}; give the gate folders whose document names differ");
     }
     // Fresh crates every run; the build cache (`target`) is kept.
@@ -205,13 +211,16 @@ pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path) -> Result<Vec<Row>> {
     let exe = std::env::current_exe()?;
     let mut rows = Vec::new();
     let mut members = Vec::new();
-    for (name, spec) in &specs {
+    for (name, spec, spec_root) in &specs {
         let crate_name = format!("corpus-{}", name.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
         let out = work.join(name);
         let mut row = Row { name: name.clone(), version: openapi_version(spec), ..Row::default() };
-        let child = Command::new(&exe)
-            .args(["corpus-one", "--spec"])
-            .arg(spec)
+        let mut child = Command::new(&exe);
+        child.args(["corpus-one", "--spec"]).arg(spec);
+        if let Some(r) = spec_root {
+            child.arg("--spec-root").arg(r);
+        }
+        let child = child
             .arg("--out")
             .arg(&out)
             .args(["--name", &crate_name])

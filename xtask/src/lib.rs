@@ -36,6 +36,8 @@ pub struct Job {
     pub pattern_backtrack_limit: Option<usize>,
     /// `--force`: write into a non-empty folder that holds no generated crate.
     pub force: bool,
+    /// `--spec-root`, if given.
+    pub spec_root: Option<PathBuf>,
 }
 
 /// The project root (the workspace folder).
@@ -47,7 +49,7 @@ impl Job {
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
-        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false }
+        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false, spec_root: None }
     }
 }
 
@@ -103,6 +105,9 @@ fn options(job: &Job) -> Options {
     if let Some(n) = job.pattern_backtrack_limit {
         let _ = write!(command, " --pattern-backtrack-limit {n}");
     }
+    if let Some(r) = &job.spec_root {
+        let _ = write!(command, " --spec-root {}", display_path(r));
+    }
     let defaults = Options::default();
     Options {
         pattern_backtrack_limit: job.pattern_backtrack_limit.unwrap_or(defaults.pattern_backtrack_limit),
@@ -113,6 +118,7 @@ fn options(job: &Job) -> Options {
         command,
         standalone: !in_workspace,
         force: job.force,
+        spec_root: job.spec_root.clone(),
         ..defaults
     }
 }

@@ -45,6 +45,10 @@ struct Target {
     /// without the `@generated` stamp are never overwritten or deleted, with or without it).
     #[arg(long)]
     force: bool,
+    /// The folder that confines the files `$ref`s may read (must contain the spec). Default: the
+    /// spec's folder. For a root document in a sub-folder whose references reach sibling folders.
+    #[arg(long)]
+    spec_root: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -65,6 +69,8 @@ enum Command {
     CorpusOne {
         #[arg(long)]
         spec: PathBuf,
+        #[arg(long)]
+        spec_root: Option<PathBuf>,
         #[arg(long)]
         out: PathBuf,
         #[arg(long)]
@@ -98,6 +104,7 @@ fn job(t: Target) -> Job {
         assert_formats: t.assert_formats,
         pattern_backtrack_limit: t.pattern_backtrack_limit,
         force: t.force,
+        spec_root: t.spec_root,
     }
 }
 
@@ -153,7 +160,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::CorpusOne { spec, out, name } => match xtask::corpus::generate_one(&spec, &out, &name) {
+        Command::CorpusOne { spec, spec_root, out, name } => match xtask::corpus::generate_one(&spec, spec_root.as_deref(), &out, &name) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");
