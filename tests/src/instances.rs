@@ -19,7 +19,8 @@ pub fn normalise_30(v: &mut Value, lenient: bool) {
     match v {
         Value::Array(a) => a.iter_mut().for_each(|x| normalise_30(x, lenient)),
         Value::Object(o) => {
-            if let Some(r) = o.get("$ref").cloned() {
+            // A `$ref` member with a string value (not a property named `$ref`).
+            if let Some(r) = o.get("$ref").filter(|r| r.is_string()).cloned() {
                 o.clear();
                 o.insert("$ref".into(), r);
                 return;
@@ -111,11 +112,25 @@ pub fn reference_validator(root: &Value, target: &NamedSchema) -> Result<jsonsch
         let mut doc = root.clone();
         if let Value::Object(o) = &mut doc {
             o.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
-            o.insert("$ref".into(), json!(format!("#{}", target.pointer)));
+            o.insert("$ref".into(), json!(format!("#{}", fragment(&target.pointer))));
         }
         doc
     };
     jsonschema::options().should_validate_formats(false).build(&schema).map_err(|e| e.to_string())
+}
+
+/// A JSON pointer as a URI fragment: what RFC 3986 does not allow there (`{`, `}`, spaces,
+/// non-ASCII, ...) percent-encoded.
+fn fragment(pointer: &str) -> String {
+    let mut out = String::new();
+    for b in pointer.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// A schema-guided random JSON generator.
