@@ -305,8 +305,13 @@ fn union_item(
             let i = variants.iter().position(|v| v.schema == *target || ir.schemas[v.schema].facts.reference == Some(*target))?;
             let value = lit(value);
             let wrap = &wraps[i];
+            // The tag picks its alternative when the value converts into it; otherwise the first
+            // valid alternative (validation, plain `oneOf`/`anyOf`, may accept the value through
+            // another alternative than the tag names).
             Some(quote!(::std::option::Option::Some(#value) => {
-                return crate::runtime::convert(value).map(#wrap).map_err(::serde::de::Error::custom);
+                if let ::std::result::Result::Ok(v) = crate::runtime::convert(value.clone()).map(#wrap) {
+                    return ::std::result::Result::Ok(v);
+                }
             }))
         });
         let prop = lit(&d.property);
