@@ -122,8 +122,8 @@ pub fn status_variant(status: &str) -> String {
         "default" => "Default",
         other => {
             let upper = other.to_ascii_uppercase();
-            if upper.len() == 3 && upper.ends_with("XX") {
-                return format!("Status{}xx", &upper[..1]);
+            if let [first, b'X', b'X'] = upper.as_bytes() {
+                return format!("Status{}xx", ascii_words(&char::from(*first).to_string()).trim());
             }
             return format!("Status{}", ascii_words(other).to_upper_camel_case());
         }

@@ -264,47 +264,51 @@ fn alias_step(ir: &Ir, id: SchemaId) -> Option<SchemaId> {
     }
 }
 
-/// Pure-alias cycles are errors; cycles through arrays or maps of named aliases cannot be Rust
-/// type aliases, so those fall back to `Value`.
-fn break_alias_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
-    for start in 0..ir.schemas.len() {
-        let mut seen = BTreeSet::new();
-        let mut cur = start;
-        while let Some(next) = alias_step(ir, cur) {
-            if !seen.insert(cur) {
+/// The smallest id on each cycle of a graph in which every node has at most one successor
+/// (`step`), ascending. Linear: each node is walked once, so long alias chains cost nothing.
+fn cycle_heads(len: usize, step: impl Fn(SchemaId) -> Option<SchemaId>) -> Vec<SchemaId> {
+    // 0: not visited, 1: on the current walk, 2: done.
+    let mut state = vec![0u8; len];
+    let mut heads = Vec::new();
+    for start in 0..len {
+        let mut walk = Vec::new();
+        let mut cur = Some(start);
+        while let Some(n) = cur {
+            if state[n] != 0 {
+                if state[n] == 1 {
+                    // The walk met itself: the cycle is the walk from `n` on.
+                    let from = walk.iter().position(|w| *w == n).unwrap_or(0);
+                    heads.extend(walk[from..].iter().min().copied());
+                }
                 break;
             }
-            if next == start {
-                diags.error(ir.schemas[start].loc.clone(), "`$ref` cycle made only of aliases: the schema never says what it is");
-                ir.schemas[start].shape = Shape::Any;
-                break;
-            }
-            cur = next;
+            state[n] = 1;
+            walk.push(n);
+            cur = step(n);
+        }
+        for n in walk {
+            state[n] = 2;
         }
     }
+    heads.sort_unstable();
+    heads
+}
+
+/// Pure-alias cycles are errors; cycles through arrays or maps of named aliases cannot be Rust
+/// type aliases, so those fall back to `Value`. The first schema of each cycle (in arena order)
+/// is the one changed, which breaks the cycle for the others.
+fn break_alias_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
+    for start in cycle_heads(ir.schemas.len(), |id| alias_step(ir, id)) {
+        diags.error(ir.schemas[start].loc.clone(), "`$ref` cycle made only of aliases: the schema never says what it is");
+        ir.schemas[start].shape = Shape::Any;
+    }
     // Recursion through Vec/Map without a struct in between: `type A = Vec<A>` is not Rust.
-    for start in 0..ir.schemas.len() {
-        if matches!(ir.schemas[start].shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_)) {
-            continue;
-        }
-        let mut stack = vec![start];
-        let mut seen = BTreeSet::new();
-        let mut cyclic = false;
-        while let Some(n) = stack.pop() {
-            let next: Vec<SchemaId> = match &ir.schemas[n].shape {
-                Shape::Alias(t) => vec![*t],
-                Shape::Array(Some(t)) | Shape::Map(Some(t)) => vec![*t],
-                _ => vec![],
-            };
-            for t in next {
-                if t == start {
-                    cyclic = true;
-                } else if seen.insert(t) {
-                    stack.push(t);
-                }
-            }
-        }
-        if cyclic && !matches!(ir.schemas[start].shape, Shape::Any) {
+    let through_containers = |ir: &Ir, id: SchemaId| match &ir.schemas[id].shape {
+        Shape::Alias(t) | Shape::Array(Some(t)) | Shape::Map(Some(t)) => Some(*t),
+        _ => None,
+    };
+    for start in cycle_heads(ir.schemas.len(), |id| through_containers(ir, id)) {
+        if !matches!(ir.schemas[start].shape, Shape::Any) {
             diags.warn(
                 ir.schemas[start].loc.clone(),
                 Policy::FellBackToValue,
@@ -481,31 +485,15 @@ fn members(shape: &Shape) -> Vec<SchemaId> {
     }
 }
 
+/// A member needs a `Box` when the struct or union it names directly can reach back to its
+/// container: both are in one strongly connected component of the "contains directly" graph.
 fn assign_boxes(ir: &mut Ir) {
-    let mut edges: BTreeMap<SchemaId, Vec<SchemaId>> = BTreeMap::new();
-    for (id, n) in ir.schemas.iter().enumerate() {
-        let targets: Vec<SchemaId> = members(&n.shape).into_iter().filter_map(|m| direct_named(ir, m)).collect();
-        if !targets.is_empty() {
-            edges.insert(id, targets);
-        }
-    }
-    let reaches = |from: SchemaId, to: SchemaId| {
-        let mut stack = vec![from];
-        let mut seen = BTreeSet::new();
-        while let Some(n) = stack.pop() {
-            if n == to {
-                return true;
-            }
-            if seen.insert(n) {
-                stack.extend(edges.get(&n).into_iter().flatten().copied());
-            }
-        }
-        false
-    };
+    let edges: Vec<Vec<SchemaId>> = ir.schemas.iter().map(|n| members(&n.shape).into_iter().filter_map(|m| direct_named(ir, m)).collect()).collect();
+    let component = strongly_connected(&edges);
     let mut boxes = Vec::new();
     for (id, n) in ir.schemas.iter().enumerate() {
         for (i, m) in members(&n.shape).into_iter().enumerate() {
-            if direct_named(ir, m).is_some_and(|t| reaches(t, id)) {
+            if direct_named(ir, m).is_some_and(|t| component[t] == component[id]) {
                 boxes.push((id, i));
             }
         }
@@ -517,6 +505,60 @@ fn assign_boxes(ir: &mut Ir) {
             _ => {}
         }
     }
+}
+
+/// Tarjan's algorithm without recursion (deep graphs cost no stack): the component number of
+/// every node. A node is in a cycle with itself only through a self edge, which the caller
+/// sees as an edge inside one component.
+fn strongly_connected(edges: &[Vec<SchemaId>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let (mut index, mut low, mut component) = (vec![UNSEEN; n], vec![0; n], vec![UNSEEN; n]);
+    let (mut on_stack, mut stack) = (vec![false; n], Vec::new());
+    let (mut next_index, mut next_component) = (0, 0);
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        // (node, next edge to look at)
+        let mut work = vec![(root, 0usize)];
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut edge)) = work.last_mut() {
+            if let Some(&w) = edges[v].get(*edge) {
+                *edge += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component[w] = next_component;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
+        }
+    }
+    component
 }
 
 fn check_security(ir: &Ir, diags: &mut Diagnostics) {

@@ -372,11 +372,12 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
         if status.starts_with("x-") {
             continue;
         }
+        // Bytes, not string slices: a key like `€` must not be cut inside a character. Codes
+        // start at 100 (`StatusCode` has nothing below).
         let valid = status == "default"
-            || (status.len() == 3
-                && (status.chars().all(|c| c.is_ascii_digit()) || (status[1..].eq_ignore_ascii_case("XX") && status.as_bytes()[0].is_ascii_digit())));
+            || matches!(status.as_bytes(), [b'1'..=b'9', b, c] if (b.is_ascii_digit() && c.is_ascii_digit()) || b"XX".eq_ignore_ascii_case(&[*b, *c]));
         if !valid {
-            diags.error(rloc.join(status), format!("`{status}` is not a status code, a range like `4XX`, or `default`"));
+            diags.error(rloc.join(status), format!("`{status}` is not a status code (100 to 999), a range like `4XX`, or `default`"));
             continue;
         }
         let Some((loc, r)) = deref(lower.docs(), &rloc.join(status), r, diags) else { continue };
