@@ -154,6 +154,40 @@ pub fn prelude_is_free<'a>(mut type_names: impl Iterator<Item = &'a str>) -> boo
     !type_names.any(|n| PRELUDE_NAMES.contains(&n))
 }
 
+/// Type-namespace items of the generated `client` and `server` modules other than the
+/// per-operation ones: the support templates' items and imports, and what the server emitter
+/// adds (`Api`). A test keeps this list in step with the templates.
+pub const MODULE_ITEMS: &[&str] = &[
+    // client_support.rs
+    "Future", "Pin", "Arc", "HeaderMap", "HeaderName", "HeaderValue", "InstancePath", "Violation", "BoxError", "TokenProvider", "StaticToken",
+    "ClientError", "Client", "Style", "Parts",
+    // server_support.rs
+    "BTreeMap", "AtomicUsize", "Ordering", "Duration", "Body", "Extensions", "Method", "StatusCode", "Uri", "header", "IntoResponse", "Response",
+    "RequestContext", "Credentials", "AuthRequest", "AuthRejection", "ApiError", "Rejection", "ConcurrencyLimit", "RouterConfig", "Gate", "Waiting",
+    "Scalar", "Coerce", "ParamSpec", "ParamSource", "Shared", "State", "RouteMatch", "Candidate",
+    // server.rs
+    "Api",
+];
+
+/// Suffixes of the per-operation types: `{prefix}Error` and `{prefix}Success` (client),
+/// `{prefix}Response` (server).
+pub const OPERATION_TYPE_SUFFIXES: &[&str] = &["Error", "Success", "Response"];
+
+/// A scope for operation type prefixes: a prefix is unique among operations (`foo_bar2` and
+/// `foo_bar_2` are both `FooBar2` in UpperCamelCase) and no `{prefix}{suffix}` is an item of
+/// the module it is emitted in (an operation `client` must not make a second `ClientError`).
+pub fn type_prefix_scope() -> Scope {
+    let mut used = BTreeSet::new();
+    for item in MODULE_ITEMS {
+        for suffix in OPERATION_TYPE_SUFFIXES {
+            if let Some(prefix) = item.strip_suffix(suffix) {
+                used.insert(prefix.to_string());
+            }
+        }
+    }
+    Scope { used }
+}
+
 /// Hands out unique names inside one namespace, in the order the caller asks.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
@@ -255,6 +289,48 @@ mod tests {
         assert_eq!(status_variant("4XX"), "Status4xx");
         assert_eq!(status_variant("299"), "Status299");
         assert_eq!(status_variant("default"), "Default");
+    }
+
+    /// Every type-namespace item and import of the support templates is in [`MODULE_ITEMS`].
+    #[test]
+    fn module_items_cover_the_templates() {
+        fn use_names(tree: &syn::UseTree, out: &mut Vec<String>) {
+            match tree {
+                syn::UseTree::Path(p) => use_names(&p.tree, out),
+                syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+                syn::UseTree::Rename(r) => out.push(r.rename.to_string()),
+                syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_names(t, out)),
+                syn::UseTree::Glob(_) => {}
+            }
+        }
+        for text in [include_str!("../templates/client_support.rs"), include_str!("../templates/server_support.rs")] {
+            let file = syn::parse_file(text).expect("template parses");
+            let mut names = Vec::new();
+            for item in &file.items {
+                match item {
+                    syn::Item::Struct(i) => names.push(i.ident.to_string()),
+                    syn::Item::Enum(i) => names.push(i.ident.to_string()),
+                    syn::Item::Trait(i) => names.push(i.ident.to_string()),
+                    syn::Item::Type(i) => names.push(i.ident.to_string()),
+                    syn::Item::Union(i) => names.push(i.ident.to_string()),
+                    syn::Item::Use(u) => use_names(&u.tree, &mut names),
+                    _ => {}
+                }
+            }
+            for name in names {
+                assert!(MODULE_ITEMS.contains(&name.as_str()), "`{name}` of a support template is missing from naming::MODULE_ITEMS");
+            }
+        }
+    }
+
+    #[test]
+    fn type_prefixes_are_unique_and_clear_module_items() {
+        let mut scope = type_prefix_scope();
+        assert_eq!(scope.claim(&pascal("foo_bar2")), "FooBar2");
+        assert_eq!(scope.claim(&pascal("foo_bar_2")), "FooBar2_2");
+        assert_eq!(scope.claim(&pascal("client")), "Client2");
+        assert_eq!(scope.claim(&pascal("into")), "Into2");
+        assert_eq!(scope.claim(&pascal("api")), "Api2");
     }
 
     #[test]

@@ -47,7 +47,7 @@ fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, diags: &mut Diag
 /// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
 pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, root: &'a Value, diags: &mut Diagnostics) -> Vec<Operation> {
     let mut ops = Vec::new();
-    let mut ctx = OpContext { methods: Scope::with_reserved(RESERVED_METHODS), root_loc, root_security: root.get("security") };
+    let mut ctx = OpContext { methods: Scope::with_reserved(RESERVED_METHODS), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: root.get("security") };
     match root.get("paths") {
         None if root.get("openapi").and_then(Value::as_str).unwrap_or("").starts_with("3.0") => {
             diags.error(root_loc.join("paths"), "OpenAPI 3.0 documents must have `paths`");
@@ -65,7 +65,7 @@ pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, 
     // Webhooks and callbacks: their schemas become types and validators; no routes or client
     // methods are generated for them (yet).
     let mut side = Vec::new();
-    let mut side_ctx = OpContext { methods: Scope::default(), root_loc, root_security: None };
+    let mut side_ctx = OpContext { methods: Scope::default(), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: None };
     if let Some(webhooks) = root.get("webhooks").and_then(Value::as_object) {
         for (name, item) in webhooks {
             let loc = root_loc.join("webhooks").join(name);
@@ -97,6 +97,7 @@ pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, 
 /// What lowering one operation needs from around it.
 struct OpContext<'r> {
     methods: Scope,
+    type_prefixes: Scope,
     root_loc: &'r Location,
     root_security: Option<&'r Value>,
 }
@@ -131,7 +132,7 @@ fn lower_path_item<'a>(
             _ => format!("{method} {path}"),
         };
         let fn_name = ctx.methods.claim(&naming::snake(&raw_name));
-        let type_prefix = naming::pascal(&fn_name);
+        let type_prefix = ctx.type_prefixes.claim(&naming::pascal(&fn_name));
         let mut operation = Operation {
             loc: op_loc.clone(),
             method: method.clone(),
