@@ -247,8 +247,9 @@ fn ensure_wrk() -> Result<()> {
     Ok(())
 }
 
-/// One wrk run against `http://{addr}/v1/room-token`, bounded by `secs` plus a grace period.
-fn wrk(addr: &str, script: &Path, secs: u64, opts: &Options) -> Result<String> {
+/// One wrk run against `http://{addr}/v1/room-token`, bounded by `secs` plus a grace period;
+/// `tick` is called with the time since the start about every 100 ms while wrk runs.
+fn wrk(addr: &str, script: &Path, secs: u64, opts: &Options, mut tick: impl FnMut(Duration)) -> Result<String> {
     let url = format!("http://{addr}/v1/room-token");
     let mut child = Command::new("wrk")
         .arg(format!("-t{}", opts.threads))
@@ -271,11 +272,13 @@ fn wrk(addr: &str, script: &Path, secs: u64, opts: &Options) -> Result<String> {
         let _ = stderr.read_to_string(&mut err);
         (out, err)
     });
-    let deadline = Instant::now() + Duration::from_secs(secs + 30);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(secs + 30);
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
         }
+        tick(started.elapsed());
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
@@ -316,13 +319,37 @@ fn measure(exe: &Path, script: &Path, opts: &Options) -> Result<bool> {
         opts.threads, opts.connections, opts.warmup, opts.duration
     );
     if opts.warmup > 0 {
-        let warm = parse_wrk(&wrk(&addr, script, opts.warmup, opts)?)?;
+        let warm = parse_wrk(&wrk(&addr, script, opts.warmup, opts, |_| ())?)?;
         println!("load: warm-up {:.0} requests/s, {} non-2xx, {} socket errors (not counted)", warm.requests_per_sec, warm.non_2xx, warm.socket_error_total());
     }
-    let rss_start = rss_kib(pid)?;
-    let out = wrk(&addr, script, opts.duration, opts)?;
-    let rss_end = rss_kib(pid)?;
+    // RSS is read while the measured run's connections are open and busy: the first reading once
+    // they are established (1 s in), the last one just before wrk stops. Read between two runs, the
+    // idle reading would compare a server holding no connections with one holding 64, and each new
+    // set of connections costs the allocator a few hundred KiB until it settles.
+    let start_at = Duration::from_millis((opts.duration * 1000 / 4).min(1000));
+    let stop_at = Duration::from_millis(opts.duration * 1000 - 200);
+    let (mut rss_start, mut rss_end, mut rss_peak, mut read_error) = (None, None, 0, None);
+    let out = wrk(&addr, script, opts.duration, opts, |elapsed| {
+        if elapsed < start_at || elapsed > stop_at {
+            return;
+        }
+        match rss_kib(pid) {
+            Ok(kib) => {
+                rss_start.get_or_insert(kib);
+                rss_end = Some(kib);
+                rss_peak = rss_peak.max(kib);
+            }
+            Err(e) => read_error = Some(e),
+        }
+    })?;
+    let rss_idle = rss_kib(pid)?;
     drop(server);
+    if let Some(e) = read_error {
+        return Err(e);
+    }
+    let (Some(rss_start), Some(rss_end)) = (rss_start, rss_end) else {
+        bail!("no RSS reading while wrk ran");
+    };
     let f = parse_wrk(&out)?;
     let growth = (rss_end as f64 - rss_start as f64) / rss_start.max(1) as f64 * 100.0;
     let [connect, read, write, timeout] = f.socket_errors;
@@ -332,8 +359,8 @@ fn measure(exe: &Path, script: &Path, opts: &Options) -> Result<bool> {
     println!("latency p99     {}", f.p99);
     println!("non-2xx         {} (wrk: Non-2xx or 3xx responses {})", f.non_2xx, f.wrk_non_2xx_or_3xx);
     println!("socket errors   {} (connect {connect}, read {read}, write {write}, timeout {timeout})", f.socket_error_total());
-    println!("RSS start       {} (after warm-up)", mib(rss_start));
-    println!("RSS end         {}", mib(rss_end));
+    println!("RSS start       {} (after warm-up, {:.2} s into the run)", mib(rss_start), start_at.as_secs_f64());
+    println!("RSS end         {} (peak {}, idle after the run {})", mib(rss_end), mib(rss_peak), mib(rss_idle));
     println!("RSS growth      {growth:.1}% (limit {MAX_RSS_GROWTH_PERCENT}%)");
     let mut ok = true;
     if f.non_2xx > 0 || f.wrk_non_2xx_or_3xx > 0 {
