@@ -50,7 +50,7 @@ timeout 240 "$st" --config-file .ci/schemathesis.toml run spec/openapi.json \
   --header 'Authorization: Bearer test' \
   --checks all \
   --mode all \
-  --max-examples 500 \
+  --max-examples 2000 \
   --continue-on-failure \
   --generation-database none \
   --report junit \
