@@ -212,7 +212,7 @@ fn start_mock(exe: &Path) -> Result<(Server, String)> {
         let _ = reader.read_line(&mut line);
         let _ = tx.send(line);
         // Keep draining so the mock never blocks on a full pipe.
-        let _ = std::io::copy(&mut reader.take(u64::MAX), &mut std::io::sink());
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
     let line = rx.recv_timeout(Duration::from_secs(20)).context("the mock printed no listening address within 20 s")?;
     let addr = line
@@ -233,7 +233,7 @@ fn ensure_wrk() -> Result<()> {
         return Ok(());
     }
     println!("load: wrk not found; installing it with `apt-get install -y wrk`");
-    let install = || Command::new("apt-get").args(["install", "-y", "wrk"]).status().map(|s| s.success()).unwrap_or(false);
+    let install = || Command::new("apt-get").env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "wrk"]).status().map(|s| s.success()).unwrap_or(false);
     if !install() {
         println!("load: apt-get install failed; running `apt-get update` and trying again");
         let _ = Command::new("apt-get").arg("update").status();
