@@ -98,6 +98,9 @@ pub struct Diagnostic {
     pub policy: Policy,
     /// What happened and what to do about it.
     pub message: String,
+    /// The spec is flawed here and the generator took the safest faithful reading (the rest of
+    /// the document is still generated); `--strict` makes these errors.
+    pub leniency: bool,
 }
 
 impl fmt::Display for Diagnostic {
@@ -107,7 +110,8 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(f, "{sev}: {} [{}]\n  --> {}", self.message, self.policy.label(), self.location)
+        let flaw = if self.leniency && self.severity != Severity::Error { "; spec flaw, an error with --strict" } else { "" };
+        write!(f, "{sev}: {} [{}{flaw}]\n  --> {}", self.message, self.policy.label(), self.location)
     }
 }
 
@@ -115,12 +119,26 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// `--strict`: leniency warnings become errors.
+    strict: bool,
 }
 
 impl Diagnostics {
+    /// An empty collection; `strict` turns every [`Diagnostics::lenient`] finding into an error.
+    pub fn new(strict: bool) -> Self {
+        Diagnostics { items: Vec::new(), strict }
+    }
+
     /// Records a diagnostic.
     pub fn push(&mut self, location: Location, severity: Severity, policy: Policy, message: impl Into<String>) {
-        self.items.push(Diagnostic { location, severity, policy, message: message.into() });
+        self.items.push(Diagnostic { location, severity, policy, message: message.into(), leniency: false });
+    }
+
+    /// Records a flaw of the spec that the generator reads leniently (`policy` says how): a
+    /// warning, or an error (nothing generated) in strict mode.
+    pub fn lenient(&mut self, location: Location, policy: Policy, message: impl Into<String>) {
+        let (severity, policy) = if self.strict { (Severity::Error, Policy::Refused) } else { (Severity::Warning, policy) };
+        self.items.push(Diagnostic { location, severity, policy, message: message.into(), leniency: true });
     }
 
     /// Records an error (generation will fail).

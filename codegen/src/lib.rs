@@ -48,6 +48,9 @@ pub struct Options {
     /// The folder that confines the files a spec's `$ref`s may read (it must contain the spec);
     /// `None` is the spec's own folder. Files outside it, URLs and absolute paths are never read.
     pub spec_root: Option<std::path::PathBuf>,
+    /// Every leniency warning (a flaw of the spec read the safest way, see README) is an error:
+    /// for teams that want their spec clean.
+    pub strict: bool,
 }
 
 impl Default for Options {
@@ -64,6 +67,7 @@ impl Default for Options {
             pattern_backtrack_limit: 1_000_000,
             force: false,
             spec_root: None,
+            strict: false,
         }
     }
 }
@@ -111,7 +115,7 @@ pub enum GenerateError {
 /// Generates the crate for the spec at `spec_path` (JSON or YAML; other files it references by
 /// relative `$ref` are read from the same folder tree).
 pub fn generate(spec_path: &Path, options: &Options) -> Result<Generated, GenerateError> {
-    let mut diags = diagnostics::Diagnostics::default();
+    let mut diags = diagnostics::Diagnostics::new(options.strict);
     let Some(docs) = load::Documents::load_within(spec_path, options.spec_root.as_deref(), &mut diags) else {
         return Err(GenerateError::Spec(diags.into_sorted()));
     };
@@ -120,7 +124,7 @@ pub fn generate(spec_path: &Path, options: &Options) -> Result<Generated, Genera
 
 /// Generates from spec text (`name` picks the parser by extension: `.json` or YAML).
 pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generated, GenerateError> {
-    let mut diags = diagnostics::Diagnostics::default();
+    let mut diags = diagnostics::Diagnostics::new(options.strict);
     match load::parse_text(name, text) {
         Ok(value) => generate_documents(&load::Documents::from_value(name, value), options, diags),
         Err(e) => {
@@ -132,12 +136,12 @@ pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generat
 
 /// Generates from already loaded documents (in-memory specs, tools).
 pub fn generate_loaded(docs: &load::Documents, options: &Options) -> Result<Generated, GenerateError> {
-    generate_documents(docs, options, diagnostics::Diagnostics::default())
+    generate_documents(docs, options, diagnostics::Diagnostics::new(options.strict))
 }
 
 /// Every diagnostic of a loaded spec, without emitting code (cheap: for scope decisions).
 pub fn diagnose(docs: &load::Documents, options: &Options) -> Vec<Diagnostic> {
-    let mut diags = diagnostics::Diagnostics::default();
+    let mut diags = diagnostics::Diagnostics::new(options.strict);
     let _ = ir::Ir::build(docs, options, &mut diags);
     diags.into_sorted()
 }

@@ -25,6 +25,8 @@ pub struct Documents {
     docs: BTreeMap<String, Value>,
     /// `$id` resources and anchors of every file.
     index: crate::uri::Index,
+    /// Referenced files that could not be read or parsed, with the reason.
+    failures: BTreeMap<String, String>,
 }
 
 impl Documents {
@@ -57,8 +59,14 @@ impl Documents {
                 }
             }
         };
-        let value = read_document(&dir, &root, diags)?;
-        let mut this = Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default() };
+        let value = match read_document(&dir, &root, true, diags) {
+            Ok(v) => v,
+            Err(e) => {
+                diags.error(Location::new(root, ""), e);
+                return None;
+            }
+        };
+        let mut this = Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default(), failures: BTreeMap::new() };
         let mut queue = Vec::new();
         collect_refs(&value, &Location::new(root.clone(), ""), &mut queue);
         this.index.add_file(&root, &value);
@@ -76,16 +84,59 @@ impl Documents {
                 diags.error(from, format!("the spec spans more than {MAX_FILES} files; split it or raise the limit"));
                 break;
             }
-            let Some(value) = read_document(&dir, &target.file, diags) else {
-                // Remember the failure so it is reported once.
-                this.docs.insert(target.file.clone(), Value::Null);
-                continue;
+            let value = match read_document(&dir, &target.file, false, diags) {
+                Ok(v) => v,
+                Err(e) => {
+                    // Not an error by itself: each reference to it degrades what it stands for,
+                    // with this reason (see `resolve_ref`).
+                    this.failures.insert(target.file.clone(), e);
+                    this.docs.insert(target.file.clone(), Value::Null);
+                    continue;
+                }
             };
             collect_refs(&value, &Location::new(target.file.clone(), ""), &mut queue);
             this.index.add_file(&target.file, &value);
             this.docs.insert(target.file, value);
         }
+        this.inline_text_files();
         Some(this)
+    }
+
+    /// Replaces every `{"$ref": "notes.md"}` that names a text file (read as a string, see
+    /// `read_document`) with that text, as bundlers do, so a `description` kept in a Markdown
+    /// file reads as one.
+    fn inline_text_files(&mut self) {
+        let texts: BTreeMap<&String, &Value> = self.docs.iter().filter(|(_, v)| v.is_string()).collect();
+        if texts.is_empty() {
+            return;
+        }
+        let mut found = Vec::new();
+        for (file, doc) in &self.docs {
+            let mut stack = vec![(Location::new(file.clone(), ""), doc, 0usize)];
+            while let Some((loc, v, depth)) = stack.pop() {
+                match v {
+                    Value::Object(o) => {
+                        if let (1, Some(Value::String(r))) = (o.len(), o.get("$ref")) {
+                            if let Ok((target, Value::String(text))) = self.resolve(&loc, r) {
+                                if target.pointer.is_empty() && texts.contains_key(&target.file) {
+                                    found.push((loc.clone(), text.clone()));
+                                }
+                            }
+                        }
+                        if depth < MAX_DEPTH {
+                            stack.extend(o.iter().map(|(k, x)| (loc.join(k), x, depth + 1)));
+                        }
+                    }
+                    Value::Array(a) if depth < MAX_DEPTH => stack.extend(a.iter().enumerate().map(|(i, x)| (loc.index(i), x, depth + 1))),
+                    _ => {}
+                }
+            }
+        }
+        for (loc, text) in found {
+            if let Some(slot) = self.docs.get_mut(&loc.file).and_then(|d| d.pointer_mut(&loc.pointer)) {
+                *slot = Value::String(text);
+            }
+        }
     }
 
     /// Builds a single-document spec from an in-memory value (used by tests and tools).
@@ -102,7 +153,7 @@ impl Documents {
         for (file, doc) in &docs {
             index.add_file(file, doc);
         }
-        Documents { root: root.to_string(), docs, index }
+        Documents { root: root.to_string(), docs, index, failures: BTreeMap::new() }
     }
 
     /// The root document.
@@ -124,11 +175,65 @@ impl Documents {
     /// [`Documents::resolve`]; `own_id: false` for dialects that ignore the siblings of `$ref`
     /// (draft 7, OpenAPI 3.0), whose `$id` then does not apply to it.
     pub fn resolve_ref(&self, from: &Location, reference: &str, own_id: bool) -> Result<(Location, &Value), String> {
+        self.resolve_bounded(from, reference, own_id, 0)
+    }
+
+    /// A value written as `{"$ref": ...}` in place of a map or list (`components/schemas`,
+    /// `paths`, a parameter list), followed to what it names (up to 32 links); the value itself
+    /// when it is no such reference. `Err` says why a reference there leads nowhere.
+    pub fn follow<'d>(&'d self, loc: &Location, value: &'d Value) -> Result<(Location, &'d Value), String> {
+        let (mut loc, mut value) = (loc.clone(), value);
+        for _ in 0..32 {
+            match value.as_object().filter(|o| o.len() == 1).and_then(|o| o.get("$ref")).and_then(Value::as_str) {
+                Some(r) => (loc, value) = self.resolve(&loc, r)?,
+                None => return Ok((loc, value)),
+            }
+        }
+        Err("reference chain is cyclic or longer than 32 links".into())
+    }
+
+    /// A pointer that passes through `$ref`s (`other.yaml#/components/schemas/Pet/properties/id`
+    /// where `Pet` is itself a `$ref`), resolved by following each reference on the way, as
+    /// bundlers do. `None` when it leads nowhere even so.
+    fn pointer_through_refs(&self, file: &str, pointer: &str, depth: usize) -> Option<(Location, &Value)> {
+        let mut loc = Location::new(file, "");
+        let mut value = self.docs.get(file)?;
+        for seg in Location::new(file, pointer).segments() {
+            let mut hops = 0;
+            loop {
+                let child = match value {
+                    Value::Object(o) => o.get(seg.as_str()),
+                    Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+                    _ => None,
+                };
+                if let Some(child) = child {
+                    loc = match value {
+                        Value::Array(_) => loc.index(seg.parse().unwrap_or_default()),
+                        _ => loc.join(&seg),
+                    };
+                    value = child;
+                    break;
+                }
+                let reference = value.get("$ref").and_then(Value::as_str)?;
+                hops += 1;
+                if hops > 32 {
+                    return None;
+                }
+                (loc, value) = self.resolve_bounded(&loc, reference, true, depth + 1).ok()?;
+            }
+        }
+        Some((loc, value))
+    }
+
+    fn resolve_bounded(&self, from: &Location, reference: &str, own_id: bool, depth: usize) -> Result<(Location, &Value), String> {
+        if depth > 16 {
+            return Err(format!("reference `{reference}` passes through more than 16 nested references"));
+        }
         let from_doc = self.docs.get(&from.file).ok_or_else(|| format!("`{}` was not loaded", from.file))?;
         let target = self.index.resolve(from, from_doc, reference, own_id)?;
         let doc = self.docs.get(&target.file).ok_or_else(|| format!("`{}` was not loaded", target.file))?;
         if doc.is_null() && target.file != self.root {
-            return Err(format!("`{}` could not be read (see the error at that file)", target.file));
+            return Err(self.failures.get(&target.file).cloned().unwrap_or_else(|| format!("`{}` could not be read", target.file)));
         }
         if let Some(value) = doc.pointer(&target.pointer) {
             return Ok((Location::new(target.file, target.pointer), value));
@@ -138,38 +243,33 @@ impl Documents {
             let pointer = target.from_root.unwrap_or_default();
             return Ok((Location::new(target.file, pointer), value));
         }
+        if let Some(found) = self.pointer_through_refs(&target.file, &target.pointer, depth) {
+            return Ok(found);
+        }
         Err(format!("dangling reference `{reference}`: nothing at `{}#{}`", target.file, target.pointer))
     }
 }
 
-fn read_document(dir: &Path, rel: &str, diags: &mut Diagnostics) -> Option<Value> {
-    let loc = Location::new(rel, "");
+/// Extensions read as JSON or YAML documents when a `$ref` names a file.
+const DATA_EXTENSIONS: &[&str] = &["json", "yaml", "yml"];
+
+/// Reads one file of the spec. The root document is always parsed; a referenced file whose
+/// extension is not JSON or YAML (a Markdown description, a code sample) is its text, as a
+/// string value, the way bundlers inline it.
+fn read_document(dir: &Path, rel: &str, is_root: bool, diags: &mut Diagnostics) -> Result<Value, String> {
     let path = dir.join(rel);
     match std::fs::metadata(&path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            diags.error(loc, format!("file is larger than {MAX_FILE_BYTES} bytes"));
-            return None;
-        }
+        Ok(m) if m.len() > MAX_FILE_BYTES => return Err(format!("`{rel}` is larger than {MAX_FILE_BYTES} bytes")),
         Ok(_) => {}
-        Err(e) => {
-            diags.error(loc, format!("cannot read `{rel}`: {e}"));
-            return None;
-        }
+        Err(e) => return Err(format!("cannot read `{rel}`: {e}")),
     }
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            diags.error(loc, format!("cannot read `{rel}`: {e}"));
-            return None;
-        }
-    };
-    match parse_text(rel, &text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            diags.error(loc, e);
-            None
-        }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
+    let data = Path::new(rel).extension().is_some_and(|e| DATA_EXTENSIONS.iter().any(|d| e.eq_ignore_ascii_case(d)));
+    if !is_root && !data {
+        diags.info(Location::new(rel, ""), "not a JSON or YAML file: a reference to it stands for its text (a string)");
+        return Ok(Value::String(text));
     }
+    parse_text(rel, &text).map_err(|e| if is_root { e } else { format!("`{rel}` is {e}") })
 }
 
 /// Parses JSON or YAML text (chosen by extension; YAML for anything but `.json`) and checks its depth.

@@ -131,7 +131,7 @@ impl Index {
             Some(at) => (at.file.clone(), at.pointer.clone()),
             None => match file_of(&resource).or_else(|| relative_file(file, path_part)) {
                 Some(f) => (f, String::new()),
-                None if resource.scheme() == "file" => return Err(format!("refused reference `{reference}`: it leaves the spec's folder tree")),
+                None if resource.scheme() == "file" => return Err(format!("refused reference `{reference}`: it leaves the spec's folder tree (`--spec-root` widens it)")),
                 None => return Err(refused()),
             },
         };

@@ -79,3 +79,31 @@ fn refused_specs_get_located_errors_and_no_files() {
         }
     });
 }
+
+/// Every `lenient_*` fixture generates (each flaw costs only its corner, with a located leniency
+/// warning), and under `strict` the same flaws are errors at the same places and nothing is made.
+#[test]
+fn lenient_fixtures_generate_and_strict_refuses_them() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(xtask::project_root().join("tests/fixtures")).expect("fixtures").flatten() {
+        let path = entry.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if !name.starts_with("lenient_") || !(name.ends_with(".yaml") || name.ends_with(".json")) {
+            continue;
+        }
+        seen += 1;
+        let generated = codegen::generate(&path, &Options::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let lenient: Vec<_> = generated.diagnostics.iter().filter(|d| d.leniency).map(|d| d.location.clone()).collect();
+        assert!(!lenient.is_empty(), "{name} shows at least one flaw");
+        assert!(generated.diagnostics.iter().filter(|d| d.leniency).all(|d| d.severity == codegen::Severity::Warning));
+        match codegen::generate(&path, &Options { strict: true, ..Options::default() }) {
+            Ok(_) => panic!("{name}: --strict must refuse a spec with flaws"),
+            Err(GenerateError::Spec(diags)) => {
+                let errors: Vec<_> = diags.iter().filter(|d| d.severity == codegen::Severity::Error).map(|d| d.location.clone()).collect();
+                assert_eq!(errors, lenient, "{name}: every leniency warning, and only those, is an error under --strict");
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+    assert!(seen >= 2, "the lenient fixtures are there");
+}

@@ -23,6 +23,8 @@ pub struct Row {
     pub types: u64,
     /// Diagnostics: errors, warnings, infos.
     pub diags: [u64; 3],
+    /// Leniency warnings (spec flaws read the safest way; errors with `--strict`).
+    pub lenient: u64,
     /// Generation wall time, milliseconds.
     pub gen_ms: u64,
     /// Peak resident memory of the generating process, KiB.
@@ -167,6 +169,7 @@ pub fn generate_one(spec: &Path, spec_root: Option<&Path>, out: &Path, name: &st
         "errors": count(codegen::Severity::Error),
         "warnings": count(codegen::Severity::Warning),
         "infos": count(codegen::Severity::Info),
+        "lenient": diags.iter().filter(|d| d.leniency).count(),
         "gen_ms": gen_ms,
         "peak_kib": peak_rss_kib(),
         "lines": lines,
@@ -233,6 +236,7 @@ pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path) -> Result<Vec<Row>> {
                 row.operations = n("operations");
                 row.types = n("types");
                 row.diags = [n("errors"), n("warnings"), n("infos")];
+                row.lenient = n("lenient");
                 row.gen_ms = n("gen_ms");
                 row.peak_kib = n("peak_kib");
                 row.lines = n("lines");
@@ -330,18 +334,19 @@ pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<30} {:>7} {:>5} {:>6} {:>14} {:>8} {:>9} {:>8} {:>11} {:>7} {:>5} {:>6}",
-        "spec", "openapi", "ops", "types", "diag e/w/i", "gen ms", "peak MiB", "lines", "generated", "check", "warn", "smoke"
+        "{:<30} {:>7} {:>5} {:>6} {:>14} {:>7} {:>8} {:>9} {:>8} {:>11} {:>7} {:>5} {:>6}",
+        "spec", "openapi", "ops", "types", "diag e/w/i", "lenient", "gen ms", "peak MiB", "lines", "generated", "check", "warn", "smoke"
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{:<30} {:>7} {:>5} {:>6} {:>14} {:>8} {:>9.1} {:>8} {:>11} {:>7} {:>5} {:>6}",
+            "{:<30} {:>7} {:>5} {:>6} {:>14} {:>7} {:>8} {:>9.1} {:>8} {:>11} {:>7} {:>5} {:>6}",
             r.name,
             r.version,
             r.operations,
             r.types,
             format!("{}/{}/{}", r.diags[0], r.diags[1], r.diags[2]),
+            r.lenient,
             r.gen_ms,
             r.peak_kib as f64 / 1024.0,
             r.lines,

@@ -38,6 +38,8 @@ pub struct Job {
     pub force: bool,
     /// `--spec-root`, if given.
     pub spec_root: Option<PathBuf>,
+    /// `--strict`.
+    pub strict: bool,
 }
 
 /// The project root (the workspace folder).
@@ -49,7 +51,7 @@ impl Job {
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
-        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false, spec_root: None }
+        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false, spec_root: None, strict: false }
     }
 }
 
@@ -119,6 +121,7 @@ fn options(job: &Job) -> Options {
         standalone: !in_workspace,
         force: job.force,
         spec_root: job.spec_root.clone(),
+        strict: job.strict,
         ..defaults
     }
 }

@@ -49,6 +49,9 @@ struct Target {
     /// spec's folder. For a root document in a sub-folder whose references reach sibling folders.
     #[arg(long)]
     spec_root: Option<PathBuf>,
+    /// Make every leniency warning (a spec flaw read the safest way) an error.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Subcommand)]
@@ -105,6 +108,7 @@ fn job(t: Target) -> Job {
         pattern_backtrack_limit: t.pattern_backtrack_limit,
         force: t.force,
         spec_root: t.spec_root,
+        strict: t.strict,
     }
 }
 

@@ -142,9 +142,15 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
         Some(JsonType::Integer) => Shape::Integer,
         Some(JsonType::Number) => Shape::Number,
         Some(JsonType::String) => match string_enum {
-            Some(vals) => Shape::StringEnum(
-                vals.iter().filter_map(Value::as_str).map(|w| Variant { wire: w.to_string(), ident: String::new() }).collect(),
-            ),
+            Some(vals) => {
+                // A value listed twice is one variant (JSON Schema asks for unique values).
+                let mut seen = BTreeSet::new();
+                let unique: Vec<&str> = vals.iter().filter_map(Value::as_str).filter(|w| seen.insert(*w)).collect();
+                if unique.len() < vals.iter().filter(|v| v.is_string()).count() {
+                    diags.info(node.loc.join("enum"), "`enum` lists a value more than once; it is one variant");
+                }
+                Shape::StringEnum(unique.into_iter().map(|w| Variant { wire: w.to_string(), ident: String::new() }).collect())
+            }
             None => match f.format_check.filter(|k| k.is_rich() && *k != Format::Time) {
                 Some(k) => Shape::Formatted(k),
                 None => Shape::String,

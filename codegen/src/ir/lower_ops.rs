@@ -16,13 +16,19 @@ static TRUE_SCHEMA: Value = Value::Bool(true);
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Method names the generated server trait and client already use.
+/// Every method of the client support code's `impl Client` must be here (a unit test below
+/// reads the template), or an operation named like one (`decode`, in Vault's spec) collides.
 pub const RESERVED_METHODS: &[&str] = &[
     "authenticate", "rejection_response", "error_response", "new", "with_base_url", "from_reqwest", "with_header",
-    "with_bearer_token", "with_token_provider", "strict", "base_url", "http_client", "router", "clone", "fmt",
+    "with_bearer_token", "with_token_provider", "with_basic_auth", "with_api_key", "strict", "validate_requests", "check_request",
+    "base_url", "http_client", "request", "bearer", "basic", "key_header", "key_query", "key_cookie", "execute", "decode", "router",
+    "clone", "fmt", "default",
 ];
 
-/// Follows `$ref`s (of any Components kind) to the object they name, tracking its location.
-fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, diags: &mut Diagnostics) -> Option<(Location, &'d Value)> {
+/// Follows `$ref`s (of any Components kind) to the object they name, tracking its location. A
+/// reference that leads nowhere loses only `what` (that path item, parameter, response...),
+/// with a leniency warning.
+fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, what: &str, diags: &mut Diagnostics) -> Option<(Location, &'d Value)> {
     let mut loc = loc.clone();
     let mut v = v;
     for _ in 0..32 {
@@ -33,15 +39,26 @@ fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, diags: &mut Diag
                     v = t;
                 }
                 Err(e) => {
-                    diags.error(loc, e);
+                    diags.lenient(loc, Policy::Skipped, format!("{e}; {what} is skipped"));
                     return None;
                 }
             },
             None => return Some((loc, v)),
         }
     }
-    diags.error(loc, "reference chain is cyclic or longer than 32 links");
+    diags.lenient(loc, Policy::Skipped, format!("reference chain is cyclic or longer than 32 links; {what} is skipped"));
     None
+}
+
+/// A `$ref` written in place of a map or list (`paths`, `parameters`, `responses`), followed.
+fn container<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, what: &str, diags: &mut Diagnostics) -> Option<(Location, &'d Value)> {
+    match docs.follow(loc, v) {
+        Ok(found) => Some(found),
+        Err(e) => {
+            diags.lenient(loc.clone(), Policy::Skipped, format!("{e}; {what} is skipped"));
+            None
+        }
+    }
 }
 
 /// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
@@ -53,14 +70,17 @@ pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, 
             diags.error(root_loc.join("paths"), "OpenAPI 3.0 documents must have `paths`");
         }
         None => {}
-        Some(Value::Object(paths)) => {
-            for (path, item) in paths {
-                if !path.starts_with("x-") {
-                    lower_path_item(lower, &mut ctx, &root_loc.join("paths").join(path), path, item, &mut ops, diags);
+        Some(paths) => match container(lower.docs(), &root_loc.join("paths"), paths, "`paths`", diags) {
+            Some((ploc, Value::Object(paths))) => {
+                for (path, item) in paths {
+                    if !path.starts_with("x-") {
+                        lower_path_item(lower, &mut ctx, &ploc.join(path), path, item, &mut ops, diags);
+                    }
                 }
             }
-        }
-        Some(_) => diags.error(root_loc.join("paths"), "`paths` must be an object"),
+            Some((ploc, _)) => diags.error(ploc, "`paths` must be an object"),
+            None => {}
+        },
     }
     // Webhooks and callbacks: their schemas become types and validators; no routes or client
     // methods are generated for them (yet).
@@ -84,7 +104,7 @@ pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, 
         let Some(callbacks) = callbacks else { continue };
         for (name, cb) in callbacks {
             let cb_loc = loc.join("callbacks").join(name);
-            let Some((cb_loc, cb)) = deref(lower.docs(), &cb_loc, cb, diags) else { continue };
+            let Some((cb_loc, cb)) = deref(lower.docs(), &cb_loc, cb, "the callback", diags) else { continue };
             diags.warn(cb_loc.clone(), Policy::Skipped, format!("callback `{name}`: types and validators are generated; no server or client code"));
             for (expression, item) in cb.as_object().into_iter().flatten() {
                 lower_path_item(lower, &mut side_ctx, &cb_loc.join(expression), &format!("{parent} {name}"), item, &mut side, diags);
@@ -112,7 +132,7 @@ fn lower_path_item<'a>(
     diags: &mut Diagnostics,
 ) {
     let docs = lower.docs();
-    let Some((item_loc, item)) = deref(docs, item_loc, item, diags) else { return };
+    let Some((item_loc, item)) = deref(docs, item_loc, item, "the path item", diags) else { return };
     let Some(item_obj) = item.as_object() else {
         diags.error(item_loc, "a path item must be an object");
         return;
@@ -122,7 +142,7 @@ fn lower_path_item<'a>(
             continue;
         }
         let op_loc = item_loc.join(method);
-        let Some((op_loc, op)) = deref(docs, &op_loc, op, diags) else { continue };
+        let Some((op_loc, op)) = deref(docs, &op_loc, op, "the operation", diags) else { continue };
         let Some(op) = op.as_object() else {
             diags.error(op_loc, "an operation must be an object");
             continue;
@@ -201,12 +221,13 @@ fn params<'a>(
     let mut fields = Scope::default();
     for (loc, list) in [(item_loc.join("parameters"), item.get("parameters")), (op_loc.join("parameters"), op.get("parameters"))] {
         let Some(list) = list else { continue };
+        let Some((loc, list)) = container(docs, &loc, list, "the parameter list", diags) else { continue };
         let Some(list) = list.as_array() else {
             diags.error(loc, "`parameters` must be an array");
             continue;
         };
         for (i, p) in list.iter().enumerate() {
-            let Some((ploc, p)) = deref(docs, &loc.index(i), p, diags) else { continue };
+            let Some((ploc, p)) = deref(docs, &loc.index(i), p, "the parameter", diags) else { continue };
             let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
             let location = match p.get("in").and_then(Value::as_str) {
                 Some("path") => ParamIn::Path,
@@ -334,7 +355,7 @@ fn body_kind<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, mt: &str, media:
 }
 
 fn request_body<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, b: &'a Value, prefix: &str, diags: &mut Diagnostics) -> Option<RequestBody> {
-    let (loc, b) = deref(lower.docs(), loc, b, diags)?;
+    let (loc, b) = deref(lower.docs(), loc, b, "the request body", diags)?;
     let content = b.get("content").and_then(Value::as_object)?;
     if content.is_empty() {
         return None;
@@ -378,10 +399,10 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
         let valid = status == "default"
             || matches!(status.as_bytes(), [b'1'..=b'9', b, c] if (b.is_ascii_digit() && c.is_ascii_digit()) || b"XX".eq_ignore_ascii_case(&[*b, *c]));
         if !valid {
-            diags.error(rloc.join(status), format!("`{status}` is not a status code (100 to 999), a range like `4XX`, or `default`"));
+            diags.lenient(rloc.join(status), Policy::Skipped, format!("`{status}` is not a status code (100 to 999), a range like `4XX`, or `default`; the response is skipped"));
             continue;
         }
-        let Some((loc, r)) = deref(lower.docs(), &rloc.join(status), r, diags) else { continue };
+        let Some((loc, r)) = deref(lower.docs(), &rloc.join(status), r, "the response", diags) else { continue };
         let body = r.get("content").and_then(Value::as_object).and_then(|c| {
             let (mt, media) = pick_media(c)?;
             if c.len() > 1 {
@@ -401,7 +422,7 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
             if name.eq_ignore_ascii_case("content-type") {
                 continue;
             }
-            let Some((hloc, h)) = deref(lower.docs(), &loc.join("headers").join(name), h, diags) else { continue };
+            let Some((hloc, h)) = deref(lower.docs(), &loc.join("headers").join(name), h, "the header", diags) else { continue };
             let (sloc, schema) = match (h.get("schema"), h.get("content").and_then(Value::as_object).and_then(|c| c.iter().next())) {
                 (Some(s), _) => (hloc.join("schema"), s),
                 (None, Some((mt, m))) => (hloc.join("content").join(mt).join("schema"), m.get("schema").unwrap_or(&TRUE_SCHEMA)),
@@ -460,7 +481,7 @@ pub fn security_schemes(docs: &Documents, root_loc: &Location, root: &Value, dia
     let Some(map) = root.pointer("/components/securitySchemes").and_then(Value::as_object) else { return out };
     let base = root_loc.join("components").join("securitySchemes");
     for (name, s) in map {
-        let Some((loc, s)) = deref(docs, &base.join(name), s, diags) else { continue };
+        let Some((loc, s)) = deref(docs, &base.join(name), s, "the security scheme", diags) else { continue };
         let field = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
         let kind = match field("type").as_str() {
             "http" => match field("scheme").to_ascii_lowercase().as_str() {
@@ -489,3 +510,32 @@ pub fn security_schemes(docs: &Documents, root_loc: &Location, root: &Value, dia
     out
 }
 
+#[cfg(test)]
+mod reserved_tests {
+    /// The names of the methods in the template's `impl Client` blocks, read with `syn`.
+    fn client_methods() -> Vec<String> {
+        let file: syn::File = syn::parse_str(include_str!("../../templates/client_support.rs")).expect("template parses");
+        let mut out = Vec::new();
+        for item in file.items {
+            if let syn::Item::Impl(imp) = item {
+                let is_client = matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+                if is_client && imp.trait_.is_none() {
+                    out.extend(imp.items.iter().filter_map(|i| match i {
+                        syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                        _ => None,
+                    }));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_client_support_method_is_reserved() {
+        let methods = client_methods();
+        assert!(methods.len() >= 10, "{methods:?}");
+        for m in methods {
+            assert!(super::RESERVED_METHODS.contains(&m.as_str()), "`{m}` of the client template is not in RESERVED_METHODS");
+        }
+    }
+}

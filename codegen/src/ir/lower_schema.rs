@@ -121,7 +121,16 @@ impl<'a> SchemaLowerer<'a> {
     /// Lowers every `components/schemas` entry, in document order.
     pub fn lower_components(&mut self, root_loc: &Location, root: &'a Value, diags: &mut Diagnostics) {
         let Some(schemas) = root.pointer("/components/schemas") else { return };
-        let loc = root_loc.join("components").join("schemas");
+        let written = root_loc.join("components").join("schemas");
+        // A `$ref` in place of the map (`schemas: {$ref: ./schemas/_index.yaml}`) is followed:
+        // the entries keep their own location, so references inside them resolve from there.
+        let (loc, schemas) = match self.docs.follow(&written, schemas) {
+            Ok(found) => found,
+            Err(e) => {
+                diags.lenient(written, Policy::Skipped, format!("`components/schemas` is a reference that leads nowhere ({e}); its schemas are not generated"));
+                return;
+            }
+        };
         let Some(map) = schemas.as_object() else {
             diags.error(loc, "`components/schemas` must be an object");
             return;
@@ -212,14 +221,15 @@ impl<'a> SchemaLowerer<'a> {
     /// missing target is an error) plus the implicit component name of every member.
     fn discriminator(&mut self, d: &'a Value, loc: &Location, facts: &Facts, dialect: Dialect, diags: &mut Diagnostics) -> Option<Discriminator> {
         let Some(property) = d.get("propertyName").and_then(Value::as_str) else {
-            diags.error(loc.clone(), "`discriminator` needs a `propertyName`");
+            diags.lenient(loc.clone(), Policy::Skipped, "`discriminator` needs a `propertyName`; it is ignored and the variant is chosen by validation");
             return None;
         };
         let mut mapping = Vec::new();
         if let Some(m) = d.get("mapping").and_then(Value::as_object) {
             for (value, target) in m {
+                let entry = loc.join("mapping").join(value);
                 let Some(target) = target.as_str() else {
-                    diags.error(loc.join("mapping").join(value), "a discriminator mapping must be a string");
+                    diags.lenient(entry, Policy::Skipped, "a discriminator mapping must be a string; the entry is dropped and the variant is chosen by validation");
                     continue;
                 };
                 let reference = if target.contains('#') || target.contains('/') || target.contains('.') {
@@ -227,7 +237,11 @@ impl<'a> SchemaLowerer<'a> {
                 } else {
                     format!("#/components/schemas/{target}")
                 };
-                if let Some(id) = self.lower_ref(&loc.join("mapping").join(value), &reference, dialect, diags) {
+                if let Err(e) = self.docs.resolve_ref(&entry, &reference, !dialect.ref_overrides_siblings()) {
+                    diags.lenient(entry, Policy::Skipped, format!("{e}; the mapping entry is dropped and the variant is chosen by validation"));
+                    continue;
+                }
+                if let Some(id) = self.lower_ref(&entry, &reference, dialect, diags) {
                     mapping.push((value.clone(), id));
                 }
             }
@@ -276,8 +290,20 @@ impl<'a> SchemaLowerer<'a> {
                 Some(id)
             }
             Err(e) => {
-                diags.error(from.clone(), e);
-                None
+                // Only this schema is lost: it accepts any JSON value (the safest reading that
+                // rejects nothing the author may have meant), held as `serde_json::Value`.
+                diags.lenient(
+                    from.clone(),
+                    Policy::FellBackToValue,
+                    format!("{e}; this schema accepts any JSON value and is held as serde_json::Value"),
+                );
+                let mut hint = hint_from_location(from);
+                hint.push("Value".into());
+                let (id, new) = self.alloc(&from.join("$ref"), hint, dialect);
+                if new {
+                    self.pending.push((id, &ANY_VALUE));
+                }
+                Some(id)
             }
         }
     }
@@ -424,7 +450,7 @@ impl<'a> SchemaLowerer<'a> {
                                 (l, t)
                             }
                             Err(e) => {
-                                diags.error(kl, e);
+                                diags.lenient(kl, Policy::NotEnforced, format!("{e}; `properties` is left out (unknown members are still governed by `additionalProperties`)"));
                                 continue;
                             }
                         },
@@ -692,6 +718,9 @@ pub fn doc_text(o: &Map<String, Value>) -> Option<String> {
     }
     (!text.is_empty()).then_some(text)
 }
+
+/// The schema that accepts every value (what a dangling reference degrades to).
+static ANY_VALUE: Value = Value::Bool(true);
 
 /// True when a property schema (or the schema its `$ref` names) is `readOnly` or `writeOnly`.
 fn one_direction(docs: &Documents, loc: &Location, v: &Value) -> bool {
