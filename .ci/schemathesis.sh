@@ -15,7 +15,7 @@ st=$venv/bin/schemathesis
 if ! "$st" --version 2>/dev/null | grep -qx "schemathesis, version $want"; then
   echo "== installing schemathesis $want into $venv (pip install -r $req)"
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+  timeout 600 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
 fi
 
 echo "== cargo build --release -p revdesk-mock"
