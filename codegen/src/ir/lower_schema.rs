@@ -132,7 +132,7 @@ impl<'a> SchemaLowerer<'a> {
             }
         };
         let Some(map) = schemas.as_object() else {
-            diags.error(loc, "`components/schemas` must be an object");
+            diags.lenient(loc, Policy::Skipped, "`components/schemas` must be an object; it is skipped");
             return;
         };
         for (name, schema) in map {
@@ -204,7 +204,7 @@ impl<'a> SchemaLowerer<'a> {
                 (facts, doc, deprecated, dialect)
             }
             _ => {
-                diags.error(loc, "a schema must be an object or a boolean");
+                diags.lenient(loc, Policy::FellBackToValue, "a schema must be an object or a boolean; this one accepts any JSON value (serde_json::Value)");
                 (Facts::default(), None, false, dialect)
             }
         };
@@ -347,7 +347,7 @@ impl<'a> SchemaLowerer<'a> {
     fn sub_list(&mut self, here: Here<'_>, key: &str, v: &'a Value, extra: &str, diags: &mut Diagnostics) -> Vec<SchemaId> {
         let Here { loc, hint, dialect: d } = here;
         let Some(items) = v.as_array() else {
-            diags.error(loc.join(key), format!("`{key}` must be an array of schemas"));
+            diags.lenient(loc.join(key), Policy::NotEnforced, format!("`{key}` must be an array of schemas; it is ignored"));
             return Vec::new();
         };
         let base = loc.join(key);
@@ -367,7 +367,7 @@ impl<'a> SchemaLowerer<'a> {
         let mut f = Facts::default();
         if let Some(r) = o.get("$ref") {
             let Some(r) = r.as_str() else {
-                diags.error(loc.join("$ref"), "`$ref` must be a string");
+                diags.lenient(loc.join("$ref"), Policy::NotEnforced, "`$ref` must be a string; it is ignored");
                 return f;
             };
             f.reference = self.lower_ref(loc, r, d, diags);
@@ -394,14 +394,14 @@ impl<'a> SchemaLowerer<'a> {
                 "nullable" if d == Dialect::OpenApi30 => {}
                 "enum" => match v.as_array() {
                     Some(a) => f.enum_values = Some(a.clone()),
-                    None => diags.error(kl, "`enum` must be an array"),
+                    None => diags.lenient(kl, Policy::NotEnforced, "`enum` must be an array; it is ignored"),
                 },
                 "const" => f.const_value = Some(v.clone()),
                 "minLength" => f.min_length = count(v, &kl, diags),
                 "maxLength" => f.max_length = count(v, &kl, diags),
                 "pattern" => match v.as_str() {
                     Some(p) => f.pattern = compile_pattern(p, &kl, diags, self.backtrack_limit),
-                    None => diags.error(kl, "`pattern` must be a string"),
+                    None => diags.lenient(kl, Policy::NotEnforced, "`pattern` must be a string; it is ignored"),
                 },
                 "format" => {
                     if let Some(s) = v.as_str() {
@@ -418,7 +418,7 @@ impl<'a> SchemaLowerer<'a> {
                 "exclusiveMinimum" | "exclusiveMaximum" => {}
                 "multipleOf" => match v.as_f64() {
                     Some(m) if m > 0.0 => f.multiple_of = Some(m),
-                    _ => diags.error(kl, "`multipleOf` must be a number greater than 0"),
+                    _ => diags.lenient(kl, Policy::NotEnforced, "`multipleOf` must be a number greater than 0; it is ignored"),
                 },
                 "items" => match v {
                     Value::Array(_) => f.prefix_items = self.sub_list(here, k, v, "Item", diags),
@@ -465,7 +465,7 @@ impl<'a> SchemaLowerer<'a> {
                                 f.properties.push((name.clone(), id));
                             }
                         }
-                        None => diags.error(ploc, "`properties` must be an object"),
+                        None => diags.lenient(ploc, Policy::NotEnforced, "`properties` must be an object; it is ignored"),
                     }
                 }
                 "required" => match v.as_array() {
@@ -504,7 +504,7 @@ impl<'a> SchemaLowerer<'a> {
                             f.pattern_properties.push((compiled, id));
                         }
                     }
-                    None => diags.error(kl, "`patternProperties` must be an object"),
+                    None => diags.lenient(kl, Policy::NotEnforced, "`patternProperties` must be an object; it is ignored"),
                 },
                 "propertyNames" => f.property_names = Some(self.sub(here, k, v, "Name", diags)),
                 "minProperties" => f.min_properties = count(v, &kl, diags),
@@ -512,7 +512,7 @@ impl<'a> SchemaLowerer<'a> {
                 "dependentRequired" => f.dependent_required.extend(dependent_required(v)),
                 "dependentSchemas" | "dependencies" => {
                     let Some(m) = v.as_object() else {
-                        diags.error(kl, format!("`{k}` must be an object"));
+                        diags.lenient(kl, Policy::NotEnforced, format!("`{k}` must be an object; it is ignored"));
                         continue;
                     };
                     for (prop, dep) in m {
@@ -585,7 +585,7 @@ impl<'a> SchemaLowerer<'a> {
                         *slot = Some(Bound { value, exclusive: true });
                     }
                 }
-                _ => diags.error(loc.join(key), format!("`{key}` must be a number")),
+                _ => diags.lenient(loc.join(key), Policy::NotEnforced, format!("`{key}` must be a number; it is ignored")),
             }
         }
     }
@@ -600,26 +600,25 @@ impl<'a> SchemaLowerer<'a> {
             match n.as_str().and_then(JsonType::parse) {
                 Some(t) if !out.contains(&t) => out.push(t),
                 Some(_) => {}
-                None => {
-                    diags.error(loc.clone(), format!("unknown type `{n}`"));
-                    return None;
-                }
+                None => diags.lenient(loc.clone(), Policy::NotEnforced, format!("unknown type `{n}` is ignored")),
             }
         }
-        Some(out)
+        // Nothing but unknown names: no type constraint at all (the safest reading).
+        (!out.is_empty()).then_some(out)
     }
 }
 
 /// Checks an ECMA-262 pattern (with the `u` flag when it is valid there, else by Annex B rules,
 /// with a note) and translates it for a linear-time engine, or for the bounded backtracking one
-/// when it needs lookaround or backreferences (with a warning). A pattern that is invalid is an
-/// error; one without a faithful translation is not enforced, with a warning.
+/// when it needs lookaround or backreferences (with a warning). A pattern that is invalid is
+/// not enforced, with a leniency warning; one without a faithful translation is not enforced,
+/// with a warning.
 fn compile_pattern(source: &str, loc: &Location, diags: &mut Diagnostics, backtrack_limit: usize) -> Option<Pattern> {
     let shown = source.escape_debug();
     let unicode = regress::Regex::with_flags(source, "u").is_ok();
     if !unicode {
         if let Err(e) = regress::Regex::with_flags(source, "") {
-            diags.error(loc.clone(), format!("invalid ECMA-262 pattern `{shown}`: {e}"));
+            diags.lenient(loc.clone(), Policy::NotEnforced, format!("invalid ECMA-262 pattern `{shown}`: {e}; it is not enforced"));
             return None;
         }
         diags.info(
@@ -671,7 +670,7 @@ fn count(v: &Value, loc: &Location, diags: &mut Diagnostics) -> Option<u64> {
     match v.as_u64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)) {
         Some(n) => Some(n),
         None => {
-            diags.error(loc.clone(), "expected a non-negative integer");
+            diags.lenient(loc.clone(), Policy::NotEnforced, "expected a non-negative integer; the keyword is ignored");
             None
         }
     }
@@ -681,7 +680,7 @@ fn number(v: &Value, loc: &Location, diags: &mut Diagnostics) -> Option<f64> {
     match v.as_f64() {
         Some(n) => Some(n),
         None => {
-            diags.error(loc.clone(), "expected a number");
+            diags.lenient(loc.clone(), Policy::NotEnforced, "expected a number; the keyword is ignored");
             None
         }
     }
