@@ -86,18 +86,17 @@ fn options(crate_name: &str) -> Options {
         command: "cargo test -p tests --test json_schema_suite".into(),
         // The suite reads `format` as an annotation.
         plain_formats: true,
-        // A flaw read leniently (a reference that leads nowhere degrades its schema to any
-        // value) is an error here, so such a group is out of scope with that reason.
-        strict: true,
         ..Options::default()
     }
 }
 
-/// Decides scope from the generator's own diagnostics (strict: leniency is an error): any error or "not enforced" keyword puts
+/// Decides scope from the generator's own diagnostics: any error, "not enforced" keyword or schema degraded to any value puts
 /// the group out of scope, with that diagnostic as the reason.
 fn classify(group: &mut Group) {
     let diags = codegen::diagnose(&documents(&[group]), &options("probe"));
-    if let Some(d) = diags.iter().find(|d| d.severity == Severity::Error || d.policy == Policy::NotEnforced) {
+    // A schema degraded to any value (a reference that leads nowhere, a remote one) is out of
+    // scope too; a default that does not fit is only documentation and keeps the group in.
+    if let Some(d) = diags.iter().find(|d| d.severity == Severity::Error || d.policy == Policy::NotEnforced || (d.leniency && d.policy == Policy::FellBackToValue)) {
         group.out_of_scope = Some(d.message.clone());
     }
 }

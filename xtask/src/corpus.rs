@@ -286,10 +286,9 @@ pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path, check_over_lines: Option<
         }
         // One build of every crate of the group (library and smoke test) with every feature,
         // going on past a crate that fails; warnings are counted per package.
-        cmd.args(["--all-features", "--offline", "--keep-going", "--test", "router_starts", "--message-format=json-diagnostic-short"]);
-        if subcommand == "test" {
-            cmd.arg("--no-run");
-        }
+        cmd.args(["--all-features", "--offline", "--test", "router_starts", "--message-format=json-diagnostic-short"]);
+        // `cargo test` spells "keep going past a failing crate" `--no-fail-fast`.
+        cmd.args(if subcommand == "test" { &["--no-run", "--no-fail-fast"][..] } else { &["--keep-going"][..] });
         let build = cmd.output().context("running cargo")?;
         for line in String::from_utf8_lossy(&build.stdout).lines() {
             let Ok(msg) = serde_json::from_str::<Value>(line) else { continue };

@@ -64,7 +64,7 @@ fn container<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, what: &str, 
 /// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
 pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, root: &'a Value, diags: &mut Diagnostics) -> Vec<Operation> {
     let mut ops = Vec::new();
-    let mut ctx = OpContext { methods: Scope::with_reserved(RESERVED_METHODS), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: root.get("security") };
+    let mut ctx = OpContext { methods: Scope::with_reserved(&[RESERVED_METHODS, naming::BLANKET_METHODS].concat()), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: root.get("security") };
     match root.get("paths") {
         None if root.get("openapi").and_then(Value::as_str).unwrap_or("").starts_with("3.0") => {
             diags.error(root_loc.join("paths"), "OpenAPI 3.0 documents must have `paths`");
@@ -151,8 +151,8 @@ fn lower_path_item<'a>(
             Some(id) if !naming::snake(id).is_empty() => id.to_string(),
             _ => format!("{method} {path}"),
         };
-        let fn_name = ctx.methods.claim(&naming::snake(&raw_name));
-        let type_prefix = ctx.type_prefixes.claim(&naming::pascal(&fn_name));
+        let fn_name = ctx.methods.claim(&naming::method(&raw_name));
+        let type_prefix = ctx.type_prefixes.claim(&naming::type_prefix(&fn_name));
         let mut operation = Operation {
             loc: op_loc.clone(),
             method: method.clone(),
@@ -169,7 +169,9 @@ fn lower_path_item<'a>(
         };
         let what = format!("`{} {path}`", method.to_ascii_uppercase());
         let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();
-        operation.params = params(lower, &item_loc, item_obj, &op_loc, op, &type_prefix, diags);
+        // Only real paths are templates (webhook names and callback expressions are not).
+        let template = path.starts_with('/').then_some(path);
+        operation.params = params(lower, &item_loc, item_obj, &op_loc, op, &type_prefix, template, diags);
         if !operation.params.is_empty() {
             operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
         }
@@ -212,14 +214,17 @@ fn params<'a>(
     op_loc: &Location,
     op: &'a Map<String, Value>,
     prefix: &str,
+    template: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Vec<Param> {
     let docs = lower.docs();
     // Path-level parameters first, overridden by operation-level ones with the same name and location.
     let mut by_key: BTreeMap<(ParamIn, String), usize> = BTreeMap::new();
     let mut out: Vec<Param> = Vec::new();
+    // Where each of `out` is declared, and in which list (0 path item, 1 operation).
+    let mut declared: Vec<(Location, usize)> = Vec::new();
     let mut fields = Scope::default();
-    for (loc, list) in [(item_loc.join("parameters"), item.get("parameters")), (op_loc.join("parameters"), op.get("parameters"))] {
+    for (level, (loc, list)) in [(item_loc.join("parameters"), item.get("parameters")), (op_loc.join("parameters"), op.get("parameters"))].into_iter().enumerate() {
         let Some(list) = list else { continue };
         let Some((loc, list)) = container(docs, &loc, list, "the parameter list", diags) else { continue };
         let Some(list) = list.as_array() else {
@@ -235,7 +240,8 @@ fn params<'a>(
                 Some("header") => ParamIn::Header,
                 Some("cookie") => ParamIn::Cookie,
                 other => {
-                    diags.error(ploc.join("in"), format!("unknown parameter location {other:?}"));
+                    let shown = other.map_or_else(|| "none".to_string(), |o| format!("`{}`", o.escape_debug()));
+                    diags.lenient(ploc.join("in"), Policy::Skipped, format!("parameter location {shown} is not path, query, header or cookie; the parameter is skipped"));
                     continue;
                 }
             };
@@ -302,16 +308,67 @@ fn params<'a>(
                 explode,
             };
             match by_key.get(&(location, name.clone())) {
-                Some(&idx) => out[idx] = param,
+                // Declared twice in one list: the first declaration is kept.
+                Some(&idx) if declared[idx].1 == level => {
+                    diags.lenient(ploc, Policy::Skipped, format!("parameter `{}` (in {}) is declared twice in this list; this declaration is ignored (the first, at {}, is kept)", name.escape_debug(), format!("{location:?}").to_lowercase(), declared[idx].0.pointer));
+                }
+                // The operation's declaration overrides the path item's.
+                Some(&idx) => {
+                    out[idx] = param;
+                    declared[idx] = (ploc, level);
+                }
                 None => {
                     by_key.insert((location, name), out.len());
                     out.push(param);
+                    declared.push((ploc, level));
                 }
+            }
+        }
+    }
+    if let Some(path) = template {
+        let names = template_names(path);
+        // A path parameter the template does not name can never be sent: it is dropped.
+        let mut i = 0;
+        while i < out.len() {
+            if out[i].location == ParamIn::Path && !names.contains(&out[i].name) {
+                diags.lenient(declared[i].0.clone(), Policy::Skipped, format!("path parameter `{}` does not appear in the path `{}`; it is skipped", out[i].name.escape_debug(), path.escape_debug()));
+                out.remove(i);
+                declared.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        // A template variable no parameter declares is read as a required string.
+        for name in names {
+            if !out.iter().any(|p| p.location == ParamIn::Path && p.name == name) {
+                diags.lenient(op_loc.clone(), Policy::Noted, format!("the path `{}` names `{{{}}}`, which no parameter declares; it is a required string path parameter", path.escape_debug(), name.escape_debug()));
+                let dialect = lower.dialect();
+                let schema = lower.lower(&op_loc.join("parameters").join(&format!("{{{name}}}")), &STRING_SCHEMA, vec![prefix.to_string(), name.clone()], dialect, diags);
+                out.push(Param { ident: String::new(), name, location: ParamIn::Path, required: true, schema, doc: None, style: ParamStyle::Simple, explode: false });
             }
         }
     }
     for p in &mut out {
         p.ident = fields.claim(&naming::snake(&p.name));
+    }
+    out
+}
+
+/// The schema of a path parameter the template names and no parameter declares.
+static STRING_SCHEMA: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| serde_json::json!({"type": "string"}));
+
+/// The variable names of a path template (`/a/{id}/b/{name}.json` -> `id`, `name`), in order,
+/// each once; an unclosed `{` ends the scan.
+fn template_names(path: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        let name = &rest[open + 1..open + close];
+        if !name.is_empty() && !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+        rest = &rest[open + close + 1..];
     }
     out
 }

@@ -196,6 +196,9 @@ impl<'a> SchemaLowerer<'a> {
             Value::Object(o) => {
                 let dialect = self.dialect_of(o, &loc, dialect, diags);
                 let facts = self.facts(o, &loc, &hint, dialect, diags);
+                if let Some(why) = invalid_default(o) {
+                    diags.lenient(loc.join("default"), Policy::Skipped, format!("the `default` {why}; it is neither documented nor applied"));
+                }
                 if let Some(d) = o.get("discriminator") {
                     discriminator = self.discriminator(d, &loc.join("discriminator"), &facts, dialect, diags);
                 }
@@ -697,7 +700,7 @@ pub fn doc_text(o: &Map<String, Value>) -> Option<String> {
         (None, None) => String::new(),
     };
     let mut notes = Vec::new();
-    if let Some(d) = o.get("default") {
+    if let Some(d) = o.get("default").filter(|_| invalid_default(o).is_none()) {
         let shown = d.to_string();
         if shown.len() <= 200 {
             notes.push(format!("Default: `{shown}` (the server applies it when the value is absent; the field stays `None`)."));
@@ -716,6 +719,42 @@ pub fn doc_text(o: &Map<String, Value>) -> Option<String> {
         text.push_str(&n);
     }
     (!text.is_empty()).then_some(text)
+}
+
+/// Why a schema's `default` cannot be one of its values, judged by its own `type` (with 3.0's
+/// `nullable`) and `enum`; `None` when it has no default or the default fits them.
+fn invalid_default(o: &Map<String, Value>) -> Option<String> {
+    let d = o.get("default")?;
+    let shown = || {
+        let t = d.to_string();
+        if t.chars().count() > 40 { format!("{}...", t.chars().take(40).collect::<String>()) } else { t }
+    };
+    let fits = |t: JsonType| match t {
+        JsonType::Null => d.is_null(),
+        JsonType::Boolean => d.is_boolean(),
+        JsonType::Object => d.is_object(),
+        JsonType::Array => d.is_array(),
+        JsonType::Number => d.is_number(),
+        JsonType::Integer => d.as_f64().is_some_and(|f| f.fract() == 0.0),
+        JsonType::String => d.is_string(),
+    };
+    let types: Vec<JsonType> = match o.get("type") {
+        Some(Value::String(t)) => JsonType::parse(t).into_iter().collect(),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter_map(JsonType::parse).collect(),
+        _ => Vec::new(),
+    };
+    let nullable = o.get("nullable").and_then(Value::as_bool) == Some(true);
+    if !types.is_empty() && !types.iter().any(|t| fits(*t)) && !(nullable && d.is_null()) {
+        let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+        return Some(format!("`{}` is not of type {}", shown(), names.join(" or ")));
+    }
+    if let Some(Value::Array(values)) = o.get("enum") {
+        let same = |a: &Value, b: &Value| a == b || a.as_f64().zip(b.as_f64()).is_some_and(|(x, y)| x == y);
+        if !values.iter().any(|v| same(v, d)) && !(nullable && d.is_null()) {
+            return Some(format!("`{}` is not one of the `enum` values", shown()));
+        }
+    }
+    None
 }
 
 /// The schema that accepts every value (what a dangling reference degrades to).
