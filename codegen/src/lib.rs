@@ -99,6 +99,9 @@ pub struct Generated {
     pub diagnostics: Vec<Diagnostic>,
     /// Counts.
     pub stats: Stats,
+    /// Every place whose Rust type is `serde_json::Value`, why, and whether a typed form would
+    /// be possible (`--report-untyped`).
+    pub untyped: Vec<ir::untyped::Untyped>,
 }
 
 /// Why generation failed.
@@ -153,5 +156,6 @@ fn generate_documents(docs: &load::Documents, options: &Options, mut diags: diag
     }
     let files = emit::emit(&ir, options)?;
     let stats = Stats { operations: ir.operations.len(), types: ir.schemas.iter().filter(|s| s.name.is_some()).count() };
-    Ok(Generated { files, diagnostics: diags.into_sorted(), stats })
+    let untyped = ir::untyped::report(&ir);
+    Ok(Generated { files, diagnostics: diags.into_sorted(), stats, untyped })
 }

@@ -25,6 +25,8 @@ pub struct Row {
     pub diags: [u64; 3],
     /// Leniency warnings (spec flaws read the safest way; errors with `--strict`).
     pub lenient: u64,
+    /// Places held as `serde_json::Value`, and how many of them could be typed.
+    pub untyped: [u64; 2],
     /// Generation wall time, milliseconds.
     pub gen_ms: u64,
     /// Peak resident memory of the generating process, KiB.
@@ -170,6 +172,8 @@ pub fn generate_one(spec: &Path, spec_root: Option<&Path>, out: &Path, name: &st
         "warnings": count(codegen::Severity::Warning),
         "infos": count(codegen::Severity::Info),
         "lenient": diags.iter().filter(|d| d.leniency).count(),
+        "untyped": summary.map_or(0, |g| g.untyped.len()),
+        "untyped_typable": summary.map_or(0, |g| g.untyped.iter().filter(|u| u.typable).count()),
         "gen_ms": gen_ms,
         "peak_kib": peak_rss_kib(),
         "lines": lines,
@@ -237,6 +241,7 @@ pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path, check_over_lines: Option<
                 row.types = n("types");
                 row.diags = [n("errors"), n("warnings"), n("infos")];
                 row.lenient = n("lenient");
+                row.untyped = [n("untyped"), n("untyped_typable")];
                 row.gen_ms = n("gen_ms");
                 row.peak_kib = n("peak_kib");
                 row.lines = n("lines");
@@ -353,19 +358,20 @@ pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<30} {:>7} {:>5} {:>6} {:>14} {:>7} {:>8} {:>9} {:>8} {:>11} {:>7} {:>5} {:>6}",
-        "spec", "openapi", "ops", "types", "diag e/w/i", "lenient", "gen ms", "peak MiB", "lines", "generated", "check", "warn", "smoke"
+        "{:<30} {:>7} {:>5} {:>6} {:>14} {:>7} {:>11} {:>8} {:>9} {:>8} {:>11} {:>7} {:>5} {:>6}",
+        "spec", "openapi", "ops", "types", "diag e/w/i", "lenient", "untyped/typ", "gen ms", "peak MiB", "lines", "generated", "check", "warn", "smoke"
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{:<30} {:>7} {:>5} {:>6} {:>14} {:>7} {:>8} {:>9.1} {:>8} {:>11} {:>7} {:>5} {:>6}",
+            "{:<30} {:>7} {:>5} {:>6} {:>14} {:>7} {:>11} {:>8} {:>9.1} {:>8} {:>11} {:>7} {:>5} {:>6}",
             r.name,
             r.version,
             r.operations,
             r.types,
             format!("{}/{}/{}", r.diags[0], r.diags[1], r.diags[2]),
             r.lenient,
+            format!("{}/{}", r.untyped[0], r.untyped[1]),
             r.gen_ms,
             r.peak_kib as f64 / 1024.0,
             r.lines,

@@ -72,6 +72,8 @@ pub struct Report {
     pub files: usize,
     /// Operations and types.
     pub stats: codegen::Stats,
+    /// The places held as `serde_json::Value` (`--report-untyped`).
+    pub untyped: Vec<codegen::ir::untyped::Untyped>,
 }
 
 fn display_path(path: &Path) -> String {
@@ -152,6 +154,7 @@ pub fn run_with_writer(job: &Job, mode: Mode, writer: &mut dyn FnMut(&Path, &str
         files: generated.files.len(),
         stats: generated.stats,
         orphans: plan.orphans.clone(),
+        untyped: generated.untyped.clone(),
         ..Report::default()
     };
     for (i, action, current) in &plan.files {

@@ -52,6 +52,10 @@ struct Target {
     /// Make every leniency warning (a spec flaw read the safest way) an error.
     #[arg(long)]
     strict: bool,
+    /// List every place whose Rust type is serde_json::Value, why, and whether a typed form
+    /// would be possible.
+    #[arg(long)]
+    report_untyped: bool,
 }
 
 #[derive(Subcommand)]
@@ -122,14 +126,26 @@ fn print_diagnostics(report: &Report) {
     }
 }
 
+fn print_untyped(report: &Report) {
+    let typable = report.untyped.iter().filter(|u| u.typable).count();
+    println!("untyped: {} place(s) are serde_json::Value, {typable} of them could be typed", report.untyped.len());
+    for u in &report.untyped {
+        println!("  {}  {}{}", u.location, u.reason, if u.typable { "  [typable]" } else { "" });
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Gen(t) => {
+            let untyped = t.report_untyped;
             let job = job(t);
             match run(&job, Mode::Write) {
                 Ok(report) => {
                     print_diagnostics(&report);
+                    if untyped {
+                        print_untyped(&report);
+                    }
                     for f in &report.foreign {
                         eprintln!("warning: kept {}", xtask::foreign_hint(&job.out, f));
                     }
@@ -186,8 +202,13 @@ fn main() -> ExitCode {
             }
         }
         Command::Check(t) => {
+            let untyped = t.report_untyped;
             let job = job(t);
-            match run(&job, Mode::Check) {
+            let result = run(&job, Mode::Check);
+            if let (true, Ok(report)) = (untyped, &result) {
+                print_untyped(report);
+            }
+            match result {
                 Ok(report) if report.changed.is_empty() && report.orphans.is_empty() && report.foreign.is_empty() => {
                     println!("{} is up to date with {}", job.out.display(), job.spec.display());
                     ExitCode::SUCCESS

@@ -177,6 +177,7 @@ impl<'a> SchemaLowerer<'a> {
             validator: None,
             discriminator: None,
             extras: None,
+            degraded: None,
         });
         (id, true)
     }
@@ -305,6 +306,7 @@ impl<'a> SchemaLowerer<'a> {
                 let (id, new) = self.alloc(&from.join("$ref"), hint, dialect);
                 if new {
                     self.pending.push((id, &ANY_VALUE));
+                    self.nodes[id].degraded = Some(e);
                 }
                 Some(id)
             }

@@ -8,6 +8,7 @@ mod analyse;
 mod lower_ops;
 mod lower_schema;
 pub mod pattern;
+pub mod untyped;
 
 use std::collections::BTreeMap;
 
@@ -430,6 +431,9 @@ pub struct SchemaNode {
     pub discriminator: Option<Discriminator>,
     /// Field name of a struct's flattened extra members, when the schema allows any.
     pub extras: Option<String>,
+    /// Why this schema stands for any value although the spec wrote something else (a reference
+    /// that leads nowhere), for the untyped report.
+    pub degraded: Option<String>,
 }
 
 /// Where a parameter lives.
