@@ -171,7 +171,7 @@ fn lower_path_item<'a>(
         let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();
         // Only real paths are templates (webhook names and callback expressions are not).
         let template = path.starts_with('/').then_some(path);
-        operation.params = params(lower, &item_loc, item_obj, &op_loc, op, &type_prefix, template, diags);
+        operation.params = params(lower, (&item_loc, item_obj), (&op_loc, op), &type_prefix, template, diags);
         if !operation.params.is_empty() {
             operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
         }
@@ -207,12 +207,12 @@ fn op_doc(op: &Map<String, Value>) -> Option<String> {
     }
 }
 
+/// The parameters of the operation `op` (at `op_loc`) of the path item `item`; `template` is
+/// the path, when it is one (webhook names and callback expressions are not).
 fn params<'a>(
     lower: &mut SchemaLowerer<'a>,
-    item_loc: &Location,
-    item: &'a Map<String, Value>,
-    op_loc: &Location,
-    op: &'a Map<String, Value>,
+    (item_loc, item): (&Location, &'a Map<String, Value>),
+    (op_loc, op): (&Location, &'a Map<String, Value>),
     prefix: &str,
     template: Option<&str>,
     diags: &mut Diagnostics,

@@ -746,13 +746,14 @@ fn invalid_default(o: &Map<String, Value>) -> Option<String> {
         _ => Vec::new(),
     };
     let nullable = o.get("nullable").and_then(Value::as_bool) == Some(true);
-    if !types.is_empty() && !types.iter().any(|t| fits(*t)) && !(nullable && d.is_null()) {
+    let null_allowed = nullable && d.is_null();
+    if !(types.is_empty() || types.iter().any(|t| fits(*t)) || null_allowed) {
         let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
         return Some(format!("`{}` is not of type {}", shown(), names.join(" or ")));
     }
     if let Some(Value::Array(values)) = o.get("enum") {
         let same = |a: &Value, b: &Value| a == b || a.as_f64().zip(b.as_f64()).is_some_and(|(x, y)| x == y);
-        if !values.iter().any(|v| same(v, d)) && !(nullable && d.is_null()) {
+        if !(values.iter().any(|v| same(v, d)) || null_allowed) {
             return Some(format!("`{}` is not one of the `enum` values", shown()));
         }
     }
