@@ -57,6 +57,9 @@ pub enum Credentials {
     },
     /// Mutual TLS: nothing is visible at the HTTP layer.
     MutualTls,
+    /// The operation requires a scheme the spec names but does not define (a flaw the
+    /// generator warned about): decide from the request's headers (`RequestContext::headers`).
+    Undefined,
 }
 
 /// What the auth hook is asked: which scheme, which credentials, which scopes.

@@ -101,7 +101,8 @@ fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
 /// of its security alternatives: `Bearer` (http bearer, oauth2, openIdConnect), `Basic
 /// realm="<title>"`, the scheme name of another http scheme, and for API keys
 /// `ApiKey in="header", name="<name>"` (no registered scheme exists; the parameters say where the
-/// key goes). Mutual TLS has none. Spec text is reduced to visible ASCII without quotes.
+/// key goes); a scheme the spec names but does not define is challenged by its name. Mutual TLS
+/// has none. Spec text is reduced to visible ASCII without quotes.
 fn challenges(ir: &Ir, op: &Operation) -> Vec<String> {
     let quoted = |s: &str| -> String { s.chars().map(|c| if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' { c } else { '_' }).collect() };
     let token = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(*c)).collect() };
@@ -117,6 +118,8 @@ fn challenges(ir: &Ir, op: &Operation) -> Vec<String> {
             SchemeKind::ApiKeyHeader(h) => key("header", h),
             SchemeKind::ApiKeyQuery(q) => key("query", q),
             SchemeKind::ApiKeyCookie(c) => key("cookie", c),
+            // RFC 9110 wants a challenge on every 401: the scheme's own name is the best there is.
+            SchemeKind::Undefined => token(scheme),
             SchemeKind::MutualTls => continue,
         };
         if !challenge.is_empty() && !out.contains(&challenge) {
@@ -215,6 +218,7 @@ fn auth_glue(ir: &Ir) -> TokenStream {
                 quote!(cookie_key(&ctx.headers, #c))
             }
             SchemeKind::MutualTls => quote!(Some(Ok(Credentials::MutualTls))),
+            SchemeKind::Undefined => quote!(Some(Ok(Credentials::Undefined))),
         };
         quote!(#n => #extract,)
     });

@@ -567,12 +567,21 @@ fn strongly_connected(edges: &[Vec<SchemaId>]) -> Vec<usize> {
     component
 }
 
-fn check_security(ir: &Ir, diags: &mut Diagnostics) {
+fn check_security(ir: &mut Ir, diags: &mut Diagnostics) {
+    let mut undefined = BTreeSet::new();
     for op in &ir.operations {
         for alt in &op.security {
             for (scheme, _) in alt {
                 match ir.security_schemes.get(scheme) {
-                    None => diags.error(op.loc.clone(), format!("security requirement names unknown scheme `{scheme}`")),
+                    // Never dropped: an operation must not become unauthenticated by a typo.
+                    None => {
+                        diags.lenient(
+                            op.loc.clone(),
+                            Policy::Noted,
+                            format!("security requirement names `{}`, which `components/securitySchemes` does not define; the auth hook gets it as `Credentials::Undefined` and decides from the request headers", scheme.escape_debug()),
+                        );
+                        undefined.insert(scheme.clone());
+                    }
                     Some(SchemeKind::MutualTls) => diags.warn(
                         op.loc.clone(),
                         Policy::Noted,
@@ -582,6 +591,9 @@ fn check_security(ir: &Ir, diags: &mut Diagnostics) {
                 }
             }
         }
+    }
+    for scheme in undefined {
+        ir.security_schemes.insert(scheme, SchemeKind::Undefined);
     }
 }
 

@@ -658,6 +658,9 @@ pub enum SchemeKind {
     ApiKeyCookie(String),
     /// `mutualTLS`: not visible to an HTTP handler.
     MutualTls,
+    /// A name a security requirement uses that `components/securitySchemes` does not define (a
+    /// spec flaw): the auth hook decides from the raw request headers.
+    Undefined,
 }
 
 /// How validation failures are shaped by default.
