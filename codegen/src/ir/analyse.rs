@@ -23,6 +23,7 @@ pub fn analyse(ir: &mut Ir, diags: &mut Diagnostics) {
     assign_members(ir);
     assign_boxes(ir);
     check_security(ir, diags);
+    check_discriminators(ir, diags);
     ir.error_shape = detect_error_shape(ir, diags);
 }
 
@@ -594,6 +595,32 @@ fn check_security(ir: &mut Ir, diags: &mut Diagnostics) {
     }
     for scheme in undefined {
         ir.security_schemes.insert(scheme, SchemeKind::Undefined);
+    }
+}
+
+/// A discriminator whose property a mapped variant does not declare cannot pick that variant by
+/// its tag: a leniency warning (the variant is still reached by validation).
+fn check_discriminators(ir: &Ir, diags: &mut Diagnostics) {
+    for node in &ir.schemas {
+        let Some(d) = &node.discriminator else { continue };
+        for (value, target) in &d.mapping {
+            let mut target = *target;
+            for _ in 0..ir.schemas.len() {
+                match ir.schemas[target].shape {
+                    Shape::Alias(t) => target = t,
+                    _ => break,
+                }
+            }
+            if let Shape::Struct(fields) = &ir.schemas[target].shape {
+                if !fields.iter().any(|f| f.wire == d.property) {
+                    diags.lenient(
+                        node.loc.join("discriminator"),
+                        Policy::Noted,
+                        format!("the variant for `{}` has no property `{}`; it is chosen by validation, not by its tag", value.escape_debug(), d.property.escape_debug()),
+                    );
+                }
+            }
+        }
     }
 }
 
