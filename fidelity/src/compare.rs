@@ -1,0 +1,173 @@
+//! The comparison of one spec's verdicts with `jsonschema`: agreement, documented deviations
+//! (recognised by re-checking a disagreeing instance against the spec read the generator's way,
+//! `tests::instances::{alternatives, deviation}`), and round-trip stability of valid values.
+
+use std::collections::BTreeMap;
+
+use jsonschema::{Draft, Registry, Validator};
+use serde_json::{Value, json};
+
+use crate::bundle::fragment;
+use crate::targets::Target;
+
+/// The URI the bundled document is registered under.
+const BASE: &str = "urn:fidelity:spec";
+
+/// A `jsonschema` view of one bundled document: a validator per target, built on demand.
+struct Reference {
+    registry: Option<Registry<'static>>,
+    /// Why the registry could not be built.
+    failure: Option<String>,
+    validators: BTreeMap<usize, Result<Validator, String>>,
+}
+
+impl Reference {
+    fn new(document: Value) -> Reference {
+        match Registry::new().draft(Draft::Draft202012).add(BASE, Draft::Draft202012.create_resource(document)).and_then(|b| b.prepare()) {
+            Ok(registry) => Reference { registry: Some(registry), failure: None, validators: BTreeMap::new() },
+            Err(e) => Reference { registry: None, failure: Some(e.to_string()), validators: BTreeMap::new() },
+        }
+    }
+
+    fn validator(&mut self, i: usize, target: &Target) -> Result<&Validator, String> {
+        let Some(registry) = &self.registry else { return Err(self.failure.clone().unwrap_or_default()) };
+        let entry = self.validators.entry(i).or_insert_with(|| {
+            let schema = json!({"$ref": format!("{BASE}#{}", fragment(&target.bundled))});
+            jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .with_registry(registry)
+                .should_validate_formats(false)
+                .build(&schema)
+                .map_err(|e| e.to_string())
+        });
+        entry.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// One instance the gate cannot accept, with what each side said.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// `file#pointer` of the schema.
+    pub location: String,
+    /// The instance.
+    pub instance: Value,
+    /// What went wrong, both verdicts included.
+    pub what: String,
+}
+
+/// The outcome for one spec.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Targets whose instances were compared, by index.
+    pub compared: Vec<bool>,
+    /// Targets `jsonschema` cannot build, with its message.
+    pub unbuildable: Vec<(String, String)>,
+    /// Instances compared.
+    pub instances: usize,
+    /// Of those, valid per `jsonschema`.
+    pub valid: usize,
+    /// Verdicts equal to `jsonschema`'s.
+    pub agreed: usize,
+    /// Documented deviations: reason -> (count, first example).
+    pub deviations: BTreeMap<&'static str, (usize, String)>,
+    /// Valid (per the crate) instances whose round trips were checked.
+    pub round_trips: usize,
+    /// Of those, stable: the converted value is valid again and converts to itself.
+    pub stable: usize,
+    /// Disagreements no documented deviation explains, and unstable round trips.
+    pub failures: Vec<Failure>,
+}
+
+impl Outcome {
+    /// Disagreements explained by a documented deviation.
+    pub fn documented(&self) -> usize {
+        self.deviations.values().map(|d| d.0).sum()
+    }
+}
+
+/// Compares `results` (one verdict per case, as [`crate::targets::harness`] writes them) with
+/// `jsonschema` on `reference` (the bundle, read as JSON Schema); `alternatives` are the bundle
+/// read with each documented deviation.
+pub fn compare(
+    targets: &[Target],
+    reference: Value,
+    alternatives: Vec<(&'static str, Value)>,
+    cases: &[(usize, Value)],
+    results: &[Value],
+) -> Outcome {
+    let mut out = Outcome { compared: vec![false; targets.len()], ..Outcome::default() };
+    let mut main = Reference::new(reference);
+    let mut alternatives: Vec<(&'static str, Option<Reference>, Value)> = alternatives.into_iter().map(|(r, v)| (r, None, v)).collect();
+    let mut broken = vec![false; targets.len()];
+    for ((i, instance), ours) in cases.iter().zip(results) {
+        let t = &targets[*i];
+        if broken[*i] {
+            continue;
+        }
+        let theirs = match main.validator(*i, t) {
+            Ok(v) => v.is_valid(instance),
+            Err(e) => {
+                broken[*i] = true;
+                out.unbuildable.push((t.location(), e));
+                continue;
+            }
+        };
+        out.compared[*i] = true;
+        out.instances += 1;
+        out.valid += usize::from(theirs);
+        let our_valid = ours["valid"].as_bool() == Some(true);
+        if our_valid {
+            check_round_trip(t, instance, ours, &mut out);
+        }
+        if our_valid == theirs {
+            out.agreed += 1;
+            continue;
+        }
+        let mut explained = tests::instances::deviation(instance, ours);
+        if explained.is_none() {
+            for (reason, built, document) in &mut alternatives {
+                let reference = built.get_or_insert_with(|| Reference::new(std::mem::take(document)));
+                if reference.validator(*i, t).is_ok_and(|v| v.is_valid(instance) == our_valid) {
+                    explained = Some(*reason);
+                    break;
+                }
+            }
+        }
+        match explained {
+            Some(reason) => {
+                let e = out.deviations.entry(reason).or_insert((0, format!("{}: {instance}", t.location())));
+                e.0 += 1;
+            }
+            None => out.failures.push(Failure {
+                location: t.location(),
+                instance: instance.clone(),
+                what: format!("disagreement: generated valid={our_valid} ({}), jsonschema valid={theirs}", verdict(ours)),
+            }),
+        }
+    }
+    out
+}
+
+fn verdict(ours: &Value) -> String {
+    match ours.get("error").and_then(Value::as_str) {
+        Some(e) => e.to_string(),
+        None if ours["valid"] == Value::Bool(true) => format!("converted to {}", ours["converted"]),
+        None => "rejected by the validator".into(),
+    }
+}
+
+fn check_round_trip(t: &Target, instance: &Value, ours: &Value, out: &mut Outcome) {
+    out.round_trips += 1;
+    let revalid = ours["revalid"].as_bool() == Some(true);
+    let stable = ours["stable"].as_bool() == Some(true);
+    if revalid && stable {
+        out.stable += 1;
+        return;
+    }
+    let what = if !revalid {
+        format!("round trip: the serialised value {} is not valid again", ours["converted"])
+    } else {
+        format!("round trip: the serialised value {} does not convert to itself ({})", ours["converted"], ours["second_error"])
+    };
+    out.failures.push(Failure { location: t.location(), instance: instance.clone(), what });
+}
