@@ -75,6 +75,13 @@ enum Command {
         #[arg(long)]
         check_over_lines: Option<u64>,
     },
+    /// The fidelity gate: generated validators and conversion against `jsonschema`, and round
+    /// trips, for every schema of every corpus document (runs the `fidelity` crate; arguments
+    /// are passed on: DIR..., --sample N, --only NAME, --per-schema N, --seed N, --untyped).
+    Fidelity {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Internal: generate one spec and print a JSON summary (used by `corpus`).
     #[command(hide = true)]
     CorpusOne {
@@ -180,6 +187,18 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Fidelity { args } => {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = std::process::Command::new(cargo).current_dir(xtask::project_root()).args(["run", "--quiet", "-p", "fidelity", "--"]).args(&args).status();
+            match status {
+                Ok(s) if s.success() => ExitCode::SUCCESS,
+                Ok(_) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("error: running cargo: {e}");
                     ExitCode::FAILURE
                 }
             }
