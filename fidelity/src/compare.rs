@@ -1,6 +1,6 @@
 //! The comparison of one spec's verdicts with `jsonschema`: agreement, documented deviations
 //! (recognised by re-checking a disagreeing instance against the spec read the generator's way,
-//! `tests::instances::{alternatives, deviation}`), and round-trip stability of valid values.
+//! `::tests::instances::{alternatives, deviation}`), and round-trip stability of valid values.
 
 use std::collections::BTreeMap;
 
@@ -123,7 +123,7 @@ pub fn compare(
             out.agreed += 1;
             continue;
         }
-        let mut explained = tests::instances::deviation(instance, ours);
+        let mut explained = ::tests::instances::deviation(instance, ours);
         if explained.is_none() {
             for (reason, built, document) in &mut alternatives {
                 let reference = built.get_or_insert_with(|| Reference::new(std::mem::take(document)));
@@ -170,4 +170,54 @@ fn check_round_trip(t: &Target, instance: &Value, ours: &Value, out: &mut Outcom
         format!("round trip: the serialised value {} does not convert to itself ({})", ours["converted"], ours["second_error"])
     };
     out.failures.push(Failure { location: t.location(), instance: instance.clone(), what });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::targets::Kind;
+
+    fn target(pointer: &str) -> Target {
+        Target { kind: Kind::Component, file: "spec.yaml".into(), pointer: pointer.into(), bundled: pointer.into(), rust_type: String::new(), validator: String::new() }
+    }
+
+    #[test]
+    fn disagreements_are_failures_unless_a_documented_reading_explains_them() {
+        let raw = json!({"openapi": "3.0.3", "components": {"schemas": {
+            "A": {"nullable": true, "allOf": [{"$ref": "#/components/schemas/B"}]},
+            "B": {"type": "object", "required": ["x"], "properties": {"x": {"type": "integer"}}}
+        }}});
+        let mut reference = raw.clone();
+        ::tests::instances::normalise_30(&mut reference, false);
+        let targets = [target("/components/schemas/A"), target("/components/schemas/B")];
+        let cases = vec![(0, json!(null)), (1, json!({})), (1, json!({"x": 1})), (1, json!({"x": 2})), (1, json!("no"))];
+        let stable = json!({"valid": true, "converted": {"x": 1}, "revalid": true, "stable": true});
+        let results = vec![
+            // `null` beside allOf: valid by the common reading (documented), not by 3.0.3's.
+            json!({"valid": true, "converted": null, "revalid": true, "stable": true}),
+            // A required member missing, yet accepted: no reading explains it.
+            stable.clone(),
+            stable,
+            // Valid and agreed, but the round trip does not convert to itself.
+            json!({"valid": true, "converted": {"x": 2}, "revalid": true, "stable": false, "second_error": "boom"}),
+            json!({"valid": false}),
+        ];
+        let out = compare(&targets, reference, ::tests::instances::alternatives(&raw, true), &cases, &results);
+        assert_eq!((out.instances, out.valid, out.agreed), (5, 2, 3));
+        assert_eq!(out.documented(), 1, "{:?}", out.deviations);
+        assert!(out.deviations.keys().next().is_some_and(|r| r.contains("nullable")));
+        assert_eq!(out.failures.len(), 2, "{:?}", out.failures);
+        assert!(out.failures[0].what.contains("disagreement") && out.failures[0].instance == json!({}));
+        assert!(out.failures[1].what.contains("round trip"));
+        assert_eq!((out.round_trips, out.stable), (4, 3));
+    }
+
+    #[test]
+    fn a_schema_jsonschema_cannot_build_is_not_compared() {
+        let reference = json!({"components": {"schemas": {"A": {"$ref": "#/nowhere"}}}});
+        let out = compare(&[target("/components/schemas/A")], reference, Vec::new(), &[(0, json!(1))], &[json!({"valid": true})]);
+        assert_eq!(out.instances, 0);
+        assert_eq!(out.unbuildable.len(), 1);
+        assert_eq!(out.compared, vec![false]);
+    }
 }
