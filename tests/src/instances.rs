@@ -61,21 +61,22 @@ pub fn normalise_30(v: &mut Value, lenient: bool) {
     }
 }
 
-/// Drops from `required` every property marked `readOnly` (OpenAPI: "SHOULD NOT be sent as
-/// part of the request", so a request may omit it).
-pub fn read_only_not_required(v: &mut Value) {
+/// Drops from `required` every property marked with one of `flags` (`readOnly`: OpenAPI says it
+/// "SHOULD NOT be sent as part of the request", so a request may omit it; `writeOnly` likewise
+/// for a response).
+pub fn flagged_not_required(v: &mut Value, flags: &[&str]) {
     match v {
-        Value::Array(a) => a.iter_mut().for_each(read_only_not_required),
+        Value::Array(a) => a.iter_mut().for_each(|x| flagged_not_required(x, flags)),
         Value::Object(o) => {
-            let read_only: Vec<String> = o
+            let flagged: Vec<String> = o
                 .get("properties")
                 .and_then(Value::as_object)
-                .map(|p| p.iter().filter(|(_, s)| s.get("readOnly") == Some(&Value::Bool(true))).map(|(k, _)| k.clone()).collect())
+                .map(|p| p.iter().filter(|(_, s)| flags.iter().any(|f| s.get(*f) == Some(&Value::Bool(true)))).map(|(k, _)| k.clone()).collect())
                 .unwrap_or_default();
             if let Some(Value::Array(r)) = o.get_mut("required") {
-                r.retain(|n| !n.as_str().is_some_and(|n| read_only.iter().any(|k| k == n)));
+                r.retain(|n| !n.as_str().is_some_and(|n| flagged.iter().any(|k| k == n)));
             }
-            o.values_mut().for_each(read_only_not_required);
+            o.values_mut().for_each(|x| flagged_not_required(x, flags));
         }
         _ => {}
     }
@@ -93,12 +94,18 @@ pub fn alternatives(raw: &Value, openapi_30: bool) -> Vec<(&'static str, Value)>
             lenient,
         ));
     }
-    let mut read_only = raw.clone();
-    if openapi_30 {
-        normalise_30(&mut read_only, false);
+    for (flags, reason) in [
+        (&["readOnly"][..], "a required `readOnly` property may be absent from a request (OpenAPI: it is not sent)"),
+        (&["readOnly", "writeOnly"][..], "a required `writeOnly` (or `readOnly`) property may be absent (OpenAPI: it is not sent in a response, or request)"),
+    ] {
+        let mut reading = raw.clone();
+        // `readOnly`/`writeOnly` beside a 3.0 `$ref` are read before its siblings are dropped.
+        flagged_not_required(&mut reading, flags);
+        if openapi_30 {
+            normalise_30(&mut reading, false);
+        }
+        out.push((reason, reading));
     }
-    read_only_not_required(&mut read_only);
-    out.push(("a required `readOnly` property may be absent from a request (OpenAPI: it is not sent)", read_only));
     out
 }
 

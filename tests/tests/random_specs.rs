@@ -21,7 +21,7 @@ use tests::instances::{Gen, Tally, alternatives, harness, normalise_30};
 use tests::scratch::{self, NamedSchema};
 
 /// Specs per run (one scratch workspace build for all).
-const SPECS: usize = 30;
+const SPECS: usize = 40;
 /// Instances per named schema.
 const PER_SCHEMA: usize = 60;
 /// The seed of the default run.
@@ -161,6 +161,10 @@ impl SpecGen {
         } else if self.one_in(4) {
             s.insert("maxLength".into(), json!(self.below(8) + 1));
         }
+        if self.one_in(6) {
+            // Annotations here (the run generates with `plain_formats`, as `jsonschema` reads them).
+            s.insert("format".into(), json!(self.pick(&["uuid", "date-time", "date", "email", "uri", "ipv4", "byte", "binary", "x-custom"])));
+        }
         Value::Object(s)
     }
 
@@ -247,6 +251,11 @@ impl SpecGen {
             if !flat && self.one_in(6) {
                 s = self.nullable(s);
             }
+            if !flat && self.one_in(10) {
+                if let Value::Object(o) = &mut s {
+                    o.insert(if self.one_in(2) { "readOnly" } else { "writeOnly" }.into(), json!(true));
+                }
+            }
             if self.one_in(2) && !required.contains(&name) {
                 required.push(name);
             }
@@ -259,6 +268,9 @@ impl SpecGen {
         }
         if !required.is_empty() {
             o.insert("required".into(), json!(required));
+        }
+        if !flat && self.one_in(8) {
+            o.insert(if self.one_in(2) { "minProperties" } else { "maxProperties" }.into(), json!(self.below(3) + 1));
         }
         match self.below(if flat { 3 } else { 5 }) {
             0 => {
@@ -346,7 +358,12 @@ impl SpecGen {
                 _ => self.scalar(),
             };
         }
-        match self.below(12) {
+        match self.below(13) {
+            12 => {
+                // Members merged into one struct: a component (object or not) and an inline object.
+                let first = self.component_ref(None).unwrap_or_else(|| self.object(depth + 1, false));
+                json!({"allOf": [first, self.object(depth + 1, false)]})
+            }
             0..=3 => self.scalar(),
             4 | 5 => self.object(depth, false),
             6 => self.array(depth),
@@ -358,6 +375,21 @@ impl SpecGen {
                 self.nullable(s)
             }
         }
+    }
+
+    /// Sometimes a spelling of an existing component's name that differs only in case or
+    /// punctuation (`Pet3` beside `pet_3`): distinct names that map to one Rust identifier.
+    fn twin_name(&mut self) -> Option<String> {
+        if self.components.is_empty() || !self.one_in(6) {
+            return None;
+        }
+        let (base, _, _) = self.pick(&self.components.clone());
+        let twin = match self.below(3) {
+            0 => base.to_lowercase(),
+            1 => base.chars().map(|c| if c.is_ascii_digit() { c } else { c.to_ascii_uppercase() }).collect(),
+            _ => format!("{}_", base.trim_end_matches('_')),
+        };
+        (!self.components.iter().any(|(n, _, _)| *n == twin)).then_some(twin)
     }
 
     fn fresh_name(&mut self) -> String {
@@ -381,7 +413,13 @@ impl SpecGen {
     fn components(&mut self) {
         for _ in 0..self.below(5) + 2 {
             let plain = self.pick(PLAIN_NAMES);
-            let name = if self.one_in(5) && !self.components.iter().any(|(n, _, _)| *n == plain) { plain.to_string() } else { self.fresh_name() };
+            let name = if self.one_in(5) && !self.components.iter().any(|(n, _, _)| *n == plain) {
+                plain.to_string()
+            } else if let Some(twin) = self.twin_name() {
+                twin
+            } else {
+                self.fresh_name()
+            };
             let schema = match self.below(8) {
                 0 => self.object(0, true),
                 1 => self.scalar(),
@@ -419,6 +457,10 @@ impl SpecGen {
     /// One parameter at `location` named `name`: a style the location allows and a schema it fits.
     fn parameter(&mut self, location: &str, name: &str) -> Value {
         let mut p = json!({"name": name, "in": location});
+        if location == "query" && self.one_in(10) {
+            p["content"] = json!({"application/json": {"schema": self.schema(1)}});
+            return p;
+        }
         let array = |g: &mut SpecGen| json!({"type": "array", "items": g.scalar_or_ref()});
         let (style, schema) = match location {
             "path" => {
@@ -466,20 +508,33 @@ impl SpecGen {
         p
     }
 
-    fn operation(&mut self, index: usize) -> (String, String, Value) {
-        let method = self.pick(&["get", "post", "put", "patch", "delete"]);
-        let mut path = format!("/r{index}");
-        let mut parameters = Vec::new();
+    /// An operation: its path (`shared`: the path and path parameters of an earlier one, for
+    /// another method on the same path), method, Operation Object and path parameters.
+    fn operation(&mut self, index: usize, shared: Option<(String, Vec<Value>)>, taken: &[String], ids: &mut BTreeSet<String>) -> (String, String, Value, Vec<Value>) {
+        let methods: Vec<&str> = ["get", "post", "put", "patch", "delete"].into_iter().filter(|m| !taken.iter().any(|t| t == m)).collect();
+        let method = self.pick(&methods);
         let mut used = BTreeSet::new();
-        for _ in 0..self.below(3) {
-            let name = format!("{}{}", self.pick(&["id", "item_id", "itemId", "name"]), used.len());
-            used.insert(name.clone());
-            path.push_str(&format!("/{}{{{name}}}", self.pick(&["", "x-", "v"])));
-            parameters.push(self.parameter("path", &name));
-        }
-        if self.one_in(3) {
-            path.push_str("/items");
-        }
+        let (path, mut parameters) = match shared {
+            Some((path, parameters)) => {
+                used.extend(parameters.iter().filter_map(|p| p["name"].as_str().map(str::to_string)));
+                (path, parameters)
+            }
+            None => {
+                let mut path = format!("/r{index}");
+                let mut parameters = Vec::new();
+                for _ in 0..self.below(3) {
+                    let name = format!("{}{}", self.pick(&["id", "item_id", "itemId", "name"]), used.len());
+                    used.insert(name.clone());
+                    path.push_str(&format!("/{}{{{name}}}", self.pick(&["", "x-", "v"])));
+                    parameters.push(self.parameter("path", &name));
+                }
+                if self.one_in(3) {
+                    path.push_str("/items");
+                }
+                (path, parameters)
+            }
+        };
+        let path_parameters = parameters.clone();
         for location in ["query", "query", "query", "header", "cookie"] {
             if self.one_in(2) {
                 let name = match location {
@@ -491,8 +546,10 @@ impl SpecGen {
             }
         }
         let mut op = json!({"responses": self.responses()});
-        if self.one_in(4) {
-            op["operationId"] = json!(format!("op{index}{}", self.pick(&["List", "_create", "-get", ""])));
+        // Operation ids, some of them spellings of one name (`listItems`, `list_items`).
+        let id = if self.one_in(5) { self.pick(&["listItems", "list_items", "ListItems", "list-items", "getR0", "get_r0"]).to_string() } else { format!("op{index}{}", self.pick(&["List", "_create", "-get", ""])) };
+        if self.one_in(3) && ids.insert(id.clone()) {
+            op["operationId"] = json!(id);
         }
         if !parameters.is_empty() {
             op["parameters"] = Value::Array(parameters);
@@ -523,7 +580,7 @@ impl SpecGen {
             }
             op["requestBody"] = body;
         }
-        (path, method.to_string(), op)
+        (path, method.to_string(), op, path_parameters)
     }
 
     fn response_schema(&mut self) -> Value {
@@ -552,10 +609,28 @@ impl SpecGen {
         let mut g = SpecGen { rng: rng(seed), v31: false, components: Vec::new() };
         g.v31 = g.one_in(2);
         g.components();
-        let mut paths = Map::new();
+        let mut paths: Map<String, Value> = Map::new();
+        let mut ids = BTreeSet::new();
+        let mut last: Option<(String, Vec<Value>)> = None;
         for i in 0..g.below(4) + 1 {
-            let (path, method, op) = g.operation(i);
-            paths.entry(path).or_insert_with(|| json!({}))[method] = op;
+            let shared = last.clone().filter(|_| g.one_in(3));
+            let taken: Vec<String> = shared.as_ref().map(|(p, _)| paths[p].as_object().expect("path item").keys().cloned().collect()).unwrap_or_default();
+            let (path, method, mut op, path_parameters) = g.operation(i, shared.clone(), &taken, &mut ids);
+            let item = paths.entry(path.clone()).or_insert_with(|| json!({}));
+            // Path parameters on the Path Item Object, shared by its operations.
+            if shared.is_none() && !path_parameters.is_empty() && g.one_in(3) {
+                item["parameters"] = Value::Array(path_parameters.clone());
+            }
+            if item.get("parameters").is_some() {
+                if let Some(Value::Array(own)) = op.get_mut("parameters") {
+                    own.retain(|p| p["in"] != "path");
+                    if own.is_empty() {
+                        op.as_object_mut().expect("operation").remove("parameters");
+                    }
+                }
+            }
+            item[method] = op;
+            last = Some((path, path_parameters));
         }
         let schemas: Map<String, Value> = g.components.iter().map(|(n, s, _)| (n.clone(), s.clone())).collect();
         json!({
@@ -573,7 +648,7 @@ fn coverage(spec: &Value, counts: &mut BTreeMap<String, usize>) {
         let mut add = |k: &str| *counts.entry(k.to_string()).or_default() += 1;
         match v {
             Value::Object(o) => {
-                for (k, label) in [("oneOf", "oneOf"), ("anyOf", "anyOf"), ("discriminator", "discriminator"), ("pattern", "pattern"), ("$ref", "$ref"), ("uniqueItems", "uniqueItems")] {
+                for (k, label) in [("oneOf", "oneOf"), ("anyOf", "anyOf"), ("allOf", "allOf"), ("discriminator", "discriminator"), ("pattern", "pattern"), ("$ref", "$ref"), ("uniqueItems", "uniqueItems"), ("format", "format"), ("readOnly", "readOnly"), ("writeOnly", "writeOnly")] {
                     if o.get(k).is_some_and(|x| !x.is_object() || k == "discriminator") {
                         add(label);
                     }
@@ -584,7 +659,7 @@ fn coverage(spec: &Value, counts: &mut BTreeMap<String, usize>) {
                 if v31 && o.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&json!("null"))) {
                     add("type with null (3.1)");
                 }
-                for (key, label) in [("minItems", "minItems"), ("maxItems", "maxItems"), ("minLength", "minLength"), ("minimum", "minimum"), ("exclusiveMinimum", "exclusiveMinimum")] {
+                for (key, label) in [("minItems", "minItems"), ("maxItems", "maxItems"), ("minLength", "minLength"), ("minimum", "minimum"), ("exclusiveMinimum", "exclusiveMinimum"), ("minProperties", "minProperties"), ("maxProperties", "maxProperties")] {
                     if o.get(key).is_some_and(|x| !x.is_object()) {
                         add(label);
                     }
@@ -603,6 +678,16 @@ fn coverage(spec: &Value, counts: &mut BTreeMap<String, usize>) {
                     let style = o.get("style").and_then(Value::as_str).unwrap_or(if matches!(location, "path" | "header") { "simple" } else { "form" });
                     let explode = o.get("explode").and_then(Value::as_bool).unwrap_or(style == "form");
                     add(&format!("{location} {style}{}", if explode { " exploded" } else { "" }));
+                }
+                if let (Some(location), Some(_)) = (o.get("in").and_then(Value::as_str), o.get("content")) {
+                    add(&format!("{location} content"));
+                }
+                let methods = ["get", "post", "put", "patch", "delete"].iter().filter(|m| o.get(**m).is_some_and(|x| x.get("responses").is_some())).count();
+                if methods > 1 {
+                    add("methods sharing a path");
+                }
+                if methods > 0 && o.contains_key("parameters") {
+                    add("path item parameters");
                 }
                 if let Some(content) = o.get("requestBody").and_then(|b| b.get("content")).and_then(Value::as_object) {
                     content.keys().for_each(|m| add(&format!("body {m}")));
@@ -627,7 +712,8 @@ const COVERED: &[&str] = &[
     "maxItems", "minLength", "minimum", "exclusiveMinimum", "additionalProperties true", "additionalProperties false", "additionalProperties schema",
     "string enum", "other enum", "path simple", "path label", "path matrix", "path matrix exploded", "query form exploded", "query form",
     "query spaceDelimited", "query pipeDelimited", "query deepObject exploded", "header simple", "cookie form exploded", "body application/json",
-    "body application/x-www-form-urlencoded", "response 200", "response 201", "response 204", "response 4XX", "response default",
+    "body application/x-www-form-urlencoded", "response 200", "response 201", "response 204", "response 4XX", "response default", "allOf", "format",
+    "readOnly", "writeOnly", "minProperties", "maxProperties", "query content", "methods sharing a path", "path item parameters",
 ];
 
 fn rng(seed: u64) -> TestRng {
