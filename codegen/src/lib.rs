@@ -51,6 +51,13 @@ pub struct Options {
     /// Every leniency warning (a flaw of the spec read the safest way, see README) is an error:
     /// for teams that want their spec clean.
     pub strict: bool,
+    /// URI prefix -> local folder or file, for references to URIs the spec's files do not declare
+    /// (`$ref: https://schemas.example.com/common/money.json`): a URI under a prefix names the
+    /// file at the rest of it inside that folder (a prefix mapped to a file names just that file),
+    /// read as a document of the spec whose base URI is that URI, its `$id`s and anchors indexed.
+    /// Nothing outside a mapped folder is read (no `..`, no link out of it), and a URI no prefix
+    /// maps is never fetched. Empty by default.
+    pub uri_map: Vec<(String, std::path::PathBuf)>,
 }
 
 impl Default for Options {
@@ -68,6 +75,7 @@ impl Default for Options {
             force: false,
             spec_root: None,
             strict: false,
+            uri_map: Vec::new(),
         }
     }
 }
@@ -119,7 +127,7 @@ pub enum GenerateError {
 /// relative `$ref` are read from the same folder tree).
 pub fn generate(spec_path: &Path, options: &Options) -> Result<Generated, GenerateError> {
     let mut diags = diagnostics::Diagnostics::new(options.strict);
-    let Some(docs) = load::Documents::load_within(spec_path, options.spec_root.as_deref(), &mut diags) else {
+    let Some(docs) = load::Documents::load_mapped(spec_path, options.spec_root.as_deref(), &options.uri_map, &mut diags) else {
         return Err(GenerateError::Spec(diags.into_sorted()));
     };
     generate_documents(&docs, options, diags)
@@ -129,7 +137,11 @@ pub fn generate(spec_path: &Path, options: &Options) -> Result<Generated, Genera
 pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generated, GenerateError> {
     let mut diags = diagnostics::Diagnostics::new(options.strict);
     match load::parse_text(name, text) {
-        Ok(value) => generate_documents(&load::Documents::from_value(name, value), options, diags),
+        Ok(value) => {
+            let mut docs = load::Documents::from_value(name, value);
+            docs.map_uris(&options.uri_map, &mut diags);
+            generate_documents(&docs, options, diags)
+        }
         Err(e) => {
             diags.error(Location::new(name, ""), e);
             Err(GenerateError::Spec(diags.into_sorted()))
@@ -138,15 +150,30 @@ pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generat
 }
 
 /// Generates from already loaded documents (in-memory specs, tools).
+/// With `Options::uri_map`, the mapped documents their references reach are read first.
 pub fn generate_loaded(docs: &load::Documents, options: &Options) -> Result<Generated, GenerateError> {
-    generate_documents(docs, options, diagnostics::Diagnostics::new(options.strict))
+    let mut diags = diagnostics::Diagnostics::new(options.strict);
+    let docs = with_mapped(docs, options, &mut diags);
+    generate_documents(&docs, options, diags)
 }
 
 /// Every diagnostic of a loaded spec, without emitting code (cheap: for scope decisions).
 pub fn diagnose(docs: &load::Documents, options: &Options) -> Vec<Diagnostic> {
     let mut diags = diagnostics::Diagnostics::new(options.strict);
-    let _ = ir::Ir::build(docs, options, &mut diags);
+    let docs = with_mapped(docs, options, &mut diags);
+    let _ = ir::Ir::build(&docs, options, &mut diags);
     diags.into_sorted()
+}
+
+/// The documents plus those of the URI map that their references reach (a copy only when there
+/// is a map).
+fn with_mapped<'d>(docs: &'d load::Documents, options: &Options, diags: &mut diagnostics::Diagnostics) -> std::borrow::Cow<'d, load::Documents> {
+    if options.uri_map.is_empty() {
+        return std::borrow::Cow::Borrowed(docs);
+    }
+    let mut docs = docs.clone();
+    docs.map_uris(&options.uri_map, diags);
+    std::borrow::Cow::Owned(docs)
 }
 
 fn generate_documents(docs: &load::Documents, options: &Options, mut diags: diagnostics::Diagnostics) -> Result<Generated, GenerateError> {

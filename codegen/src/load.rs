@@ -17,8 +17,9 @@ pub const MAX_YAML_FLOW_SCAN: usize = 1_000;
 /// Most files one spec may span.
 pub const MAX_FILES: usize = 20_000;
 
-/// Every document of one spec, keyed by its path relative to the root document's folder.
-#[derive(Debug)]
+/// Every document of one spec, keyed by its path relative to the root document's folder (a
+/// document of the URI map is keyed by its retrieval URI).
+#[derive(Debug, Clone)]
 pub struct Documents {
     /// The root document's key in `docs`.
     pub root: String,
@@ -42,6 +43,13 @@ impl Documents {
     /// document in a sub-folder can reach sibling folders (`namespaces/core.yaml` ->
     /// `../schemas/common.yaml`).
     pub fn load_within(path: &Path, spec_root: Option<&Path>, diags: &mut Diagnostics) -> Option<Documents> {
+        Documents::load_mapped(path, spec_root, &[], diags)
+    }
+
+    /// [`Documents::load_within`] with a URI map (`Options::uri_map`): a reference to a URI under
+    /// a mapped prefix reads the local file it maps to (confined to the mapped folder), as a
+    /// document of the spec whose base URI is that URI.
+    pub fn load_mapped(path: &Path, spec_root: Option<&Path>, uri_map: &[(String, PathBuf)], diags: &mut Diagnostics) -> Option<Documents> {
         let (dir, root) = match spec_root {
             None => (path.parent().map(Path::to_path_buf).unwrap_or_default(), path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
             Some(boundary) => {
@@ -67,39 +75,66 @@ impl Documents {
             }
         };
         let mut this = Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default(), failures: BTreeMap::new() };
+        this.index.set_map(uri_map);
         let mut queue = Vec::new();
         collect_refs(&value, &Location::new(root.clone(), ""), &mut queue);
         this.index.add_file(&root, &value);
         this.docs.insert(root, value);
+        this.crawl(Some(&dir), queue, diags);
+        this.inline_text_files();
+        Some(this)
+    }
+
+    /// Loads every document of the URI map (`Options::uri_map`) that the references of these
+    /// documents reach (for in-memory specs, see [`Documents::from_map`]); nothing else is read.
+    pub fn map_uris(&mut self, uri_map: &[(String, PathBuf)], diags: &mut Diagnostics) {
+        self.index.set_map(uri_map);
+        let mut queue = Vec::new();
+        for (file, doc) in &self.docs {
+            collect_refs(doc, &Location::new(file.clone(), ""), &mut queue);
+        }
+        self.crawl(None, queue, diags);
+    }
+
+    /// Follows queued references to documents not loaded yet: files of the spec's folder `dir`
+    /// (when given) and documents of the URI map.
+    fn crawl(&mut self, dir: Option<&Path>, mut queue: Vec<(Location, String)>, diags: &mut Diagnostics) {
         while let Some((from, reference)) = queue.pop() {
-            let Some(doc) = this.docs.get(&from.file) else { continue };
-            let target = match this.index.resolve(&from, doc, &reference, true) {
+            let Some(doc) = self.docs.get(&from.file) else { continue };
+            let target = match self.index.resolve(&from, doc, &reference, true) {
                 Ok(t) => t,
                 Err(_) => continue, // reported where the ref is used
             };
-            if this.docs.contains_key(&target.file) {
+            if self.docs.contains_key(&target.file) {
                 continue;
             }
-            if this.docs.len() >= MAX_FILES {
+            if self.docs.len() >= MAX_FILES {
                 diags.error(from, format!("the spec spans more than {MAX_FILES} files; split it or raise the limit"));
                 break;
             }
-            let value = match read_document(&dir, &target.file, false, diags) {
+            let read = match (&target.mapped, dir) {
+                (Some(_), _) => read_mapped(&self.index, &target.file),
+                (None, Some(dir)) => read_document(dir, &target.file, false, diags),
+                (None, None) => continue,
+            };
+            let value = match read {
                 Ok(v) => v,
                 Err(e) => {
                     // Not an error by itself: each reference to it degrades what it stands for,
                     // with this reason (see `resolve_ref`).
-                    this.failures.insert(target.file.clone(), e);
-                    this.docs.insert(target.file.clone(), Value::Null);
+                    self.failures.insert(target.file.clone(), e);
+                    self.docs.insert(target.file.clone(), Value::Null);
                     continue;
                 }
             };
             collect_refs(&value, &Location::new(target.file.clone(), ""), &mut queue);
-            this.index.add_file(&target.file, &value);
-            this.docs.insert(target.file, value);
+            if target.mapped.is_some() {
+                self.index.add_mapped(&target.file, &value);
+            } else {
+                self.index.add_file(&target.file, &value);
+            }
+            self.docs.insert(target.file, value);
         }
-        this.inline_text_files();
-        Some(this)
     }
 
     /// Replaces every `{"$ref": "notes.md"}` that names a text file (read as a string, see
@@ -164,6 +199,16 @@ impl Documents {
     /// The value at a location, if the file was loaded and the pointer exists.
     pub fn get(&self, file: &str, pointer: &str) -> Option<&Value> {
         self.docs.get(file)?.pointer(pointer)
+    }
+
+    /// The root of the schema resource that `loc` is in (see [`crate::uri::Index::resource_of`]).
+    pub fn resource_of(&self, loc: &Location) -> Location {
+        self.index.resource_of(loc)
+    }
+
+    /// The schema with `$dynamicAnchor: name` that the resource rooted at `resource` declares.
+    pub fn dynamic_anchor(&self, resource: &Location, name: &str) -> Option<&Location> {
+        self.index.dynamic_anchor(resource, name)
     }
 
     /// Resolves `reference` (as written in the object at `from`) to a location holding a value,
@@ -270,6 +315,26 @@ fn read_document(dir: &Path, rel: &str, is_root: bool, diags: &mut Diagnostics) 
         return Ok(Value::String(text));
     }
     parse_text(rel, &text).map_err(|e| if is_root { e } else { format!("`{rel}` is {e}") })
+}
+
+/// Reads a document of the URI map: the local file its URI maps to, which must stay inside the
+/// mapped folder once links are followed.
+fn read_mapped(index: &crate::uri::Index, uri: &str) -> Result<Value, String> {
+    let (path, boundary) = index.mapped_path(uri).ok_or_else(|| format!("`{uri}` is not mapped to a local file"))?;
+    let canon = |p: &Path| std::fs::canonicalize(p).map_err(|e| format!("cannot read `{}` (mapped from `{uri}`): {e}", p.display()));
+    let (path, boundary) = (canon(&path)?, canon(&boundary)?);
+    if !path.starts_with(&boundary) {
+        return Err(format!("`{uri}` maps to `{}`, outside the mapped `{}`", path.display(), boundary.display()));
+    }
+    match std::fs::metadata(&path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => return Err(format!("`{uri}` is larger than {MAX_FILE_BYTES} bytes")),
+        Ok(m) if !m.is_file() => return Err(format!("`{uri}` maps to `{}`, which is not a file", path.display())),
+        Ok(_) => {}
+        Err(e) => return Err(format!("cannot read `{}` (mapped from `{uri}`): {e}", path.display())),
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}` (mapped from `{uri}`): {e}", path.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    parse_text(&name, &text).map_err(|e| format!("`{uri}` is {e}"))
 }
 
 /// Parses JSON or YAML text (chosen by extension; YAML for anything but `.json`) and checks its depth.
@@ -484,9 +549,11 @@ fn depth(v: &Value, at: usize) -> usize {
 fn collect_refs(v: &Value, loc: &Location, out: &mut Vec<(Location, String)>) {
     match v {
         Value::Object(o) => {
-            if let Some(Value::String(r)) = o.get("$ref") {
-                if !r.starts_with('#') {
-                    out.push((loc.clone(), r.clone()));
+            for key in ["$ref", "$dynamicRef"] {
+                if let Some(Value::String(r)) = o.get(key) {
+                    if !r.starts_with('#') {
+                        out.push((loc.clone(), r.clone()));
+                    }
                 }
             }
             for (k, x) in o {
@@ -581,6 +648,36 @@ mod tests {
         assert_eq!(resolve(doc.clone(), "/$defs/b", "../c.yaml"), Ok(("c.yaml".into(), String::new())));
         // A URL no `$id` declares is never fetched.
         assert!(resolve(doc, "/$defs/b", "https://example.com/other.json").is_err());
+    }
+
+    #[test]
+    fn uri_map_reads_mapped_documents_only_inside_their_folder() {
+        let base = std::env::temp_dir().join(format!("codegen-uri-map-{}", std::process::id()));
+        let mapped = base.join("mapped");
+        std::fs::create_dir_all(mapped.join("sub")).expect("temp folder");
+        std::fs::write(mapped.join("sub/money.json"), r#"{"$id": "https://other.example/money", "$defs": {"cents": {"$anchor": "cents", "type": "integer"}}}"#).expect("write");
+        std::fs::write(base.join("secret.json"), r#"{"type": "string"}"#).expect("write");
+        let doc = serde_json::json!({"$defs": {
+            "a": {"$ref": "https://schemas.example/v1/sub/money.json#/$defs/cents"},
+            "b": {"$ref": "https://schemas.example/v1/../secret.json"},
+            "c": {"$ref": "https://schemas.example/v1/sub/%2E%2E/%2E%2E/secret.json"},
+            "d": {"$ref": "https://unmapped.example/money.json"},
+            "e": {"$ref": "https://other.example/money#cents"}
+        }});
+        let mut docs = Documents::from_value("spec.json", doc);
+        let mut diags = Diagnostics::new(false);
+        docs.map_uris(&[("https://schemas.example/v1/".to_string(), mapped.clone())], &mut diags);
+        let at = |name: &str| docs.resolve(&Location::new("spec.json", format!("/$defs/{name}")), docs.get("spec.json", &format!("/$defs/{name}/$ref")).and_then(Value::as_str).unwrap_or_default());
+        let (loc, value) = at("a").expect("mapped document resolves");
+        assert_eq!((loc.file.as_str(), loc.pointer.as_str(), &value["type"]), ("https://schemas.example/v1/sub/money.json", "/$defs/cents", &serde_json::json!("integer")));
+        // Its own `$id` and anchors are indexed too.
+        assert_eq!(at("e").map(|(l, _)| l.pointer), Ok("/$defs/cents".to_string()));
+        // `..` (plain, normalised away, or encoded) never leaves the mapped folder, and an unmapped URL is never read.
+        assert!(at("b").is_err());
+        assert!(at("c").is_err());
+        assert!(at("d").is_err());
+        assert_eq!(docs.docs.len(), 2, "only the mapped document was read: {:?}", docs.docs.keys().collect::<Vec<_>>());
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]
