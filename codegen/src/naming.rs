@@ -61,6 +61,26 @@ pub fn snake(raw: &str) -> String {
     finish(s, "n", "empty", "_")
 }
 
+/// Trait methods every type has through the prelude's blanket impls (`Into`, `TryInto`): the
+/// server calls `state.api.name(..)` on its generic `A: Api`, where these would win.
+pub const BLANKET_METHODS: &[&str] = &["into", "try_into"];
+
+/// `snake_case` name for a method taking `&self` (client methods, server trait methods).
+/// Clippy's `wrong_self_convention` wants `from_*` methods without `self` and `into_*` /
+/// `to_*_mut` ones with `self` by value or `&mut self`, so those names get an `op_` prefix.
+pub fn method(raw: &str) -> String {
+    let name = snake(raw);
+    let convention = name.starts_with("from_") || name.starts_with("into_") || name == "to_mut" || (name.starts_with("to_") && name.ends_with("_mut"));
+    if convention { format!("op_{name}") } else { name }
+}
+
+/// The prefix of an operation's types (`{prefix}Response`, `{prefix}Params`) from its method
+/// name: UpperCamelCase, and never used alone, so a keyword needs no suffix (`self_` ->
+/// `Self`, making `SelfResponse`, not the non-camel-case `Self_Response`).
+pub fn type_prefix(fn_name: &str) -> String {
+    finish(ascii_words(fn_name).to_upper_camel_case(), "N", "Empty", "")
+}
+
 /// Name of a generated type from the words of its location (joined in order).
 pub fn type_name<S: AsRef<str>>(parts: &[S]) -> String {
     let name: String = parts.iter().map(|p| ascii_words(p.as_ref()).to_upper_camel_case()).collect();
@@ -205,10 +225,16 @@ impl Scope {
         if self.used.insert(candidate.to_string()) {
             return candidate.to_string();
         }
-        let sep = if candidate.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+        // A camel-case keyword escape (`Self_`) numbers without its underscore: `Self_2` is
+        // not UpperCamelCase (a rustc warning), `Self2` is.
+        let base = match candidate.strip_suffix('_') {
+            Some(b) if b.starts_with(|c: char| c.is_ascii_uppercase()) => b,
+            _ => candidate,
+        };
+        let sep = if base.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
         let mut n = 2u32;
         loop {
-            let name = format!("{candidate}{sep}{n}");
+            let name = format!("{base}{sep}{n}");
             if self.used.insert(name.clone()) {
                 return name;
             }
@@ -273,6 +299,10 @@ mod tests {
         assert_eq!(s.claim("foo_bar"), "foo_bar2");
         assert_eq!(s.claim("v1"), "v1");
         assert_eq!(s.claim("v1"), "v1_2");
+        assert_eq!(s.claim("Self_"), "Self_");
+        assert_eq!(s.claim("Self_"), "Self2");
+        assert_eq!(s.claim("type_"), "type_");
+        assert_eq!(s.claim("type_"), "type_2");
     }
 
     #[test]
@@ -321,6 +351,19 @@ mod tests {
                 assert!(MODULE_ITEMS.contains(&name.as_str()), "`{name}` of a support template is missing from naming::MODULE_ITEMS");
             }
         }
+    }
+
+    #[test]
+    fn methods_follow_self_conventions() {
+        assert_eq!(method("intoFuture"), "op_into_future");
+        assert_eq!(method("from_user"), "op_from_user");
+        assert_eq!(method("to_mut"), "op_to_mut");
+        assert_eq!(method("to_list_mut"), "op_to_list_mut");
+        assert_eq!(method("to_list"), "to_list");
+        assert_eq!(method("fromage"), "fromage");
+        assert_eq!(method("self"), "self_");
+        assert_eq!(type_prefix(&method("self")), "Self");
+        assert_eq!(type_prefix("v1_room_token_post"), "V1RoomTokenPost");
     }
 
     #[test]

@@ -61,15 +61,21 @@ fn status_enum(ir: &Ir, name: &proc_macro2::Ident, about: &str, rs: &[&Response]
 }
 
 /// `match status` arm pattern for a response.
-fn status_pattern(r: &Response) -> TokenStream {
+/// A range that also has exact codes documented inside it is a guard (`_ if (200..=299)
+/// .contains(&status)`): the exact arms come first and win, and clippy's
+/// `match_overlapping_arm` reads a range pattern after them as a mistake.
+fn status_pattern(r: &Response, all: &[&Response]) -> TokenStream {
     if let Some(c) = r.code() {
         return quote!(#c);
     }
-    if r.status == "default" {
+    let Some(digit) = r.status.bytes().next().filter(u8::is_ascii_digit) else {
         return quote!(_);
-    }
-    let base = u16::from(r.status.as_bytes()[0] - b'0') * 100;
+    };
+    let base = u16::from(digit - b'0') * 100;
     let end = base + 99;
+    if all.iter().filter_map(|o| o.code()).any(|c| (base..=end).contains(&c)) {
+        return quote!(_ if (#base..=#end).contains(&status));
+    }
     quote!(#base..=#end)
 }
 
@@ -95,7 +101,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let mut sorted: Vec<&Response> = op.responses.iter().collect();
     sorted.sort_by_key(|r| (r.status == "default", r.code().is_none()));
     for r in &sorted {
-        let pat = status_pattern(r);
+        let pat = status_pattern(r, &sorted);
         let decoded = match &r.body {
             Some((_, BodyKind::Json(s))) => {
                 let vf = validator_path(ir, *s);
@@ -222,19 +228,28 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             None => b.contents.first().map(|c| check_one(c, quote!(body))).unwrap_or_default(),
             Some(name) => {
                 let name = ident(name);
-                let arms: Vec<TokenStream> = b
+                let checked: Vec<(TokenStream, TokenStream)> = b
                     .contents
                     .iter()
                     .filter_map(|c| {
                         let v = ident(&c.variant);
                         let code = check_one(c, quote!(value));
-                        (!code.is_empty()).then(|| quote!(crate::types::#name::#v(value) => { #code }))
+                        (!code.is_empty()).then(|| (quote!(crate::types::#name::#v(value)), code))
                     })
                     .collect();
-                // A catch-all only for the media types without a check (an unreachable arm
-                // otherwise: a rustc warning in the generated crate).
-                let rest = (arms.len() < b.contents.len()).then(|| quote!(_ => {}));
-                if arms.is_empty() { TokenStream::new() } else { quote!(match body { #(#arms)* #rest }) }
+                match checked.as_slice() {
+                    [] => TokenStream::new(),
+                    // One checked media type among others: `if let` (a `match` with a
+                    // catch-all would be clippy's `single_match`).
+                    [(pattern, code)] if checked.len() < b.contents.len() => quote!(if let #pattern = body { #code }),
+                    _ => {
+                        let arms = checked.iter().map(|(pattern, code)| quote!(#pattern => { #code }));
+                        // A catch-all only for the media types without a check (an unreachable
+                        // arm otherwise: a rustc warning in the generated crate).
+                        let rest = (checked.len() < b.contents.len()).then(|| quote!(_ => {}));
+                        quote!(match body { #(#arms)* #rest })
+                    }
+                }
             }
         };
         if b.required {
@@ -324,6 +339,10 @@ fn path_builder(op: &Operation) -> TokenStream {
     if !literal.is_empty() {
         let l = lit(&literal);
         pieces.push(quote!(#l));
+    }
+    if pieces.is_empty() {
+        // The empty path (`""` under `paths`): nothing to join.
+        return quote!(let path = String::new(););
     }
     quote! {
         let path: String = [#(#pieces),*].concat();

@@ -169,7 +169,31 @@ fn split_items(tokens: TokenStream) -> (TokenStream, Vec<TokenStream>) {
 fn format_tokens(path: &str, tokens: TokenStream) -> Result<String, GenerateError> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| GenerateError::Internal(format!("{path}: generated tokens do not parse: {e}")))?;
-    Ok(prettyplease::unparse(&file))
+    Ok(comment_safe(prettyplease::unparse(&file)))
+}
+
+/// Formatted code with spec text in its comments made safe for the compiler: string literals
+/// already escape everything (the token printer), but doc comments hold text as written.
+/// Bidi controls (`U+202E`...) are spelled as escapes (rustc's deny-by-default
+/// `text_direction_codepoint_in_comment`), tabs as spaces (clippy's `tabs_in_doc_comments`;
+/// the formatter indents with spaces, so a tab can only come from spec text).
+fn comment_safe(text: String) -> String {
+    if !text.chars().any(|c| c == '\t' || is_bidi_control(c)) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push_str("    "),
+            c if is_bidi_control(c) => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Formats a whole file, item by item (the same text as [`parallel_file`] gives).

@@ -447,6 +447,7 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
         return out;
     };
     let mut variants = Scope::default();
+    let mut seen = std::collections::BTreeSet::new();
     for (status, r) in rs {
         if status.starts_with("x-") {
             continue;
@@ -457,6 +458,11 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
             || matches!(status.as_bytes(), [b'1'..=b'9', b, c] if (b.is_ascii_digit() && c.is_ascii_digit()) || b"XX".eq_ignore_ascii_case(&[*b, *c]));
         if !valid {
             diags.lenient(rloc.join(status), Policy::Skipped, format!("`{status}` is not a status code (100 to 999), a range like `4XX`, or `default`; the response is skipped"));
+            continue;
+        }
+        // `2XX` and `2xx` are one range: a second arm for it would be unreachable.
+        if !seen.insert(status.to_ascii_uppercase()) {
+            diags.warn(rloc.join(status), Policy::Skipped, format!("`{status}` repeats a status documented under another spelling; the response is skipped"));
             continue;
         }
         let Some((loc, r)) = deref(lower.docs(), &rloc.join(status), r, "the response", diags) else { continue };

@@ -403,7 +403,7 @@ impl<'a> SchemaLowerer<'a> {
                 },
                 "const" => f.const_value = Some(v.clone()),
                 "minLength" => f.min_length = count(v, &kl, diags),
-                "maxLength" => f.max_length = count(v, &kl, diags),
+                "maxLength" => f.max_length = max_count(v, &kl, diags),
                 "pattern" => match v.as_str() {
                     Some(p) => f.pattern = compile_pattern(p, &kl, diags, self.backtrack_limit),
                     None => diags.lenient(kl, Policy::NotEnforced, "`pattern` must be a string; it is ignored"),
@@ -437,12 +437,12 @@ impl<'a> SchemaLowerer<'a> {
                     }
                 }
                 "minItems" => f.min_items = count(v, &kl, diags),
-                "maxItems" => f.max_items = count(v, &kl, diags),
+                "maxItems" => f.max_items = max_count(v, &kl, diags),
                 "uniqueItems" => f.unique_items = v.as_bool().unwrap_or(false),
                 "contains" => {
                     let id = self.sub(here, k, v, "Contains", diags);
                     let min = o.get("minContains").and_then(|m| count(m, &loc.join("minContains"), diags)).unwrap_or(1);
-                    let max = o.get("maxContains").and_then(|m| count(m, &loc.join("maxContains"), diags));
+                    let max = o.get("maxContains").and_then(|m| max_count(m, &loc.join("maxContains"), diags));
                     f.contains = Some((id, min, max));
                 }
                 "minContains" | "maxContains" => {}
@@ -513,7 +513,7 @@ impl<'a> SchemaLowerer<'a> {
                 },
                 "propertyNames" => f.property_names = Some(self.sub(here, k, v, "Name", diags)),
                 "minProperties" => f.min_properties = count(v, &kl, diags),
-                "maxProperties" => f.max_properties = count(v, &kl, diags),
+                "maxProperties" => f.max_properties = max_count(v, &kl, diags),
                 "dependentRequired" => f.dependent_required.extend(dependent_required(v)),
                 "dependentSchemas" | "dependencies" => {
                     let Some(m) = v.as_object() else {
@@ -669,6 +669,12 @@ fn dependent_required(v: &Value) -> Vec<(String, Vec<String>)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// An upper bound on a count: `u64::MAX` (or more, read as it) holds for every value, so it
+/// is no bound (and a check against it would be a "comparison is useless" warning).
+fn max_count(v: &Value, loc: &Location, diags: &mut Diagnostics) -> Option<u64> {
+    count(v, loc, diags).filter(|n| *n != u64::MAX)
 }
 
 fn count(v: &Value, loc: &Location, diags: &mut Diagnostics) -> Option<u64> {
