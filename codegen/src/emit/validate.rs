@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::{ident, lit, value_tokens};
 use crate::ir::pattern::Engine;
-use crate::ir::{Additional, Facts, Ir, JsonType, Pattern, SchemaId, Shape};
+use crate::ir::{Additional, DynamicRef, Facts, Ir, JsonType, Pattern, SchemaId, Shape};
 
 /// The module header.
 pub fn head() -> TokenStream {
@@ -38,7 +38,57 @@ fn in_place(f: &Facts) -> Vec<SchemaId> {
         out.extend(e);
     }
     out.extend(f.dependent_schemas.iter().map(|(_, s)| *s));
+    if let Some(d) = &f.dynamic_ref {
+        out.push(d.target);
+        out.extend(d.candidates.iter().map(|(_, s)| *s));
+    }
     out
+}
+
+/// The statement that records entering schema `id`'s resource in the dynamic scope, where
+/// validation can enter it from elsewhere: at a resource's root, and at a schema with a validator
+/// function (a reference target, an entry point). Nothing unless a `$dynamicRef` may look for it.
+fn scope_entry(ir: &Ir, id: SchemaId) -> Option<TokenStream> {
+    let node = &ir.schemas[id];
+    let resource = node.resource.filter(|_| node.resource_root || node.validator.is_some())?;
+    Some(quote!(let _scope = rt::DynamicScope::enter(#resource);))
+}
+
+/// `code` inside `scope_entry`'s block, when there is code and an entry to record.
+fn in_scope(entry: Option<TokenStream>, code: TokenStream) -> TokenStream {
+    match entry {
+        Some(entry) if !code.is_empty() => quote!({ #entry #code }),
+        _ => code,
+    }
+}
+
+/// `code` for reference target `to` of schema `from`: entering its resource is recorded when the
+/// reference leads into another resource somewhere the target itself does not record it.
+fn crossing(ir: &Ir, from: SchemaId, to: SchemaId, code: TokenStream) -> TokenStream {
+    let (a, b) = (&ir.schemas[from], &ir.schemas[to]);
+    let entry = b.resource.filter(|r| a.resource != Some(*r) && !b.resource_root && b.validator.is_none());
+    in_scope(entry.map(|r| quote!(let _scope = rt::DynamicScope::enter(#r);)), code)
+}
+
+/// `$dynamicRef` of schema `id`: `each` applied to the anchored schema of the outermost resource
+/// in the dynamic scope that declares the anchor, else to the static target.
+fn dynamic_code(ir: &Ir, id: SchemaId, d: &DynamicRef, each: impl Fn(SchemaId) -> TokenStream) -> TokenStream {
+    let fallback = crossing(ir, id, d.target, each(d.target));
+    let arms: Vec<(usize, TokenStream)> = d.candidates.iter().enumerate().filter(|(_, (_, s))| *s != d.target).map(|(i, (_, s))| (i, each(*s))).collect();
+    if arms.iter().all(|(_, code)| code.is_empty()) && fallback.is_empty() {
+        return TokenStream::new();
+    }
+    if arms.is_empty() {
+        return fallback;
+    }
+    let keys = d.candidates.iter().map(|(k, _)| *k);
+    let arms = arms.iter().map(|(i, code)| quote!(Some(#i) => { #code }));
+    quote! {
+        match rt::dynamic_outermost(&[#(#keys),*]) {
+            #(#arms)*
+            _ => { #fallback }
+        }
+    }
 }
 
 /// Schemas whose evaluated members an `unevaluated*` keyword needs, reached in place.
@@ -70,11 +120,11 @@ fn eval_code(ir: &Ir, id: SchemaId, top: bool) -> TokenStream {
             return quote!(#f(v, props, items););
         }
     }
-    eval_facts(ir, &node.facts)
+    in_scope(scope_entry(ir, id), eval_facts(ir, id, &node.facts))
 }
 
-/// [`eval_code`] for a set of keywords.
-fn eval_facts(ir: &Ir, f: &Facts) -> TokenStream {
+/// [`eval_code`] for a set of keywords (those of schema `id`, or some of them).
+fn eval_facts(ir: &Ir, id: SchemaId, f: &Facts) -> TokenStream {
     let mut obj = Vec::new();
     if !f.properties.is_empty() {
         let names = f.properties.iter().map(|(n, _)| lit(n));
@@ -118,7 +168,13 @@ fn eval_facts(ir: &Ir, f: &Facts) -> TokenStream {
     if !arr.is_empty() {
         body.push(quote!(if let Some(a) = v.as_array() { #(#arr)* }));
     }
-    for s in f.reference.iter().chain(&f.all_of) {
+    if let Some(r) = f.reference {
+        body.push(crossing(ir, id, r, eval_code(ir, r, false)));
+    }
+    if let Some(d) = &f.dynamic_ref {
+        body.push(dynamic_code(ir, id, d, |s| eval_code(ir, s, false)));
+    }
+    for s in &f.all_of {
         body.push(eval_code(ir, *s, false));
     }
     for s in f.any_of.iter().chain(&f.one_of) {
@@ -228,7 +284,10 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     }
     let mut body = Vec::new();
     if let Some(r) = f.reference {
-        body.push(check(ir, r));
+        body.push(crossing(ir, id, r, check(ir, r)));
+    }
+    if let Some(d) = &f.dynamic_ref {
+        body.push(dynamic_code(ir, id, d, |s| check(ir, s)));
     }
     if let Some(types) = &f.types {
         let bits = types.iter().map(|t| {
@@ -323,7 +382,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         let mut own = f.clone();
         own.unevaluated_properties = None;
         own.unevaluated_items = None;
-        let evaluated = eval_facts(ir, &own);
+        let evaluated = eval_facts(ir, id, &own);
         let mut checks = Vec::new();
         if let Some(u) = f.unevaluated_properties.filter(|u| has_checks(ir, *u)) {
             let sub = member_check(ir, u, "unevaluatedProperties", "is not allowed (unevaluated property)");
@@ -366,6 +425,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
         }
     }
     let body: TokenStream = body.into_iter().collect();
+    let body = in_scope(scope_entry(ir, id), body);
     if body.is_empty() {
         return body;
     }
@@ -671,6 +731,7 @@ fn has_checks(ir: &Ir, id: SchemaId) -> bool {
     }
     let sub = |s: &SchemaId| has_checks(ir, *s);
     f.reference.is_some_and(|r| has_checks(ir, r))
+        || f.dynamic_ref.as_ref().is_some_and(|d| sub(&d.target) || d.candidates.iter().any(|(_, s)| sub(s)))
         || f.types.is_some()
         || f.enum_values.is_some()
         || f.const_value.is_some()
@@ -707,4 +768,44 @@ fn has_checks(ir: &Ir, id: SchemaId) -> bool {
         || f.if_then_else.is_some_and(|(_, t, e)| t.as_ref().is_some_and(sub) || e.as_ref().is_some_and(sub))
         || f.unevaluated_properties.as_ref().is_some_and(sub)
         || f.unevaluated_items.as_ref().is_some_and(sub)
+}
+
+#[cfg(test)]
+mod tests {
+    fn validate_rs(schemas: serde_json::Value) -> String {
+        let spec = serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": schemas}});
+        let options = crate::Options { server: false, client: false, ..crate::Options::default() };
+        let generated = crate::generate_str("openapi.json", &spec.to_string(), &options).expect("generates");
+        generated.files.into_iter().find(|f| f.path == "src/validate.rs").map(|f| f.contents).unwrap_or_default()
+    }
+
+    /// The text of one generated function, up to the next item.
+    fn function<'t>(text: &'t str, name: &str) -> &'t str {
+        let start = text.find(&format!("pub fn {name}(")).unwrap_or(text.len());
+        let rest = &text[start..];
+        &rest[..rest[1..].find("\npub fn ").map_or(rest.len(), |i| i + 1)]
+    }
+
+    #[test]
+    fn dynamic_scope_costs_nothing_without_dynamic_ref() {
+        let text = validate_rs(serde_json::json!({
+            "Tree": {"$id": "https://example.com/tree", "$dynamicAnchor": "node", "type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#node"}}}}
+        }));
+        assert!(text.contains("pub fn validate_tree("), "{text}");
+        assert!(!text.contains("DynamicScope") && !text.contains("dynamic_outermost"), "{text}");
+    }
+
+    #[test]
+    fn dynamic_ref_looks_only_for_resources_that_can_be_in_scope() {
+        let text = validate_rs(serde_json::json!({
+            "Tree": {"$id": "https://example.com/tree", "$dynamicAnchor": "node", "type": "object", "properties": {"children": {"type": "array", "items": {"$dynamicRef": "#node"}}}},
+            "Strict": {"$id": "https://example.com/strict", "$dynamicAnchor": "node", "$ref": "https://example.com/tree", "unevaluatedProperties": false},
+            "Lone": {"$id": "https://example.com/lone", "$dynamicAnchor": "node", "type": "string"}
+        }));
+        // Strict and Tree are resources 0 and 1 (by location); Lone never reaches the reference.
+        assert!(function(&text, "validate_tree").contains("rt::DynamicScope::enter(1u32)"), "{text}");
+        assert!(function(&text, "validate_strict").contains("rt::DynamicScope::enter(0u32)"), "{text}");
+        assert!(text.contains("rt::dynamic_outermost(&[0u32, 1u32])"), "{text}");
+        assert!(!function(&text, "validate_lone").contains("DynamicScope"), "{text}");
+    }
 }

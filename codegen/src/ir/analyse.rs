@@ -46,7 +46,8 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
     let node = &ir.schemas[id];
     let f = &node.facts;
     let lists_null = f.lists_null();
-    if f.boolean.is_some() {
+    // A `$dynamicRef` means a schema known only when validating: any value, validated in full.
+    if f.boolean.is_some() || f.dynamic_ref.is_some() {
         return (Shape::Any, false);
     }
     if let Some(target) = f.reference {
@@ -211,7 +212,7 @@ fn collect_fields(
         return true;
     }
     let f = &ir.schemas[id].facts;
-    if f.boolean == Some(false) || !f.any_of.is_empty() || !f.one_of.is_empty() || f.not.is_some() || f.if_then_else.is_some() {
+    if f.boolean == Some(false) || !f.any_of.is_empty() || !f.one_of.is_empty() || f.not.is_some() || f.if_then_else.is_some() || f.dynamic_ref.is_some() {
         return false;
     }
     if let Some(types) = f.non_null_types() {
@@ -331,6 +332,11 @@ fn assign_names(ir: &mut Ir) {
     for n in &ir.schemas {
         if let Some(t) = n.facts.reference {
             ref_targets.insert(t);
+        }
+        // Dynamic targets get a validator function too: a recursive schema reaches itself through them.
+        if let Some(d) = &n.facts.dynamic_ref {
+            ref_targets.insert(d.target);
+            ref_targets.extend(d.candidates.iter().map(|(_, s)| *s));
         }
     }
     // (priority, file, pointer, id): components first, then params structs, then inline types.

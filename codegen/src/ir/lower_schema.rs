@@ -1,10 +1,10 @@
 //! Schema lowering: turns JSON Schema / OpenAPI Schema Objects into arena nodes holding every assertion as data.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
-use super::{pattern, Additional, Bound, Discriminator, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Shape};
+use super::{pattern, Additional, Bound, Discriminator, DynamicRef, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Shape};
 use crate::Options;
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
@@ -115,7 +115,73 @@ impl<'a> SchemaLowerer<'a> {
     /// The arena.
     pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<SchemaNode> {
         self.drain(diags);
+        self.dynamic_scope(diags);
         self.nodes
+    }
+
+    /// Resolves every dynamic `$dynamicRef` (one whose static target declares the anchor): its
+    /// candidates are the resources that can be in the dynamic scope when it is evaluated (those
+    /// of the schemas from which validation can reach it) and declare a `$dynamicAnchor` of its
+    /// name. Their anchored schemas are lowered, which may reach further schemas, so this runs
+    /// to a fixed point. Then every schema of a candidate resource gets that resource's number,
+    /// so validation records entering it; nothing is recorded for any other resource.
+    fn dynamic_scope(&mut self, diags: &mut Diagnostics) {
+        let sites: Vec<SchemaId> = (0..self.nodes.len()).filter(|id| self.nodes[*id].facts.dynamic_ref.as_ref().is_some_and(|d| d.anchor.is_some())).collect();
+        if sites.is_empty() {
+            return;
+        }
+        let mut found: Vec<BTreeSet<(Location, SchemaId)>> = vec![BTreeSet::new(); sites.len()];
+        for _ in 0..=self.nodes.len() {
+            let mut parents: Vec<Vec<SchemaId>> = vec![Vec::new(); self.nodes.len()];
+            for (id, n) in self.nodes.iter().enumerate() {
+                for c in n.facts.children() {
+                    parents[c].push(id);
+                }
+            }
+            let mut changed = false;
+            for (i, site) in sites.iter().enumerate() {
+                let Some(name) = self.nodes[*site].facts.dynamic_ref.as_ref().and_then(|d| d.anchor.clone()) else { continue };
+                let mut seen = BTreeSet::from([*site]);
+                let mut stack = vec![*site];
+                while let Some(n) = stack.pop() {
+                    stack.extend(parents[n].iter().filter(|p| seen.insert(**p)));
+                }
+                let resources: BTreeSet<Location> = seen.iter().map(|n| self.docs.resource_of(&self.nodes[*n].loc)).collect();
+                for resource in resources {
+                    let Some(at) = self.docs.dynamic_anchor(&resource, &name).cloned() else { continue };
+                    let Some(value) = self.docs.get(&at.file, &at.pointer) else { continue };
+                    let (id, new) = self.alloc(&at, hint_from_location(&at), self.nodes[*site].dialect);
+                    if new {
+                        self.pending.push((id, value));
+                    }
+                    changed |= found[i].insert((resource, id));
+                }
+                let mut candidates: Vec<(Location, SchemaId)> = found[i].iter().cloned().collect();
+                candidates.sort();
+                if let Some(d) = self.nodes[*site].facts.dynamic_ref.as_mut() {
+                    // Numbered below, once every resource is known.
+                    d.candidates = candidates.iter().map(|(_, s)| (0, *s)).collect();
+                }
+            }
+            self.drain(diags);
+            if !changed {
+                break;
+            }
+        }
+        let resources: BTreeSet<&Location> = found.iter().flatten().map(|(r, _)| r).collect();
+        let number = |r: &Location| resources.iter().position(|x| *x == r).and_then(|i| u32::try_from(i).ok());
+        for (i, site) in sites.iter().enumerate() {
+            if let Some(d) = self.nodes[*site].facts.dynamic_ref.as_mut() {
+                let mut candidates: Vec<(u32, SchemaId)> = found[i].iter().filter_map(|(r, s)| Some((number(r)?, *s))).collect();
+                candidates.sort_unstable();
+                d.candidates = candidates;
+            }
+        }
+        for n in &mut self.nodes {
+            let resource = self.docs.resource_of(&n.loc);
+            n.resource = number(&resource);
+            n.resource_root = resource == n.loc;
+        }
     }
 
     /// Lowers every `components/schemas` entry, in document order.
@@ -178,6 +244,8 @@ impl<'a> SchemaLowerer<'a> {
             discriminator: None,
             extras: None,
             degraded: None,
+            resource: None,
+            resource_root: false,
         });
         (id, true)
     }
@@ -284,6 +352,11 @@ impl<'a> SchemaLowerer<'a> {
 
     /// Resolves a `$ref` written at `from` and lowers its target (named from its own location).
     pub fn lower_ref(&mut self, from: &Location, reference: &str, dialect: Dialect, diags: &mut Diagnostics) -> Option<SchemaId> {
+        self.lower_reference(from, "$ref", reference, dialect, diags)
+    }
+
+    /// [`SchemaLowerer::lower_ref`] for the reference keyword `keyword` (`$ref`, `$dynamicRef`).
+    fn lower_reference(&mut self, from: &Location, keyword: &str, reference: &str, dialect: Dialect, diags: &mut Diagnostics) -> Option<SchemaId> {
         match self.docs.resolve_ref(from, reference, !dialect.ref_overrides_siblings()) {
             Ok((target_loc, target)) => {
                 let hint = hint_from_location(&target_loc);
@@ -303,7 +376,7 @@ impl<'a> SchemaLowerer<'a> {
                 );
                 let mut hint = hint_from_location(from);
                 hint.push("Value".into());
-                let (id, new) = self.alloc(&from.join("$ref"), hint, dialect);
+                let (id, new) = self.alloc(&from.join(keyword), hint, dialect);
                 if new {
                     self.pending.push((id, &ANY_VALUE));
                     self.nodes[id].degraded = Some(e);
@@ -311,6 +384,23 @@ impl<'a> SchemaLowerer<'a> {
                 Some(id)
             }
         }
+    }
+
+    /// Reads `$dynamicRef` (2020-12): its static target, and its anchor name when it is dynamic
+    /// (a plain-name fragment the target declares as its `$dynamicAnchor`; else it is a `$ref`).
+    fn dynamic_ref(&mut self, v: &Value, loc: &Location, d: Dialect, diags: &mut Diagnostics) -> Option<DynamicRef> {
+        let Some(r) = v.as_str() else {
+            diags.lenient(loc.join("$dynamicRef"), Policy::NotEnforced, "`$dynamicRef` must be a string; it is ignored");
+            return None;
+        };
+        let target = self.lower_reference(loc, "$dynamicRef", r, d, diags)?;
+        let name = r.split_once('#').map(|(_, f)| f).filter(|f| !f.is_empty() && !f.starts_with('/'));
+        let declared = |name: &str| match self.docs.resolve_ref(loc, r, true) {
+            Ok((_, value)) => value.get("$dynamicAnchor").and_then(Value::as_str) == Some(name),
+            Err(_) => false,
+        };
+        let anchor = name.filter(|n| declared(n)).map(str::to_string);
+        Some(DynamicRef { target, anchor, candidates: Vec::new() })
     }
 
     fn dialect_of(&self, o: &Map<String, Value>, loc: &Location, inherited: Dialect, diags: &mut Diagnostics) -> Dialect {
@@ -546,8 +636,9 @@ impl<'a> SchemaLowerer<'a> {
                 "then" | "else" => {}
                 "unevaluatedProperties" => f.unevaluated_properties = Some(self.sub(here, k, v, "Unevaluated", diags)),
                 "unevaluatedItems" => f.unevaluated_items = Some(self.sub(here, k, v, "UnevaluatedItem", diags)),
-                "$dynamicRef" | "$recursiveRef" => {
-                    diags.warn(kl, Policy::NotEnforced, format!("`{k}` is not supported yet and is not enforced"));
+                "$dynamicRef" if d == Dialect::Draft2020 => f.dynamic_ref = self.dynamic_ref(v, loc, d, diags),
+                "$recursiveRef" if d == Dialect::Draft2020 => {
+                    diags.warn(kl, Policy::NotEnforced, "`$recursiveRef` (draft 2019-09) is not supported and is not enforced; 2020-12's `$dynamicRef` is");
                 }
                 _ if k.starts_with("x-") || ANNOTATIONS.contains(&k.as_str()) => {}
                 _ => diags.info(kl, format!("unknown keyword `{}` ignored", k.escape_debug())),

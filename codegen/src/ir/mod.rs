@@ -264,6 +264,8 @@ pub struct Facts {
     pub unevaluated_items: Option<SchemaId>,
     /// `$ref` target (applies in addition to the sibling keywords, unless the dialect ignores them).
     pub reference: Option<SchemaId>,
+    /// `$dynamicRef` (2020-12), resolved through the dynamic scope when validating.
+    pub dynamic_ref: Option<DynamicRef>,
     /// OpenAPI 3.0 `nullable: true`: `null` is valid whatever the other keywords say.
     pub nullable: bool,
 }
@@ -307,12 +309,55 @@ impl Default for Facts {
             unevaluated_properties: None,
             unevaluated_items: None,
             reference: None,
+            dynamic_ref: None,
             nullable: false,
         }
     }
 }
 
+/// A `$dynamicRef` (2020-12). The dynamic scope is the chain of schema resources validation has
+/// entered; the reference means the anchored schema of the outermost resource in it that declares
+/// a `$dynamicAnchor` of the name, when its static target declares one of that name too (else it
+/// is a plain `$ref`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamicRef {
+    /// Where the reference resolves statically (what it means when no resource in scope declares the anchor).
+    pub target: SchemaId,
+    /// The anchor name, when the reference is dynamic (its fragment is a plain name the target declares as `$dynamicAnchor`).
+    pub anchor: Option<String>,
+    /// (resource number, anchored schema) of every resource that can be in the dynamic scope here
+    /// and declares the anchor, by resource number (see [`SchemaNode::resource`]).
+    pub candidates: Vec<(u32, SchemaId)>,
+}
+
 impl Facts {
+    /// Every subschema these keywords apply (the schemas validation may go on to).
+    pub fn children(&self) -> Vec<SchemaId> {
+        let mut out: Vec<SchemaId> = self.reference.into_iter().chain(self.items).chain(self.prefix_items.iter().copied()).collect();
+        if let Some(d) = &self.dynamic_ref {
+            out.push(d.target);
+            out.extend(d.candidates.iter().map(|(_, s)| *s));
+        }
+        out.extend(self.contains.map(|(s, _, _)| s));
+        out.extend(self.properties.iter().map(|(_, s)| *s));
+        if let Additional::Schema(s) = self.additional {
+            out.push(s);
+        }
+        out.extend(self.pattern_properties.iter().map(|(_, s)| *s));
+        out.extend(self.property_names);
+        out.extend(self.dependent_schemas.iter().map(|(_, s)| *s));
+        out.extend(self.all_of.iter().chain(&self.any_of).chain(&self.one_of).copied());
+        out.extend(self.not);
+        if let Some((c, t, e)) = self.if_then_else {
+            out.push(c);
+            out.extend(t);
+            out.extend(e);
+        }
+        out.extend(self.unevaluated_properties);
+        out.extend(self.unevaluated_items);
+        out
+    }
+
     /// True when the schema asserts nothing beyond its `$ref` (a pure alias).
     pub fn is_pure_ref(&self) -> bool {
         self.reference.is_some() && Facts { reference: self.reference, ..Facts::default() } == *self
@@ -434,6 +479,12 @@ pub struct SchemaNode {
     /// Why this schema stands for any value although the spec wrote something else (a reference
     /// that leads nowhere), for the untyped report.
     pub degraded: Option<String>,
+    /// The number of the schema resource it is in, when a `$dynamicRef` may look for that
+    /// resource in the dynamic scope (validation then records entering it); `None` otherwise,
+    /// so specs without `$dynamicRef` pay nothing.
+    pub resource: Option<u32>,
+    /// It is the root of its schema resource (a document's root or an object with `$id`).
+    pub resource_root: bool,
 }
 
 /// Where a parameter lives.
