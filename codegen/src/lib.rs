@@ -138,8 +138,8 @@ pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generat
     let mut diags = diagnostics::Diagnostics::new(options.strict);
     match load::parse_text(name, text) {
         Ok(value) => {
-            let mut docs = load::Documents::from_value(name, value);
-            docs.map_uris(&options.uri_map, &mut diags);
+            let docs = load::Documents::from_value(name, value);
+            let docs = with_mapped(&docs, options, &mut diags);
             generate_documents(&docs, options, diags)
         }
         Err(e) => {

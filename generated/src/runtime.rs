@@ -421,6 +421,38 @@ pub fn is_valid(
     f(value, &mut InstancePath::root(), &mut out);
     out.is_empty()
 }
+std::thread_local! {
+    #[doc =
+    " `$dynamicRef`'s dynamic scope: the schema resources validation is inside, outermost first"]
+    #[doc =
+    " (only the resources some `$dynamicRef` of the spec may look for are recorded)."]
+    static DYNAMIC_SCOPE : std::cell::RefCell < Vec < u32 >> = const {
+    std::cell::RefCell::new(Vec::new()) };
+}
+/// Validation is inside a schema resource while this lives (see [`dynamic_outermost`]).
+#[derive(Debug)]
+pub struct DynamicScope(());
+impl DynamicScope {
+    /// Enters resource number `resource` of the dynamic scope; dropping the value leaves it.
+    pub fn enter(resource: u32) -> DynamicScope {
+        DYNAMIC_SCOPE.with(|s| s.borrow_mut().push(resource));
+        DynamicScope(())
+    }
+}
+impl Drop for DynamicScope {
+    fn drop(&mut self) {
+        DYNAMIC_SCOPE
+            .with(|s| {
+                s.borrow_mut().pop();
+            });
+    }
+}
+/// `$dynamicRef`: the position in `candidates` (resources declaring the anchor) of the outermost
+/// one validation is inside, if any.
+pub fn dynamic_outermost(candidates: &[u32]) -> Option<usize> {
+    DYNAMIC_SCOPE
+        .with(|s| s.borrow().iter().find_map(|r| candidates.iter().position(|c| c == r)))
+}
 /// Implemented by every generated struct and enum: the schema's validator.
 pub trait Validate {
     /// Appends every violation of `value` (found at `path`) to `out`.
