@@ -681,6 +681,18 @@ mod tests {
     }
 
     #[test]
+    fn uri_map_prefixes_end_at_a_segment() {
+        let mut index = crate::uri::Index::default();
+        index.set_map(&[("https://a.example/v1".into(), PathBuf::from("v1")), ("urn:example:".into(), PathBuf::from("urns")), ("https://a.example/one.json".into(), PathBuf::from("one.json"))]);
+        assert_eq!(index.mapped_path("https://a.example/v1/x/y.json").map(|p| p.0), Some(PathBuf::from("v1/x/y.json")));
+        assert_eq!(index.mapped_path("https://a.example/v10/y.json"), None);
+        assert_eq!(index.mapped_path("urn:example:money.json").map(|p| p.0), Some(PathBuf::from("urns/money.json")));
+        assert_eq!(index.mapped_path("https://a.example/one.json").map(|p| p.0), Some(PathBuf::from("one.json")));
+        assert_eq!(index.mapped_path("https://a.example/v1/x.json?download=1"), None);
+        assert_eq!(index.mapped_path("https://b.example/v1/x.json"), None);
+    }
+
+    #[test]
     fn yaml_integer_keys_become_strings() {
         let v = parse_text("x.yaml", "responses:\n  200:\n    description: ok\n").expect("parses");
         assert!(v.pointer("/responses/200/description").is_some());

@@ -91,7 +91,8 @@ impl Index {
             if rest.is_empty() {
                 return Some((local.clone(), local.clone()));
             }
-            if !(prefix.ends_with('/') || rest.starts_with('/')) || rest.contains(['?', '#']) {
+            // The prefix ends where a path segment (or a URN's name part) does.
+            if !(prefix.ends_with(['/', ':']) || rest.starts_with('/')) || rest.contains(['?', '#']) {
                 continue;
             }
             let rel = crate::load::confined(&crate::load::percent_decode(rest.trim_start_matches('/')))?;
