@@ -40,6 +40,8 @@ pub struct Job {
     pub spec_root: Option<PathBuf>,
     /// `--strict`.
     pub strict: bool,
+    /// `--uri-map PREFIX=PATH` entries.
+    pub uri_map: Vec<(String, PathBuf)>,
 }
 
 /// The project root (the workspace folder).
@@ -51,7 +53,7 @@ impl Job {
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
-        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false, spec_root: None, strict: false }
+        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false, spec_root: None, strict: false, uri_map: Vec::new() }
     }
 }
 
@@ -112,6 +114,9 @@ fn options(job: &Job) -> Options {
     if let Some(r) = &job.spec_root {
         let _ = write!(command, " --spec-root {}", display_path(r));
     }
+    for (prefix, path) in &job.uri_map {
+        let _ = write!(command, " --uri-map {prefix}={}", display_path(path));
+    }
     let defaults = Options::default();
     Options {
         pattern_backtrack_limit: job.pattern_backtrack_limit.unwrap_or(defaults.pattern_backtrack_limit),
@@ -124,6 +129,7 @@ fn options(job: &Job) -> Options {
         force: job.force,
         spec_root: job.spec_root.clone(),
         strict: job.strict,
+        uri_map: job.uri_map.clone(),
         ..defaults
     }
 }

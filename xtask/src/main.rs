@@ -56,6 +56,17 @@ struct Target {
     /// would be possible.
     #[arg(long)]
     report_untyped: bool,
+    /// `PREFIX=PATH` (repeatable): references to URIs under PREFIX read the local file at the
+    /// rest of the URI inside the folder PATH (or the file PATH); nothing is ever fetched.
+    #[arg(long = "uri-map", value_name = "PREFIX=PATH", value_parser = parse_uri_map)]
+    uri_map: Vec<(String, PathBuf)>,
+}
+
+fn parse_uri_map(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((prefix, path)) if !prefix.is_empty() && !path.is_empty() => Ok((prefix.to_string(), PathBuf::from(path))),
+        _ => Err(format!("`{text}` is not PREFIX=PATH (for example https://schemas.example.com/=./vendor/schemas)")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -124,6 +135,7 @@ fn job(t: Target) -> Job {
         force: t.force,
         spec_root: t.spec_root,
         strict: t.strict,
+        uri_map: t.uri_map,
     }
 }
 
