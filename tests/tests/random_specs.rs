@@ -782,9 +782,13 @@ fn random_specs_generate_compile_and_agree_with_jsonschema() {
         let krate = format!("rs_s{index:02}");
         let options = Options { crate_name: Some(krate.replace('_', "-")), plain_formats: true, ..Options::default() };
         let docs = codegen::load::Documents::from_value(&file, spec.clone());
-        let generated = match codegen::generate_loaded(&docs, &options) {
-            Ok(g) => g,
-            Err(e) => {
+        let generated = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| codegen::generate_loaded(&docs, &options))) {
+            Ok(Ok(g)) => g,
+            Err(_) => {
+                generation_errors.push(format!("{file}: the generator panicked (message above)"));
+                continue;
+            }
+            Ok(Err(e)) => {
                 let detail = match &e {
                     codegen::GenerateError::Spec(d) => d.iter().filter(|d| d.severity == Severity::Error).map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"),
                     other => other.to_string(),
