@@ -10,6 +10,7 @@ use crate::naming::{self, Scope};
 
 /// Runs every analysis pass in order.
 pub fn analyse(ir: &mut Ir, diags: &mut Diagnostics) {
+    break_in_place_cycles(ir, diags);
     for id in 0..ir.schemas.len() {
         let (shape, nullable) = shape_of(ir, id, diags);
         ir.schemas[id].shape = shape;
@@ -300,6 +301,90 @@ fn cycle_heads(len: usize, step: impl Fn(SchemaId) -> Option<SchemaId>) -> Vec<S
     }
     heads.sort_unstable();
     heads
+}
+
+/// The subschemas that apply to the same instance as the schema itself (no member or item is
+/// taken on the way): a cycle of these would make validation recurse forever.
+fn in_place(f: &Facts) -> Vec<SchemaId> {
+    let mut out: Vec<SchemaId> = f.reference.into_iter().chain(f.all_of.iter().copied()).chain(f.any_of.iter().copied()).chain(f.one_of.iter().copied()).collect();
+    out.extend(f.not);
+    if let Some((c, t, e)) = f.if_then_else {
+        out.push(c);
+        out.extend(t);
+        out.extend(e);
+    }
+    out.extend(f.dependent_schemas.iter().map(|(_, s)| *s));
+    out
+}
+
+/// A schema that reaches itself without consuming any of the instance (`A: {allOf: [{$ref: A}],
+/// minLength: 1}`) has no meaning and would make its validator recurse forever. Each such cycle
+/// is cut at the reference that closes it, which then stands for `true` (a leniency warning);
+/// cycles made only of `$ref`s are left to the alias-cycle error.
+fn break_in_place_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
+    let n = ir.schemas.len();
+    // 0: not visited, 1: on the current path, 2: done.
+    let mut state = vec![0u8; n];
+    let mut cuts: Vec<(SchemaId, SchemaId)> = Vec::new();
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        state[start] = 1;
+        let mut path: Vec<(SchemaId, Vec<SchemaId>, usize)> = vec![(start, in_place(&ir.schemas[start].facts), 0)];
+        while let Some((u, edges, next)) = path.last_mut() {
+            let u = *u;
+            let Some(&v) = edges.get(*next) else {
+                state[u] = 2;
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            match state[v] {
+                0 => {
+                    state[v] = 1;
+                    path.push((v, in_place(&ir.schemas[v].facts), 0));
+                }
+                1 => {
+                    let from = path.iter().position(|(w, _, _)| *w == v).unwrap_or(0);
+                    if !path[from..].iter().all(|(w, _, _)| ir.schemas[*w].facts.is_pure_ref()) {
+                        cuts.push((u, v));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (u, v) in cuts {
+        let mut always = ir.schemas[u].clone();
+        always.loc = always.loc.join("(recursion)");
+        always.facts = Facts { boolean: Some(true), ..Facts::default() };
+        always.name_hint = Vec::new();
+        always.discriminator = None;
+        always.degraded = None;
+        let t = ir.schemas.len();
+        ir.schemas.push(always);
+        let f = &mut ir.schemas[u].facts;
+        let swap = |x: &mut SchemaId| {
+            if *x == v {
+                *x = t;
+            }
+        };
+        f.reference.iter_mut().for_each(swap);
+        f.all_of.iter_mut().chain(f.any_of.iter_mut()).chain(f.one_of.iter_mut()).for_each(swap);
+        f.not.iter_mut().for_each(swap);
+        if let Some((c, then, els)) = &mut f.if_then_else {
+            swap(c);
+            then.iter_mut().for_each(swap);
+            els.iter_mut().for_each(swap);
+        }
+        f.dependent_schemas.iter_mut().for_each(|(_, s)| swap(s));
+        diags.lenient(
+            ir.schemas[u].loc.clone(),
+            Policy::NotEnforced,
+            format!("this schema reaches `{}` again without taking a member or item of the value (validation would never end); that reference is read as `true`", ir.schemas[v].loc),
+        );
+    }
 }
 
 /// Pure-alias cycles are errors; cycles through arrays or maps of named aliases cannot be Rust
