@@ -77,7 +77,7 @@ impl rt::Validate for crate::types::ErrorEnvelopeError {
         validate_error_envelope_error(v, path, out);
     }
 }
-/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/parameters/0/schema).
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/parameters/0/schema.
 pub fn validate_v1_room_token_post_idempotency_key(
     v: &Value,
     path: &mut rt::InstancePath,
@@ -298,7 +298,7 @@ impl rt::Validate for crate::types::V1RoomTokenPostResponse200Data {
         validate_v1_room_token_post_response200_data(v, path, out);
     }
 }
-/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/400/content/application~1json/schema).
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/400/content/application~1json/schema.
 pub fn validate_v1_room_token_post_response400(
     v: &Value,
     path: &mut rt::InstancePath,
@@ -306,7 +306,7 @@ pub fn validate_v1_room_token_post_response400(
 ) {
     validate_error_envelope(v, path, out);
 }
-/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/401/content/application~1json/schema).
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/401/content/application~1json/schema.
 pub fn validate_v1_room_token_post_response401(
     v: &Value,
     path: &mut rt::InstancePath,
@@ -314,7 +314,7 @@ pub fn validate_v1_room_token_post_response401(
 ) {
     validate_error_envelope(v, path, out);
 }
-/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/403/content/application~1json/schema).
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/403/content/application~1json/schema.
 pub fn validate_v1_room_token_post_response403(
     v: &Value,
     path: &mut rt::InstancePath,
@@ -322,7 +322,7 @@ pub fn validate_v1_room_token_post_response403(
 ) {
     validate_error_envelope(v, path, out);
 }
-/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/404/content/application~1json/schema).
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/404/content/application~1json/schema.
 pub fn validate_v1_room_token_post_response404(
     v: &Value,
     path: &mut rt::InstancePath,
@@ -330,7 +330,7 @@ pub fn validate_v1_room_token_post_response404(
 ) {
     validate_error_envelope(v, path, out);
 }
-/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/409/content/application~1json/schema).
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/409/content/application~1json/schema.
 pub fn validate_v1_room_token_post_response409(
     v: &Value,
     path: &mut rt::InstancePath,
@@ -338,7 +338,7 @@ pub fn validate_v1_room_token_post_response409(
 ) {
     validate_error_envelope(v, path, out);
 }
-/// Validates a value against `` (openapi.json#/paths/~1v1~1room-token/post/responses/429/content/application~1json/schema).
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/429/content/application~1json/schema.
 pub fn validate_v1_room_token_post_response429(
     v: &Value,
     path: &mut rt::InstancePath,

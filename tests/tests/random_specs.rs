@@ -242,8 +242,7 @@ impl SpecGen {
     fn object(&mut self, depth: usize, flat: bool) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();
-        // No properties: see `open_bugs` (the fast path's reader of an empty body struct).
-        let n = if open_bugs() { self.below(5) } else { self.below(4) + 1 };
+        let n = self.below(5);
         for _ in 0..n {
             let name = self.pick(PROPERTIES);
             let mut s = if flat {
@@ -725,14 +724,6 @@ fn rng(seed: u64) -> TestRng {
         chunk.copy_from_slice(&(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes());
     }
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
-}
-
-/// Constructs that hit a reported, not yet fixed emitter bug are drawn only with
-/// `RANDOM_SPECS_OPEN_BUGS=1` (so the default run stays green while the bug is open):
-/// - an object without properties as a JSON body: its fast-path reader binds `let r: Reader`
-///   and never reads it (`codegen/src/emit/fast.rs`, `unused_variables`).
-fn open_bugs() -> bool {
-    std::env::var("RANDOM_SPECS_OPEN_BUGS").is_ok_and(|v| v == "1")
 }
 
 fn env_number(name: &str) -> Option<u64> {

@@ -113,6 +113,8 @@ pub fn reader(ir: &Ir, id: SchemaId) -> TokenStream {
             }
         }
     };
+    // A struct without members reads nothing from the reader (an unused binding otherwise).
+    let reader = if moves.is_empty() && checks.is_empty() { quote!(_r) } else { quote!(r) };
     let about = lit(&format!(
         " Reads a valid `{}` straight from JSON text; `None` when the text is not one or needs the full path to tell (see `validate_*`).",
         node.name.as_deref().unwrap_or_default()
@@ -128,7 +130,7 @@ pub fn reader(ir: &Ir, id: SchemaId) -> TokenStream {
                 return None;
             }
             #unique
-            let r: Reader = ::serde_json::from_slice(bytes).ok()?;
+            let #reader: Reader = ::serde_json::from_slice(bytes).ok()?;
             #checked
             Some(crate::types::#t { #(#moves)* })
         }

@@ -217,7 +217,10 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
     let f = ident(fname);
     let body = facts_code(ir, id);
     let body = if body.is_empty() { quote!(let _ = (v, path, out);) } else { body };
-    let about = lit(&format!(" Validates a value against `{}` ({}).", node.name.as_deref().unwrap_or(""), node.loc));
+    let about = lit(&match node.name.as_deref() {
+        Some(name) => format!(" Validates a value against `{name}` ({}).", node.loc),
+        None => format!(" Validates a value against the schema at {}.", node.loc),
+    });
     let imp = matches!(node.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_)).then(|| {
         let t = ident(node.name.as_deref().unwrap_or_default());
         quote! {
