@@ -359,7 +359,7 @@ fn break_in_place_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
         let mut always = ir.schemas[u].clone();
         always.loc = always.loc.join("(recursion)");
         always.facts = Facts { boolean: Some(true), ..Facts::default() };
-        always.name_hint = Vec::new();
+        always.name_hint.push("Recursion".into());
         always.discriminator = None;
         always.degraded = None;
         let t = ir.schemas.len();
