@@ -100,7 +100,8 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
     let plain_composition = f.any_of.is_empty() && f.one_of.is_empty() && f.not.is_none() && f.if_then_else.is_none();
     if plain_composition && (!f.all_of.is_empty() || f.reference.is_some()) && asserts(ir, id, JsonType::Object, 0) {
         if let Some(fields) = object_fields(ir, id, diags) {
-            return (Shape::Struct(fields), lists_null);
+            // `allOf: [$ref: Nullable, {description}]` lets `null` through every member.
+            return (Shape::Struct(fields), lists_null || allows_null(ir, id, 0));
         }
     }
     let composed = !f.all_of.is_empty() || !f.any_of.is_empty() || !f.one_of.is_empty() || f.reference.is_some();
@@ -264,6 +265,29 @@ fn asserts(ir: &Ir, id: SchemaId, t: JsonType, depth: usize) -> bool {
         }
     }
     f.reference.is_some_and(|r| asserts(ir, r, t, depth + 1)) || f.all_of.iter().any(|m| asserts(ir, *m, t, depth + 1))
+}
+
+/// True when `null` is certainly valid for the schema: its `type` lists `null` (or 3.0
+/// `nullable`), or it has no `type`, no `enum`/`const` without `null`, no other applicator, and its
+/// `$ref` target and every `allOf` member allow `null`.
+fn allows_null(ir: &Ir, id: SchemaId, depth: usize) -> bool {
+    let f = &ir.schemas[id].facts;
+    if depth > 32 || f.boolean == Some(false) {
+        return false;
+    }
+    if f.lists_null() || f.boolean == Some(true) {
+        return true;
+    }
+    let lists = |values: Option<&Vec<Value>>| values.is_none_or(|v| v.contains(&Value::Null));
+    f.types.is_none()
+        && lists(f.enum_values.as_ref())
+        && f.const_value.as_ref().is_none_or(Value::is_null)
+        && f.any_of.is_empty()
+        && f.one_of.is_empty()
+        && f.not.is_none()
+        && f.if_then_else.is_none()
+        && f.reference.is_none_or(|r| allows_null(ir, r, depth + 1))
+        && f.all_of.iter().all(|m| allows_null(ir, *m, depth + 1))
 }
 
 fn alias_step(ir: &Ir, id: SchemaId) -> Option<SchemaId> {
