@@ -12,14 +12,18 @@ use codegen::load::Documents;
 use codegen::Location;
 use serde_json::{Map, Value};
 
+/// The URI the bundle is registered under in `jsonschema` (references are absolute, so a copy
+/// of one schema resolves them in the bundle).
+pub const BASE: &str = "urn:fidelity:spec";
+
 /// The member of the bundle's root that holds the files other than the root document.
 pub const FILES: &str = "x-fidelity-files";
 
 /// How the rewritten references are spelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Spelling {
-    /// `#` plus the pointer as a URI fragment (percent-encoded where RFC 3986 requires): for
-    /// `jsonschema`.
+    /// [`BASE`], `#` and the pointer as a URI fragment (percent-encoded where RFC 3986 requires):
+    /// for `jsonschema`.
     Fragment,
     /// `#` plus the plain JSON pointer: for the instance generator, which looks pointers up as
     /// they are written.
@@ -92,7 +96,7 @@ fn rewrite(docs: &Documents, file: &str, pointer: &str, v: &mut Value, own_id: b
                     Ok((to, _)) => {
                         let at = pointer_in_bundle(docs, &to.file, &to.pointer);
                         let spelled = match spelling {
-                            Spelling::Fragment => format!("#{}", fragment(&at)),
+                            Spelling::Fragment => format!("{BASE}#{}", fragment(&at)),
                             Spelling::Pointer => format!("#{at}"),
                         };
                         o.insert("$ref".into(), Value::String(spelled));
@@ -164,7 +168,7 @@ mod tests {
         // Data is not rewritten.
         assert_eq!(schemas["D"]["enum"][0]["$ref"], "data");
         let f = bundle(&docs, &all, true, Spelling::Fragment);
-        assert_eq!(f.value["components"]["schemas"]["A"]["$ref"], "#/x-fidelity-files/models~1pet.yaml/Pet");
+        assert_eq!(f.value["components"]["schemas"]["A"]["$ref"], "urn:fidelity:spec#/x-fidelity-files/models~1pet.yaml/Pet");
         assert_eq!(fragment("/paths/~1a~1{id}/x é"), "/paths/~1a~1%7Bid%7D/x%20%C3%A9");
     }
 }

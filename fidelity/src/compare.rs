@@ -7,14 +7,13 @@ use std::collections::BTreeMap;
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::{Value, json};
 
-use crate::bundle::fragment;
+use crate::bundle::BASE;
 use crate::targets::Target;
-
-/// The URI the bundled document is registered under.
-const BASE: &str = "urn:fidelity:spec";
 
 /// A `jsonschema` view of one bundled document: a validator per target, built on demand.
 struct Reference {
+    /// The document (the registry holds its own copy).
+    document: Value,
     registry: Option<Registry<'static>>,
     /// Why the registry could not be built.
     failure: Option<String>,
@@ -23,19 +22,24 @@ struct Reference {
 
 impl Reference {
     fn new(document: Value) -> Reference {
-        match Registry::new().draft(Draft::Draft202012).add(BASE, Draft::Draft202012.create_resource(document)).and_then(|b| b.prepare()) {
-            Ok(registry) => Reference { registry: Some(registry), failure: None, validators: BTreeMap::new() },
-            Err(e) => Reference { registry: None, failure: Some(e.to_string()), validators: BTreeMap::new() },
+        match Registry::new().draft(Draft::Draft202012).add(BASE, Draft::Draft202012.create_resource(document.clone())).and_then(|b| b.prepare()) {
+            Ok(registry) => Reference { document, registry: Some(registry), failure: None, validators: BTreeMap::new() },
+            Err(e) => Reference { document, registry: None, failure: Some(e.to_string()), validators: BTreeMap::new() },
         }
     }
 
     fn validator(&mut self, i: usize, target: &Target) -> Result<&Validator, String> {
         let Some(registry) = &self.registry else { return Err(self.failure.clone().unwrap_or_default()) };
+        let document = &self.document;
         let entry = self.validators.entry(i).or_insert_with(|| {
-            let schema = json!({"$ref": format!("{BASE}#{}", fragment(&target.bundled))});
+            // A copy of the schema as its own resource (its references are absolute): a pointer
+            // in a `$ref` URI would have to be percent-encoded, and `jsonschema` does not decode
+            // it when it looks the pointer up.
+            let schema = document.pointer(&target.bundled).cloned().ok_or_else(|| format!("no schema at {}", target.bundled))?;
             jsonschema::options()
                 .with_draft(Draft::Draft202012)
                 .with_registry(registry)
+                .with_base_uri("urn:fidelity:target")
                 .should_validate_formats(false)
                 .build(&schema)
                 .map_err(|e| e.to_string())
@@ -184,7 +188,7 @@ mod tests {
     #[test]
     fn disagreements_are_failures_unless_a_documented_reading_explains_them() {
         let raw = json!({"openapi": "3.0.3", "components": {"schemas": {
-            "A": {"nullable": true, "allOf": [{"$ref": "#/components/schemas/B"}]},
+            "A": {"nullable": true, "allOf": [{"$ref": "urn:fidelity:spec#/components/schemas/B"}]},
             "B": {"type": "object", "required": ["x"], "properties": {"x": {"type": "integer"}}}
         }}});
         let mut reference = raw.clone();
@@ -214,7 +218,7 @@ mod tests {
 
     #[test]
     fn a_schema_jsonschema_cannot_build_is_not_compared() {
-        let reference = json!({"components": {"schemas": {"A": {"$ref": "#/nowhere"}}}});
+        let reference = json!({"components": {"schemas": {"A": {"$ref": "urn:fidelity:spec#/nowhere"}}}});
         let out = compare(&[target("/components/schemas/A")], reference, Vec::new(), &[(0, json!(1))], &[json!({"valid": true})]);
         assert_eq!(out.instances, 0);
         assert_eq!(out.unbuildable.len(), 1);

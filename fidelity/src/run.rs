@@ -11,7 +11,7 @@ use codegen::diagnostics::Diagnostics;
 use codegen::ir::Ir;
 use codegen::ir::untyped::Untyped;
 use codegen::load::Documents;
-use codegen::{GeneratedFile, Options};
+use codegen::Options;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::Value;
 use tests::instances::{Gen, alternatives, normalise_30};
@@ -20,6 +20,10 @@ use crate::Error;
 use crate::bundle::{Spelling, bundle};
 use crate::compare::{Outcome, compare};
 use crate::targets::{Kind, Target, component_schemas, harness, schema_files, targets};
+
+/// Schema-guided values per instance (see `Gen::with_budget`): instances stay below a few
+/// kilobytes even for schemas with dozens of members nested deep.
+const BUDGET: usize = 300;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -143,20 +147,29 @@ fn seed(base: u64, name: &str) -> [u8; 32] {
     out
 }
 
-fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<(), Error> {
-    for f in files {
-        let path = dir.join(&f.path);
-        std::fs::create_dir_all(path.parent().unwrap_or(dir)).map_err(|e| Error::Io(path.clone(), e))?;
-        std::fs::write(&path, &f.contents).map_err(|e| Error::Io(path.clone(), e))?;
-    }
-    Ok(())
-}
-
+/// Writes a file unless it already holds `text`: an unchanged crate keeps its modification
+/// times, so cargo reuses what an earlier run built.
 fn write(path: &Path, text: &str) -> Result<(), Error> {
+    if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::Io(parent.to_path_buf(), e))?;
     }
     std::fs::write(path, text).map_err(|e| Error::Io(path.to_path_buf(), e))
+}
+
+/// Removes every file under `dir` that is not in `keep`.
+fn prune(dir: &Path, keep: &BTreeSet<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            prune(&path, keep);
+        } else if !keep.contains(&path) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 /// Every `k`-th of `n` indices so that at most `sample` remain, components first in line.
@@ -193,7 +206,7 @@ fn prepare(config: &Config, name: &str, spec: &Path, spec_root: Option<&Path>, r
     let (_, generator_root, _, dangling) = readings(&docs, &ir);
     row.dangling = dangling;
     let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed(config.seed, name));
-    let mut generator = Gen::new(&mut rng, &generator_root);
+    let mut generator = Gen::new(&mut rng, &generator_root).with_budget(BUDGET);
     let mut cases: Vec<(usize, Value)> = Vec::new();
     for i in sampled(&targets, config.sample) {
         let schema = generator_root.pointer(&targets[i].bundled).cloned().unwrap_or(Value::Bool(true));
@@ -202,12 +215,17 @@ fn prepare(config: &Config, name: &str, spec: &Path, spec_root: Option<&Path>, r
         }
     }
     let dir = config.work.join(name);
-    write_files(&dir, &generated.files)?;
-    write(&dir.join("tests/fidelity.rs"), &harness(&krate, &targets))?;
-    let manifest = dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).map_err(|e| Error::Io(manifest.clone(), e))?;
-    write(&manifest, &format!("{text}\n[dev-dependencies]\nserde = \"1\"\nserde_json = \"1\"\n"))?;
-    write(&dir.join("cases.json"), &serde_json::to_string(&cases).unwrap_or_default())?;
+    let mut written = BTreeSet::new();
+    for f in &generated.files {
+        let text = if f.path == "Cargo.toml" { format!("{}\n[dev-dependencies]\nserde = \"1\"\nserde_json = \"1\"\n", f.contents) } else { f.contents.clone() };
+        write(&dir.join(&f.path), &text)?;
+        written.insert(dir.join(&f.path));
+    }
+    for (path, text) in [("tests/fidelity.rs", harness(&krate, &targets)), ("cases.json", serde_json::to_string(&cases).unwrap_or_default())] {
+        write(&dir.join(path), &text)?;
+        written.insert(dir.join(path));
+    }
+    prune(&dir, &written);
     Ok(Some(Prepared { spec: spec.to_path_buf(), spec_root: spec_root.map(Path::to_path_buf), crate_name, dir, targets }))
 }
 
@@ -215,7 +233,8 @@ fn prepare(config: &Config, name: &str, spec: &Path, spec_root: Option<&Path>, r
 fn build(config: &Config, members: &[(String, String)]) -> Result<Vec<Result<PathBuf, String>>, Error> {
     let list: Vec<String> = members.iter().map(|(dir, _)| format!("{dir:?}")).collect();
     write(&config.work.join("Cargo.toml"), &format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", list.join(", ")))?;
-    std::fs::copy(&config.lock, config.work.join("Cargo.lock")).map_err(|e| Error::Io(config.lock.clone(), e))?;
+    let lock = std::fs::read_to_string(&config.lock).map_err(|e| Error::Io(config.lock.clone(), e))?;
+    write(&config.work.join("Cargo.lock"), &lock)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&config.work)
@@ -267,8 +286,10 @@ pub fn run(config: &Config, mut progress: impl FnMut(&str)) -> Result<Vec<SpecRe
         return Err(Error::Duplicate(dup.clone()));
     }
     std::fs::create_dir_all(&config.work).map_err(|e| Error::Io(config.work.clone(), e))?;
+    // Crates of documents not in this run go; the others are rewritten in place (see `write`).
     for entry in std::fs::read_dir(&config.work).map_err(|e| Error::Io(config.work.clone(), e))?.flatten() {
-        if entry.file_name() != "target" {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !["target", "Cargo.toml", "Cargo.lock"].contains(&name.as_str()) && !specs.iter().any(|(n, _, _)| *n == name) {
             let path = entry.path();
             let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
         }

@@ -83,14 +83,13 @@ pub fn schema_files(ir: &Ir, docs: &Documents) -> BTreeSet<String> {
     files
 }
 
-/// The `components/schemas` entries of every file the schemas live in, as `file#pointer`.
+/// The component schemas of the document, as `file#pointer`: the root document's
+/// `components/schemas` entries and those of other files that its references reach.
 pub fn component_schemas(ir: &Ir, docs: &Documents) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for file in schema_files(ir, docs) {
-        if let Some(map) = docs.get(&file, "/components/schemas").and_then(|v| v.as_object()) {
-            for name in map.keys() {
-                out.insert(format!("{file}#/components/schemas/{}", name.replace('~', "~0").replace('/', "~1")));
-            }
+    let mut out: BTreeSet<String> = ir.schemas.iter().filter(|n| is_component(&n.loc.pointer)).map(|n| format!("{}#{}", n.loc.file, n.loc.pointer)).collect();
+    if let Some(map) = docs.get(&docs.root, "/components/schemas").and_then(|v| v.as_object()) {
+        for name in map.keys() {
+            out.insert(format!("{}#/components/schemas/{}", docs.root, name.replace('~', "~0").replace('/', "~1")));
         }
     }
     out

@@ -147,6 +147,11 @@ pub struct Gen<'a> {
     root: &'a Value,
     /// Member names worth trying: every property name of the spec plus look-alikes.
     keys: Vec<String>,
+    /// Schema-guided values one instance may have before the rest of it is arbitrary (shallow)
+    /// JSON: wide schemas nested six deep (Stripe's) otherwise make instances of megabytes.
+    budget: usize,
+    /// Schema-guided values of the instance being made.
+    spent: usize,
 }
 
 /// Strings that tell validators apart: empty, ASCII, E.164 and its Arabic-Indic twin, a trailing
@@ -160,7 +165,14 @@ const STRINGS: &[&str] = &[
 impl<'a> Gen<'a> {
     /// A generator for the schemas of `root`, drawing from `rng`.
     pub fn new(rng: &'a mut TestRng, root: &'a Value) -> Self {
-        Gen { rng, root, keys: key_pool(root) }
+        Gen { rng, root, keys: key_pool(root), budget: usize::MAX, spent: 0 }
+    }
+
+    /// At most `budget` schema-guided values per instance (unbounded by default; the draws, and
+    /// so the instances, are the same until the budget is reached).
+    pub fn with_budget(mut self, budget: usize) -> Self {
+        self.budget = budget;
+        self
     }
 
     fn below(&mut self, n: usize) -> usize {
@@ -201,7 +213,11 @@ impl<'a> Gen<'a> {
 
     /// A random instance near `s` (a schema of the root document), sometimes arbitrary JSON.
     pub fn instance(&mut self, s: &Value, depth: usize) -> Value {
-        if depth > 6 || self.one_in(10) {
+        if depth == 0 {
+            self.spent = 0;
+        }
+        self.spent += 1;
+        if depth > 6 || self.spent > self.budget || self.one_in(10) {
             return self.any(depth);
         }
         let Some(o) = s.as_object() else { return self.any(depth) };
