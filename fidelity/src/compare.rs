@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use jsonschema::{Draft, Registry, Validator};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::bundle::BASE;
 use crate::targets::Target;
@@ -180,6 +180,7 @@ fn check_round_trip(t: &Target, instance: &Value, ours: &Value, out: &mut Outcom
 mod tests {
     use super::*;
     use crate::targets::Kind;
+    use serde_json::json;
 
     fn target(pointer: &str) -> Target {
         Target { kind: Kind::Component, file: "spec.yaml".into(), pointer: pointer.into(), bundled: pointer.into(), rust_type: String::new(), validator: String::new() }

@@ -29,6 +29,10 @@ struct Cli {
     /// Print every untyped place (otherwise the counts by reason).
     #[arg(long)]
     untyped: bool,
+    /// The scratch workspace (its `target` build cache is kept between runs). Default:
+    /// target/fidelity.
+    #[arg(long)]
+    work: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -42,7 +46,7 @@ fn main() -> ExitCode {
         per_schema: cli.per_schema,
         sample: cli.sample,
         seed: cli.seed,
-        work: root.join("target/fidelity"),
+        work: cli.work.unwrap_or_else(|| root.join("target/fidelity")),
         lock: root.join("Cargo.lock"),
     };
     let rows = match fidelity::run::run(&config, |line| eprintln!("fidelity: {line}")) {
