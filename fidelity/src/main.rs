@@ -46,7 +46,8 @@ fn main() -> ExitCode {
         per_schema: cli.per_schema,
         sample: cli.sample,
         seed: cli.seed,
-        work: cli.work.unwrap_or_else(|| root.join("target/fidelity")),
+        // Absolute: the harnesses run in their crate's folder.
+        work: cli.work.and_then(|w| std::path::absolute(w).ok()).unwrap_or_else(|| root.join("target/fidelity")),
         lock: root.join("Cargo.lock"),
     };
     let rows = match fidelity::run::run(&config, |line| eprintln!("fidelity: {line}")) {
