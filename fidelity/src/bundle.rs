@@ -6,7 +6,6 @@
 //! root), and the two implementations compare what a schema *asserts*, not how they find it.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use codegen::load::Documents;
 use codegen::Location;
@@ -53,19 +52,8 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// A JSON pointer as a URI fragment: what RFC 3986 does not allow there (`{`, `}`, spaces,
-/// non-ASCII, `%`, ...) percent-encoded.
-pub fn fragment(pointer: &str) -> String {
-    let mut out = String::new();
-    for b in pointer.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
+/// A JSON pointer as a URI fragment (one spelling with the differential tests').
+pub use ::tests::instances::fragment;
 
 /// Bundles `files` (keys of `docs`; the root document is always included). `own_id`: whether a
 /// schema's own `$id` is the base of its `$ref` (OpenAPI 3.1; 3.0 ignores `$ref` siblings).

@@ -95,28 +95,11 @@ pub fn component_schemas(ir: &Ir, docs: &Documents) -> BTreeSet<String> {
     out
 }
 
-fn nullable(ir: &Ir, mut id: SchemaId) -> bool {
-    for _ in 0..=ir.schemas.len() {
-        let n = &ir.schemas[id];
-        if matches!(n.shape, Shape::Any) {
-            return false;
-        }
-        if n.nullable {
-            return true;
-        }
-        match n.shape {
-            Shape::Alias(t) => id = t,
-            _ => return false,
-        }
-    }
-    false
-}
-
 /// The Rust type of a schema's position, as the generated crate spells it (`Option` when `null`
 /// is a value), with paths from the crate root.
 pub fn ty_nullable(ir: &Ir, id: SchemaId) -> String {
     let t = ty(ir, id);
-    if nullable(ir, id) { format!("::std::option::Option<{t}>") } else { t }
+    if ir.is_nullable(id) { format!("::std::option::Option<{t}>") } else { t }
 }
 
 fn ty(ir: &Ir, id: SchemaId) -> String {

@@ -127,8 +127,8 @@ pub fn reference_validator(root: &Value, target: &NamedSchema) -> Result<jsonsch
 }
 
 /// A JSON pointer as a URI fragment: what RFC 3986 does not allow there (`{`, `}`, spaces,
-/// non-ASCII, ...) percent-encoded.
-fn fragment(pointer: &str) -> String {
+/// non-ASCII, `%`, ...) percent-encoded.
+pub fn fragment(pointer: &str) -> String {
     let mut out = String::new();
     for b in pointer.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&b) {

@@ -329,22 +329,9 @@ pub fn prelude(ir: &Ir, name: &str) -> TokenStream {
     quote!(#module::#short)
 }
 
-/// True when `null` is a valid value of this schema's Rust type position (through aliases).
-pub fn is_nullable(ir: &Ir, mut id: SchemaId) -> bool {
-    for _ in 0..=ir.schemas.len() {
-        let n = &ir.schemas[id];
-        if matches!(n.shape, Shape::Any) {
-            return false;
-        }
-        if n.nullable {
-            return true;
-        }
-        match n.shape {
-            Shape::Alias(t) => id = t,
-            _ => return false,
-        }
-    }
-    false
+/// True when `null` is a valid value of this schema's Rust type position (see [`Ir::is_nullable`]).
+pub fn is_nullable(ir: &Ir, id: SchemaId) -> bool {
+    ir.is_nullable(id)
 }
 
 /// The Rust type of a schema, without the `Option` that nullability adds.

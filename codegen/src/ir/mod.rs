@@ -800,6 +800,25 @@ impl Ir {
         id
     }
 
+    /// True when `null` is a valid value of this schema's Rust type position (through aliases):
+    /// the generated type is then an `Option`. `serde_json::Value` holds `null` itself.
+    pub fn is_nullable(&self, mut id: SchemaId) -> bool {
+        for _ in 0..=self.schemas.len() {
+            let n = &self.schemas[id];
+            if matches!(n.shape, Shape::Any) {
+                return false;
+            }
+            if n.nullable {
+                return true;
+            }
+            match n.shape {
+                Shape::Alias(t) => id = t,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Follows pure aliases to the schema that defines the representation.
     pub fn resolve_alias(&self, mut id: SchemaId) -> SchemaId {
         for _ in 0..self.schemas.len() {
