@@ -108,3 +108,16 @@ pub fn named_schemas(docs: &Documents, options: &Options) -> Vec<NamedSchema> {
     }
     out
 }
+
+/// The fast-path reader function (`read_*`) of each schema, when the generated `validate.rs`
+/// has one (bodies the fast path covers), in the order of `targets`.
+pub fn fast_readers(files: &[GeneratedFile], targets: &[NamedSchema]) -> Vec<Option<String>> {
+    let validate_rs = files.iter().find(|f| f.path == "src/validate.rs").map(|f| f.contents.as_str()).unwrap_or_default();
+    targets
+        .iter()
+        .map(|t| {
+            let name = codegen::naming::companion_fn(&t.validator, "read");
+            validate_rs.contains(&format!("pub fn {name}(")).then_some(name)
+        })
+        .collect()
+}

@@ -61,14 +61,7 @@ fn generated_validators_agree_with_jsonschema() {
         let generated = codegen::generate_loaded(&docs, &options(&krate.replace('_', "-"))).unwrap_or_else(|e| panic!("{spec}: {e}"));
         let dir = work.join(&stem);
         scratch::write_files(&dir, &generated.files);
-        let validate_rs = generated.files.iter().find(|f| f.path == "src/validate.rs").map(|f| f.contents.as_str()).unwrap_or_default();
-        let readers: Vec<Option<String>> = targets
-            .iter()
-            .map(|t| {
-                let name = codegen::naming::companion_fn(&t.validator, "read");
-                validate_rs.contains(&format!("pub fn {name}(")).then_some(name)
-            })
-            .collect();
+        let readers = scratch::fast_readers(&generated.files, &targets);
         fast_readers += readers.iter().flatten().count();
         let rows: Vec<_> = targets.iter().zip(&readers).map(|(t, r)| (krate.as_str(), t, r.as_deref())).collect();
         scratch::add_test(&dir, "diff", &harness(&rows), "serde = \"1\"\nserde_json = \"1\"\n");

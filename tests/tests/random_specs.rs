@@ -802,14 +802,7 @@ fn random_specs_generate_compile_and_agree_with_jsonschema() {
         let dir = work.join(&krate);
         scratch::write_files(&dir, &generated.files);
         let targets = scratch::named_schemas(&docs, &options);
-        let validate_rs = generated.files.iter().find(|f| f.path == "src/validate.rs").map(|f| f.contents.as_str()).unwrap_or_default();
-        let readers: Vec<Option<String>> = targets
-            .iter()
-            .map(|t| {
-                let name = codegen::naming::companion_fn(&t.validator, "read");
-                validate_rs.contains(&format!("pub fn {name}(")).then_some(name)
-            })
-            .collect();
+        let readers = scratch::fast_readers(&generated.files, &targets);
         let mut reference_root = spec.clone();
         if !spec["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")) {
             normalise_30(&mut reference_root, false);

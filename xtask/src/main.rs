@@ -271,3 +271,21 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_map_entries_are_prefix_equals_path() {
+        assert_eq!(parse_uri_map("https://schemas.example.com/=vendor/schemas"), Ok(("https://schemas.example.com/".to_string(), PathBuf::from("vendor/schemas"))));
+        // The first `=` splits: a path may contain one.
+        assert_eq!(parse_uri_map("urn:x:=a=b"), Ok(("urn:x:".to_string(), PathBuf::from("a=b"))));
+        for bad in ["no-equals", "=path", "prefix="] {
+            assert!(parse_uri_map(bad).is_err(), "{bad}");
+        }
+        let cli = Cli::try_parse_from(["xtask", "gen", "--uri-map", "http://localhost:1234/=remotes", "--uri-map", "urn:a:=b.json"]).expect("parses");
+        let Command::Gen(t) = cli.command else { panic!("gen") };
+        assert_eq!(job(t).uri_map.len(), 2);
+    }
+}
