@@ -249,7 +249,7 @@ impl fmt::Display for JsonError {
         match self {
             JsonError::Syntax(m) => write!(f, "not valid JSON: {m}"),
             JsonError::TooDeep { limit } => write!(f, "nested deeper than {limit} levels"),
-            JsonError::DuplicateMember { name } => write!(f, "an object has the member `{name}` more than once"),
+            JsonError::DuplicateMember { name } => write!(f, "invalid: an object has the member `{name}` more than once"),
         }
     }
 }

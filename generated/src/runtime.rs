@@ -262,7 +262,7 @@ impl fmt::Display for JsonError {
                 write!(f, "nested deeper than {limit} levels")
             }
             JsonError::DuplicateMember { name } => {
-                write!(f, "an object has the member `{name}` more than once")
+                write!(f, "invalid: an object has the member `{name}` more than once")
             }
         }
     }

@@ -315,7 +315,7 @@ async fn duplicate_members_are_a_400_on_either_path() {
         let r = post(addr, Some("Bearer t"), Some("application/json"), body.into_bytes()).await;
         assert_eq!(r.status, 400, "{extra}: {}", r.body);
         let message = r.body["error"]["message"].as_str().unwrap_or_default();
-        assert!(message.contains("`to_number` more than once"), "{message}");
+        assert!(message.contains("the request body is invalid: an object has the member `to_number` more than once"), "{message}");
     }
 }
 
