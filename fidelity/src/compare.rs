@@ -72,7 +72,7 @@ pub struct Outcome {
     pub valid: usize,
     /// Verdicts equal to `jsonschema`'s.
     pub agreed: usize,
-    /// Documented deviations: reason -> (count, first example).
+    /// Documented deviations (disagreements and round trips): reason -> (count, first example).
     pub deviations: BTreeMap<&'static str, (usize, String)>,
     /// Valid (per the crate) instances whose round trips were checked.
     pub round_trips: usize,
@@ -121,7 +121,9 @@ pub fn compare(
         out.valid += usize::from(theirs);
         let our_valid = ours["valid"].as_bool() == Some(true);
         if our_valid {
-            check_round_trip(t, instance, ours, &mut out);
+            let converted = &ours["converted"];
+            let theirs_again = main.validator(*i, t).map(|v| v.is_valid(converted)).unwrap_or(true);
+            check_round_trip(t, instance, ours, theirs_again, &mut out);
         }
         if our_valid == theirs {
             out.agreed += 1;
@@ -160,12 +162,25 @@ fn verdict(ours: &Value) -> String {
     }
 }
 
-fn check_round_trip(t: &Target, instance: &Value, ours: &Value, out: &mut Outcome) {
+/// The documented reason of an unstable round trip that only lost undeclared members.
+pub const DROPPED_MEMBERS: &str = "a struct keeps the members its schema declares: members an open object does not declare are dropped on conversion, and a `oneOf`/`anyOf` without a discriminator can then match another number of alternatives (or another first one) than the value did";
+
+/// `jsonschema`'s verdict on the serialised value is `theirs_again`.
+fn check_round_trip(t: &Target, instance: &Value, ours: &Value, theirs_again: bool, out: &mut Outcome) {
     out.round_trips += 1;
     let revalid = ours["revalid"].as_bool() == Some(true);
     let stable = ours["stable"].as_bool() == Some(true);
     if revalid && stable {
         out.stable += 1;
+        return;
+    }
+    // Explained when the serialised value is the instance minus some object members (nothing
+    // else changed) and, if ours calls it invalid, `jsonschema` agrees: the loss, not a wrong
+    // verdict, is what changed the outcome.
+    let converted = &ours["converted"];
+    if converted != instance && only_members_dropped(instance, converted) && (revalid || !theirs_again) {
+        let e = out.deviations.entry(DROPPED_MEMBERS).or_insert((0, format!("{}: {instance} -> {converted}", t.location())));
+        e.0 += 1;
         return;
     }
     let what = if !revalid {
@@ -174,6 +189,17 @@ fn check_round_trip(t: &Target, instance: &Value, ours: &Value, out: &mut Outcom
         format!("round trip: the serialised value {} does not convert to itself ({})", ours["converted"], ours["second_error"])
     };
     out.failures.push(Failure { location: t.location(), instance: instance.clone(), what });
+}
+
+/// True when `after` is `before` with zero or more object members removed, at any depth
+/// (numbers compare by value, as in JSON Schema: `60` and `60.0` are one number).
+fn only_members_dropped(before: &Value, after: &Value) -> bool {
+    match (before, after) {
+        (Value::Number(b), Value::Number(a)) => b == a || b.as_f64().is_some_and(|b| a.as_f64() == Some(b)),
+        (Value::Object(b), Value::Object(a)) => a.iter().all(|(k, v)| b.get(k).is_some_and(|w| only_members_dropped(w, v))),
+        (Value::Array(b), Value::Array(a)) => b.len() == a.len() && b.iter().zip(a).all(|(w, v)| only_members_dropped(w, v)),
+        _ => before == after,
+    }
 }
 
 #[cfg(test)]
@@ -215,6 +241,47 @@ mod tests {
         assert!(out.failures[0].what.contains("disagreement") && out.failures[0].instance == json!({}));
         assert!(out.failures[1].what.contains("round trip"));
         assert_eq!((out.round_trips, out.stable), (4, 3));
+    }
+
+    #[test]
+    fn the_lenient_nullable_reading_keeps_pointers_into_alternatives() {
+        // The target is an alternative of a nullable `anyOf` (Stripe's `balance_transaction.source`):
+        // the lenient reading must still find it at the same pointer.
+        let raw = json!({"openapi": "3.0.0", "components": {"schemas": {
+            "S": {"nullable": true, "anyOf": [{"$ref": "urn:fidelity:spec#/components/schemas/T"}]},
+            "T": {"type": "object", "properties": {"x": {"nullable": true, "anyOf": [{"type": "integer"}]}}}
+        }}});
+        let mut reference = raw.clone();
+        ::tests::instances::normalise_30(&mut reference, false);
+        let stable = json!({"valid": true, "converted": {"x": null}, "revalid": true, "stable": true});
+        let out = compare(&[target("/components/schemas/S/anyOf/0")], reference, ::tests::instances::alternatives(&raw, true), &[(0, json!({"x": null}))], &[stable]);
+        assert_eq!((out.instances, out.agreed, out.documented()), (1, 0, 1), "{:?} {:?}", out.deviations, out.failures);
+        assert!(out.failures.is_empty());
+    }
+
+    #[test]
+    fn a_round_trip_that_only_dropped_undeclared_members_is_the_documented_deviation() {
+        let reference = json!({"components": {"schemas": {"A": {"oneOf": [
+            {"type": "object", "properties": {"x": {"type": "string"}}},
+            {"type": "object", "properties": {"y": {"type": "integer"}}}
+        ]}}}});
+        let cases = vec![(0, json!({"x": "a", "y": "s"})), (0, json!({"x": "a", "y": "t"}))];
+        let results = vec![
+            // `y` dropped: `{"x": "a"}` matches both alternatives (jsonschema agrees).
+            json!({"valid": true, "converted": {"x": "a"}, "revalid": false, "stable": false}),
+            // A changed value is not a dropped member.
+            json!({"valid": true, "converted": {"x": "b"}, "revalid": false, "stable": false}),
+        ];
+        let out = compare(&[target("/components/schemas/A")], reference, Vec::new(), &cases, &results);
+        assert_eq!((out.instances, out.agreed, out.round_trips, out.stable), (2, 2, 2, 0));
+        assert_eq!(out.deviations.get(DROPPED_MEMBERS).map(|d| d.0), Some(1), "{:?}", out.deviations);
+        assert_eq!(out.failures.len(), 1, "{:?}", out.failures);
+        assert_eq!(out.failures[0].instance, json!({"x": "a", "y": "t"}));
+        assert!(only_members_dropped(&json!({"a": [{"b": 1, "c": 2}]}), &json!({"a": [{"b": 1}]})));
+        assert!(!only_members_dropped(&json!({"a": [1, 2]}), &json!({"a": [1]})));
+        assert!(!only_members_dropped(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+        assert!(only_members_dropped(&json!({"a": 60, "b": 1}), &json!({"a": 60.0})));
+        assert!(!only_members_dropped(&json!({"a": 60}), &json!({"a": 60.5})));
     }
 
     #[test]

@@ -13,8 +13,9 @@ use serde_json::{Map, Value, json};
 use crate::scratch::NamedSchema;
 
 /// OpenAPI 3.0 Schema Objects as JSON Schema: `nullable` adds `null` to `type` (3.0.3: and only
-/// when `type` is present, unless `lenient`), boolean exclusive bounds become numeric ones, and a
-/// `$ref` ignores its siblings.
+/// when `type` is present, unless `lenient`: then `null` becomes one more `anyOf` alternative, or
+/// the schema an alternative of `anyOf: [null, schema]`), boolean exclusive bounds become numeric
+/// ones, and a `$ref` ignores its siblings.
 pub fn normalise_30(v: &mut Value, lenient: bool) {
     match v {
         Value::Array(a) => a.iter_mut().for_each(|x| normalise_30(x, lenient)),
@@ -26,6 +27,7 @@ pub fn normalise_30(v: &mut Value, lenient: bool) {
                 return;
             }
             if o.remove("nullable") == Some(Value::Bool(true)) {
+                let alternatives_only = o.get("anyOf").is_some_and(Value::is_array) && !o.contains_key("oneOf") && !o.contains_key("allOf");
                 match o.get_mut("type") {
                     Some(Value::String(t)) => {
                         let t = t.clone();
@@ -33,6 +35,14 @@ pub fn normalise_30(v: &mut Value, lenient: bool) {
                     }
                     Some(Value::Array(a)) if !a.contains(&json!("null")) => a.push(json!("null")),
                     Some(_) => {}
+                    // Where there is a list of alternatives, `null` joins it at the end, so every
+                    // pointer into the schema (a test target's, a `$ref`'s) still names the
+                    // same subschema; otherwise the schema moves under an `anyOf`.
+                    None if lenient && alternatives_only => {
+                        if let Some(Value::Array(a)) = o.get_mut("anyOf") {
+                            a.push(json!({"type": "null"}));
+                        }
+                    }
                     None if lenient => {
                         let rest = Value::Object(std::mem::take(o));
                         o.insert("anyOf".into(), json!([{"type": "null"}, rest]));
