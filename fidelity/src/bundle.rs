@@ -60,11 +60,11 @@ pub use ::tests::instances::fragment;
 pub fn bundle(docs: &Documents, files: &BTreeSet<String>, own_id: bool, spelling: Spelling) -> Bundle {
     let mut dangling = 0;
     let mut root = docs.root_value().clone();
-    rewrite(docs, &docs.root, "", &mut root, own_id, spelling, &mut dangling);
+    rewrite(docs, &docs.root, "", &mut root, false, own_id, spelling, &mut dangling);
     let mut others = Map::new();
     for file in files.iter().filter(|f| **f != docs.root) {
         let Some(mut value) = docs.get(file, "").cloned() else { continue };
-        rewrite(docs, file, "", &mut value, own_id, spelling, &mut dangling);
+        rewrite(docs, file, "", &mut value, false, own_id, spelling, &mut dangling);
         others.insert(file.clone(), value);
     }
     if let (Value::Object(o), false) = (&mut root, others.is_empty()) {
@@ -76,7 +76,16 @@ pub fn bundle(docs: &Documents, files: &BTreeSet<String>, own_id: bool, spelling
 /// Keywords whose values are data, never schemas: a `$ref` member there is not a reference.
 const DATA: &[&str] = &["enum", "const", "default", "example", "examples"];
 
-fn rewrite(docs: &Documents, file: &str, pointer: &str, v: &mut Value, own_id: bool, spelling: Spelling, dangling: &mut usize) {
+/// Members whose keys are names the document chooses (a status `default`, a property `enum`),
+/// not keywords: below them a [`DATA`] word is a name.
+const NAMES: &[&str] = &[
+    "paths", "webhooks", "callbacks", "responses", "properties", "patternProperties", "dependentSchemas", "$defs", "definitions",
+    "schemas", "parameters", "requestBodies", "headers", "securitySchemes", "links", "pathItems", "content", "encoding", "mapping",
+];
+
+/// `names`: the keys of `v` are names (see [`NAMES`]).
+#[allow(clippy::too_many_arguments)]
+fn rewrite(docs: &Documents, file: &str, pointer: &str, v: &mut Value, names: bool, own_id: bool, spelling: Spelling, dangling: &mut usize) {
     match v {
         Value::Object(o) => {
             if let Some(Value::String(r)) = o.get("$ref") {
@@ -109,16 +118,16 @@ fn rewrite(docs: &Documents, file: &str, pointer: &str, v: &mut Value, own_id: b
                 o.remove("$schema");
             }
             for (k, child) in o.iter_mut() {
-                if DATA.contains(&k.as_str()) {
+                if DATA.contains(&k.as_str()) && !names {
                     continue;
                 }
                 let at = format!("{pointer}/{}", escape(k));
-                rewrite(docs, file, &at, child, own_id, spelling, dangling);
+                rewrite(docs, file, &at, child, !names && NAMES.contains(&k.as_str()), own_id, spelling, dangling);
             }
         }
         Value::Array(a) => {
             for (i, child) in a.iter_mut().enumerate() {
-                rewrite(docs, file, &format!("{pointer}/{i}"), child, own_id, spelling, dangling);
+                rewrite(docs, file, &format!("{pointer}/{i}"), child, false, own_id, spelling, dangling);
             }
         }
         _ => {}
@@ -139,8 +148,11 @@ mod tests {
                 "A": {"$ref": "../models/pet.yaml#/Pet"},
                 "B": {"$ref": "#/components/schemas/A"},
                 "C": {"$ref": "missing.yaml#/X", "type": "string"},
-                "D": {"enum": [{"$ref": "data"}]}
-            }}}),
+                "D": {"enum": [{"$ref": "data"}]},
+                "default": {"type": "object", "properties": {"enum": {"$ref": "#/components/schemas/B"}, "p": {"default": {"$ref": "data"}}}}
+            },
+            "responses": {"E": {"content": {"application/json": {"example": {"$ref": "data"}}}}}},
+            "paths": {"/a": {"get": {"responses": {"default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}}}}),
         );
         files.insert("models/pet.yaml".to_string(), serde_json::json!({"Pet": {"type": "object", "properties": {"self": {"$ref": "#/Pet"}}}}));
         let docs = Documents::from_map("api/root.yaml", files);
@@ -155,7 +167,14 @@ mod tests {
         assert_eq!(b.dangling, 1);
         // Data is not rewritten.
         assert_eq!(schemas["D"]["enum"][0]["$ref"], "data");
+        assert_eq!(schemas["default"]["properties"]["p"]["default"]["$ref"], "data");
+        assert_eq!(b.value.pointer("/components/responses/E/content/application~1json/example/$ref"), Some(&Value::from("data")));
+        // A name that is also a keyword (status `default`, a schema `default`, a property `enum`)
+        // is not data.
+        assert_eq!(schemas["default"]["properties"]["enum"]["$ref"], "#/components/schemas/B");
         let f = bundle(&docs, &all, true, Spelling::Fragment);
+        let status = f.value.pointer("/paths/~1a/get/responses/default/content/application~1json/schema/$ref");
+        assert_eq!(status, Some(&Value::from("urn:fidelity:spec#/components/schemas/A")));
         assert_eq!(f.value["components"]["schemas"]["A"]["$ref"], "urn:fidelity:spec#/x-fidelity-files/models~1pet.yaml/Pet");
         assert_eq!(fragment("/paths/~1a~1{id}/x é"), "/paths/~1a~1%7Bid%7D/x%20%C3%A9");
     }
