@@ -228,6 +228,12 @@ impl Diagnostics {
         self.push(location, Severity::Error, Policy::Refused, message);
     }
 
+    /// Records an error whose position in the text is already known (a parse error).
+    pub(crate) fn error_at(&mut self, location: Location, at: Option<(Span, Excerpt)>, message: impl Into<String>) {
+        let (span, excerpt) = at.map_or((None, None), |(s, e)| (Some(s), Some(e)));
+        self.items.push(Diagnostic { location, severity: Severity::Error, policy: Policy::Refused, message: message.into(), leniency: false, span, excerpt });
+    }
+
     /// Records a warning with a policy.
     pub fn warn(&mut self, location: Location, policy: Policy, message: impl Into<String>) {
         self.push(location, Severity::Warning, policy, message);

@@ -138,13 +138,13 @@ pub fn generate(spec_path: &Path, options: &Options) -> Result<Generated, Genera
 /// Generates from spec text (`name` picks the parser by extension: `.json` or YAML).
 pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generated, GenerateError> {
     let mut diags = diagnostics::Diagnostics::new(options.strict);
-    match load::Documents::from_text(name, text) {
+    match load::Documents::from_text_located(name, text) {
         Ok(docs) => {
             let docs = with_mapped(&docs, options, &mut diags);
             generate_documents(&docs, options, diags)
         }
-        Err(e) => {
-            diags.error(Location::new(name, ""), e);
+        Err(f) => {
+            diags.error_at(Location::new(name, ""), f.at, f.message);
             Err(GenerateError::Spec(diags.into_sorted()))
         }
     }

@@ -91,6 +91,28 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The one-character span at byte `offset` (a parse error's position), clamped to the text.
+    pub(crate) fn at_offset(&self, offset: usize) -> (Span, Excerpt) {
+        let lines = LineIndex::new(&self.text);
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let pos = lines.pos(&self.text, offset);
+        let span = Span { line: pos.line, column: pos.col + 1, end_line: pos.line, end_column: pos.col + 2 };
+        (span, lines.excerpt(&self.text, span))
+    }
+
+    /// [`Source::at_offset`] for a position given as a line (1-based) and a byte column (1-based;
+    /// 0 is the line's start), as serde_json reports errors.
+    pub(crate) fn at_line_byte(&self, line: usize, byte_column: usize) -> (Span, Excerpt) {
+        let lines = LineIndex::new(&self.text);
+        let start = lines.starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len());
+        self.at_offset(start + byte_column.saturating_sub(1))
+    }
+}
+
 /// A position during the walk: line (1-based) and column (0-based, characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Pos {
@@ -439,6 +461,14 @@ mod tests {
         assert_eq!(at("x.json", text, "/k").map(|s| (s.1, s.3)), Some((17, 18)), "characters, not bytes (bytes would be 19)");
         let yaml = "é: {k: 1}\n";
         assert_eq!(at("x.yaml", yaml, "/é/k").map(|s| (s.1, s.3)), Some((8, 9)));
+    }
+
+    #[test]
+    fn parse_error_positions() {
+        let source = Source::new("x.json", "{\n  \"é\": tru\n}");
+        let (span, excerpt) = source.at_line_byte(2, 9);
+        assert_eq!((span.line, span.column, excerpt.text.as_str()), (2, 8, "  \"é\": tru"), "byte column 9 is the 8th character");
+        assert_eq!(source.at_offset(10_000).0.line, 3, "clamped to the end");
     }
 
     #[test]
