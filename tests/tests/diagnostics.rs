@@ -91,7 +91,7 @@ fn parse_errors_point_where_the_parser_stopped() {
         assert_eq!(d.span.map(|s| s.line), Some(line), "{d}");
         let shown = d.render(None, false);
         assert!(shown.contains(&format!("--> {name}:{line}:")), "{shown}");
-        assert!(shown.contains(&format!("{line} | {}", text.lines().nth(line - 1).unwrap_or_default()).trim_end()), "{shown}");
+        assert!(shown.contains(format!("{line} | {}", text.lines().nth(line - 1).unwrap_or_default()).trim_end()), "{shown}");
     }
 }
 
