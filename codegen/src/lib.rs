@@ -8,11 +8,13 @@ mod emit;
 pub mod ir;
 pub mod load;
 pub mod naming;
+mod source;
 mod uri;
 
 use std::path::Path;
 
 pub use diagnostics::{Diagnostic, Location, Policy, Severity};
+pub use source::{Excerpt, Span};
 pub use emit::carries_stamp;
 
 /// What to generate and how to stamp it. New options are new fields with defaults, so callers
@@ -136,14 +138,13 @@ pub fn generate(spec_path: &Path, options: &Options) -> Result<Generated, Genera
 /// Generates from spec text (`name` picks the parser by extension: `.json` or YAML).
 pub fn generate_str(name: &str, text: &str, options: &Options) -> Result<Generated, GenerateError> {
     let mut diags = diagnostics::Diagnostics::new(options.strict);
-    match load::parse_text(name, text) {
-        Ok(value) => {
-            let docs = load::Documents::from_value(name, value);
+    match load::Documents::from_text_located(name, text) {
+        Ok(docs) => {
             let docs = with_mapped(&docs, options, &mut diags);
             generate_documents(&docs, options, diags)
         }
-        Err(e) => {
-            diags.error(Location::new(name, ""), e);
+        Err(f) => {
+            diags.error_at(Location::new(name, ""), f.at, f.message);
             Err(GenerateError::Spec(diags.into_sorted()))
         }
     }
@@ -162,7 +163,14 @@ pub fn diagnose(docs: &load::Documents, options: &Options) -> Vec<Diagnostic> {
     let mut diags = diagnostics::Diagnostics::new(options.strict);
     let docs = with_mapped(docs, options, &mut diags);
     let _ = ir::Ir::build(&docs, options, &mut diags);
-    diags.into_sorted()
+    located(diags, &docs)
+}
+
+/// The diagnostics, sorted, with line and column where the documents' text is known.
+fn located(diags: diagnostics::Diagnostics, docs: &load::Documents) -> Vec<Diagnostic> {
+    let mut diags = diags.into_sorted();
+    docs.locate(&mut diags);
+    diags
 }
 
 /// The documents plus those of the URI map that their references reach (a copy only when there
@@ -179,10 +187,10 @@ fn with_mapped<'d>(docs: &'d load::Documents, options: &Options, diags: &mut dia
 fn generate_documents(docs: &load::Documents, options: &Options, mut diags: diagnostics::Diagnostics) -> Result<Generated, GenerateError> {
     let ir = ir::Ir::build(docs, options, &mut diags);
     if diags.has_errors() {
-        return Err(GenerateError::Spec(diags.into_sorted()));
+        return Err(GenerateError::Spec(located(diags, docs)));
     }
     let files = emit::emit(&ir, options)?;
     let stats = Stats { operations: ir.operations.len(), types: ir.schemas.iter().filter(|s| s.name.is_some()).count() };
     let untyped = ir::untyped::report(&ir);
-    Ok(Generated { files, diagnostics: diags.into_sorted(), stats, untyped })
+    Ok(Generated { files, diagnostics: located(diags, docs), stats, untyped })
 }

@@ -5,7 +5,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostics, Location};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::source::Source;
 
 /// Deepest nesting of a document accepted (deeper input is an error, never a stack overflow).
 pub const MAX_DEPTH: usize = 120;
@@ -28,6 +29,8 @@ pub struct Documents {
     index: crate::uri::Index,
     /// Referenced files that could not be read or parsed, with the reason.
     failures: BTreeMap<String, String>,
+    /// The text of each file read from text (none for in-memory values), for positions.
+    sources: BTreeMap<String, Source>,
 }
 
 impl Documents {
@@ -67,14 +70,17 @@ impl Documents {
                 }
             }
         };
-        let value = match read_document(&dir, &root, true, diags) {
+        let (value, text) = match read_document(&dir, &root, true, diags) {
             Ok(v) => v,
-            Err(e) => {
-                diags.error(Location::new(root, ""), e);
+            Err(f) => {
+                diags.error_at(Location::new(root, ""), f.at, f.message);
                 return None;
             }
         };
-        let mut this = Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default(), failures: BTreeMap::new() };
+        let mut this = Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default(), failures: BTreeMap::new(), sources: BTreeMap::new() };
+        if let Some(text) = text {
+            this.sources.insert(root.clone(), Source::new(&root, text));
+        }
         this.index.set_map(uri_map);
         let mut queue = Vec::new();
         collect_refs(&value, &Location::new(root.clone(), ""), &mut queue);
@@ -113,12 +119,17 @@ impl Documents {
                 break;
             }
             let read = match (&target.mapped, dir) {
-                (Some(_), _) => read_mapped(&self.index, &target.file),
-                (None, Some(dir)) => read_document(dir, &target.file, false, diags),
+                (Some(_), _) => read_mapped(&self.index, &target.file).map(|(v, name, text)| (v, Some((name, text)))),
+                (None, Some(dir)) => read_document(dir, &target.file, false, diags).map(|(v, text)| (v, text.map(|t| (target.file.clone(), t)))).map_err(|f| f.message),
                 (None, None) => continue,
             };
             let value = match read {
-                Ok(v) => v,
+                Ok((v, text)) => {
+                    if let Some((syntax, text)) = text {
+                        self.sources.insert(target.file.clone(), Source::new(&syntax, text));
+                    }
+                    v
+                }
                 Err(e) => {
                     // Not an error by itself: each reference to it degrades what it stands for,
                     // with this reason (see `resolve_ref`).
@@ -188,7 +199,40 @@ impl Documents {
         for (file, doc) in &docs {
             index.add_file(file, doc);
         }
-        Documents { root: root.to_string(), docs, index, failures: BTreeMap::new() }
+        Documents { root: root.to_string(), docs, index, failures: BTreeMap::new(), sources: BTreeMap::new() }
+    }
+
+    /// Builds a single-document spec from its text (`name` picks the parser by extension, as
+    /// [`parse_text`] does); diagnostics then get line and column. `Err` says why it does not parse.
+    pub fn from_text(name: &str, text: &str) -> Result<Documents, String> {
+        Documents::from_text_located(name, text).map_err(|f| f.message)
+    }
+
+    pub(crate) fn from_text_located(name: &str, text: &str) -> Result<Documents, ParseFailure> {
+        let value = parse_located(name, text)?;
+        let mut docs = Documents::from_value(name, value);
+        docs.sources.insert(name.to_string(), Source::new(name, text));
+        Ok(docs)
+    }
+
+    /// Fills in the span and excerpt of every diagnostic whose file was read from text: one walk
+    /// over each file that has diagnostics, however many it has.
+    pub fn locate(&self, diags: &mut [Diagnostic]) {
+        let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, d) in diags.iter().enumerate() {
+            if d.span.is_none() && self.sources.contains_key(&d.location.file) {
+                by_file.entry(d.location.file.as_str()).or_default().push(i);
+            }
+        }
+        let mut found = Vec::new();
+        for (file, items) in by_file {
+            let spans = self.sources[file].locate(items.iter().map(|&i| diags[i].location.pointer.as_str()));
+            found.extend(items.iter().filter_map(|&i| spans.get(diags[i].location.pointer.as_str()).map(|s| (i, s.clone()))));
+        }
+        for (i, (span, excerpt)) in found {
+            diags[i].span = Some(span);
+            diags[i].excerpt = Some(excerpt);
+        }
     }
 
     /// The root document.
@@ -301,25 +345,27 @@ const DATA_EXTENSIONS: &[&str] = &["json", "yaml", "yml"];
 /// Reads one file of the spec. The root document is always parsed; a referenced file whose
 /// extension is not JSON or YAML (a Markdown description, a code sample) is its text, as a
 /// string value, the way bundlers inline it.
-fn read_document(dir: &Path, rel: &str, is_root: bool, diags: &mut Diagnostics) -> Result<Value, String> {
+fn read_document(dir: &Path, rel: &str, is_root: bool, diags: &mut Diagnostics) -> Result<(Value, Option<String>), ParseFailure> {
     let path = dir.join(rel);
     match std::fs::metadata(&path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => return Err(format!("`{rel}` is larger than {MAX_FILE_BYTES} bytes")),
+        Ok(m) if m.len() > MAX_FILE_BYTES => return Err(format!("`{rel}` is larger than {MAX_FILE_BYTES} bytes").into()),
         Ok(_) => {}
-        Err(e) => return Err(format!("cannot read `{rel}`: {e}")),
+        Err(e) => return Err(format!("cannot read `{rel}`: {e}").into()),
     }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
     let data = Path::new(rel).extension().is_some_and(|e| DATA_EXTENSIONS.iter().any(|d| e.eq_ignore_ascii_case(d)));
     if !is_root && !data {
         diags.info(Location::new(rel, ""), "not a JSON or YAML file: a reference to it stands for its text (a string)");
-        return Ok(Value::String(text));
+        return Ok((Value::String(text), None));
     }
-    parse_text(rel, &text).map_err(|e| if is_root { e } else { format!("`{rel}` is {e}") })
+    let value = parse_located(rel, &text).map_err(|f| if is_root { f } else { ParseFailure { message: format!("`{rel}` is {}", f.message), ..f } })?;
+    Ok((value, Some(text)))
 }
 
 /// Reads a document of the URI map: the local file its URI maps to, which must stay inside the
 /// mapped folder once links are followed.
-fn read_mapped(index: &crate::uri::Index, uri: &str) -> Result<Value, String> {
+/// Returns the value, the file's name (which picks its syntax) and its text.
+fn read_mapped(index: &crate::uri::Index, uri: &str) -> Result<(Value, String, String), String> {
     let (path, boundary) = index.mapped_path(uri).ok_or_else(|| format!("`{uri}` is not mapped to a local file"))?;
     let canon = |p: &Path| std::fs::canonicalize(p).map_err(|e| format!("cannot read `{}` (mapped from `{uri}`): {e}", p.display()));
     let (path, boundary) = (canon(&path)?, canon(&boundary)?);
@@ -334,18 +380,37 @@ fn read_mapped(index: &crate::uri::Index, uri: &str) -> Result<Value, String> {
     }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}` (mapped from `{uri}`): {e}", path.display()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    parse_text(&name, &text).map_err(|e| format!("`{uri}` is {e}"))
+    let value = parse_text(&name, &text).map_err(|e| format!("`{uri}` is {e}"))?;
+    Ok((value, name, text))
 }
 
 /// Parses JSON or YAML text (chosen by extension; YAML for anything but `.json`) and checks its depth.
 pub fn parse_text(name: &str, text: &str) -> Result<Value, String> {
+    parse_located(name, text).map_err(|f| f.message)
+}
+
+/// Why a text does not parse, and where when the parser says.
+#[derive(Debug)]
+pub(crate) struct ParseFailure {
+    pub(crate) message: String,
+    pub(crate) at: Option<(crate::Span, crate::Excerpt)>,
+}
+
+impl From<String> for ParseFailure {
+    fn from(message: String) -> Self {
+        ParseFailure { message, at: None }
+    }
+}
+
+/// [`parse_text`] with the error's position in the text.
+pub(crate) fn parse_located(name: &str, text: &str) -> Result<Value, ParseFailure> {
     let value: Value = if name.ends_with(".json") {
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?
+        serde_json::from_str(text).map_err(|e| ParseFailure { message: format!("not valid JSON: {e}"), at: Some(Source::new(name, text).at_line_byte(e.line(), e.column())) })?
     } else {
-        yaml_to_json(text)?
+        yaml_to_json(text).map_err(|(message, offset)| ParseFailure { message, at: offset.map(|o| Source::new(name, text).at_offset(o)) })?
     };
     if depth(&value, 0) > MAX_DEPTH {
-        return Err(format!("document nests deeper than {MAX_DEPTH} levels"));
+        return Err(format!("document nests deeper than {MAX_DEPTH} levels").into());
     }
     Ok(value)
 }
@@ -353,15 +418,17 @@ pub fn parse_text(name: &str, text: &str) -> Result<Value, String> {
 /// Reads YAML straight into JSON values: scalar keys become strings (`200:` is the key
 /// `"200"`), integers beyond 64 bits become floats, tags are dropped (the tagged value is kept),
 /// and `<<` merge keys are applied.
-fn yaml_to_json(text: &str) -> Result<Value, String> {
+/// `Err` has the byte offset of the error when known.
+fn yaml_to_json(text: &str) -> Result<Value, (String, Option<usize>)> {
     use serde::de::DeserializeSeed;
     // The YAML scanner's cost grows with the square of flow nesting, so a document of brackets
     // would take minutes before the parser's own nesting limit stops it: look first.
     if let Some(line) = flow_nesting_beyond(text, MAX_YAML_FLOW_SCAN) {
-        return Err(format!("flow collections (`[`, `{{`) nest deeper than {MAX_YAML_FLOW_SCAN} levels at line {line}"));
+        let offset = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        return Err((format!("flow collections (`[`, `{{`) nest deeper than {MAX_YAML_FLOW_SCAN} levels at line {line}"), Some(offset)));
     }
     let de = yaml_serde::Deserializer::from_str(text);
-    let mut value = JsonSeed.deserialize(de).map_err(|e| format!("not valid YAML (or beyond the YAML alias/nesting limits): {e}"))?;
+    let mut value = JsonSeed.deserialize(de).map_err(|e| (format!("not valid YAML (or beyond the YAML alias/nesting limits): {e}"), e.location().map(|l| l.index())))?;
     apply_merge_keys(&mut value, 0);
     Ok(value)
 }

@@ -72,8 +72,9 @@ fn refused_specs_get_located_errors_and_no_files() {
                 for d in &diags {
                     assert!(!d.location.file.is_empty(), "{d} has no file");
                 }
-                let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
-                insta::assert_snapshot!(text.join("\n"));
+                // As the xtask prints them: the source line with a caret where the text is known.
+                let text: Vec<String> = diags.iter().map(|d| d.render(None, false)).collect();
+                insta::assert_snapshot!(text.join("\n\n"));
             }
             Err(e) => panic!("{e}"),
         }

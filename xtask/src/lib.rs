@@ -2,13 +2,14 @@
 
 pub mod corpus;
 pub mod files;
+pub mod messages;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use files::Action;
-use codegen::{GenerateError, Options, Severity};
+use codegen::{Diagnostic, GenerateError, Options, Severity};
 
 /// Write the files, or only compare them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,12 +45,42 @@ pub struct Job {
     pub uri_map: Vec<(String, PathBuf)>,
 }
 
+/// The spec has errors: nothing was generated or written. Its diagnostics (errors and the rest)
+/// are here for printing in the chosen `--message-format`; `Display` is the one-line form of each.
+#[derive(Debug)]
+pub struct SpecErrors {
+    /// Every diagnostic of the spec.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The spec, as given.
+    pub spec: PathBuf,
+}
+
+impl std::fmt::Display for SpecErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for d in &self.diagnostics {
+            writeln!(f, "{d}")?;
+        }
+        let errors = self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        write!(f, "\n{errors} error(s) in {}; nothing was written", self.spec.display())
+    }
+}
+
+impl std::error::Error for SpecErrors {}
+
 /// The project root (the workspace folder).
 pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 impl Job {
+    /// The folder a diagnostic's file is relative to, as the user named it (`--spec-root`, else
+    /// the spec's folder), so `file:line:column` opens from where the command was run.
+    pub fn diagnostic_base(&self) -> Option<String> {
+        let base = self.spec_root.as_deref().or_else(|| self.spec.parent())?;
+        let base = base.to_string_lossy().replace('\\', "/");
+        (!base.is_empty()).then_some(base)
+    }
+
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
@@ -68,8 +99,8 @@ pub struct Report {
     pub foreign: Vec<String>,
     /// Unified diffs (check mode).
     pub diff: String,
-    /// Readable diagnostics.
-    pub diagnostics: Vec<String>,
+    /// Warnings and notes, with line and column ([`messages::print`] shows them).
+    pub diagnostics: Vec<Diagnostic>,
     /// Files produced.
     pub files: usize,
     /// Operations and types.
@@ -147,16 +178,12 @@ pub fn run_with_writer(job: &Job, mode: Mode, writer: &mut dyn FnMut(&Path, &str
     let opts = options(job);
     let generated = match codegen::generate(&job.spec, &opts) {
         Ok(g) => g,
-        Err(GenerateError::Spec(diags)) => {
-            let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
-            let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
-            bail!("{}\n\n{errors} error(s) in {}; nothing was written", text.join("\n"), job.spec.display());
-        }
+        Err(GenerateError::Spec(diagnostics)) => return Err(SpecErrors { diagnostics, spec: job.spec.clone() }.into()),
         Err(e) => return Err(e.into()),
     };
     let plan = files::plan(&job.out, &generated.files, opts.force)?;
     let mut report = Report {
-        diagnostics: generated.diagnostics.iter().map(ToString::to_string).collect(),
+        diagnostics: generated.diagnostics.clone(),
         files: generated.files.len(),
         stats: generated.stats,
         orphans: plan.orphans.clone(),

@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 /// third faster than the system allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use xtask::{Job, Mode, Report, run};
+use xtask::messages::{self, MessageFormat};
+use xtask::{Job, Mode, Report, SpecErrors, run};
 
 mod load;
 
@@ -60,6 +61,10 @@ struct Target {
     /// rest of the URI inside the folder PATH (or the file PATH); nothing is ever fetched.
     #[arg(long = "uri-map", value_name = "PREFIX=PATH", value_parser = parse_uri_map)]
     uri_map: Vec<(String, PathBuf)>,
+    /// How diagnostics are printed: `human` (rustc-like, with the source line) on stderr, or
+    /// `json` (one JSON object per line on stdout; every other message goes to stderr).
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
 }
 
 fn parse_uri_map(text: &str) -> Result<(String, PathBuf), String> {
@@ -139,17 +144,30 @@ fn job(t: Target) -> Job {
     }
 }
 
-fn print_diagnostics(report: &Report) {
-    for d in &report.diagnostics {
-        eprintln!("{d}");
+/// A line for the reader: on stdout, or on stderr when stdout carries JSON lines.
+macro_rules! say {
+    ($format:expr, $($arg:tt)*) => {
+        if $format == MessageFormat::Json { eprintln!($($arg)*) } else { println!($($arg)*) }
+    };
+}
+
+/// Prints a failed run: the spec's diagnostics in `format`, or the error.
+fn print_error(e: &anyhow::Error, job: &Job, format: MessageFormat) {
+    match e.downcast_ref::<SpecErrors>() {
+        Some(spec) => {
+            messages::print(&spec.diagnostics, job.diagnostic_base().as_deref(), format);
+            let errors = spec.diagnostics.iter().filter(|d| d.severity == codegen::Severity::Error).count();
+            eprintln!("error: {errors} error(s) in {}; nothing was written", spec.spec.display());
+        }
+        None => eprintln!("error: {e:#}"),
     }
 }
 
-fn print_untyped(report: &Report) {
+fn print_untyped(report: &Report, format: MessageFormat) {
     let typable = report.untyped.iter().filter(|u| u.typable).count();
-    println!("untyped: {} place(s) are serde_json::Value, {typable} of them could be typed", report.untyped.len());
+    say!(format, "untyped: {} place(s) are serde_json::Value, {typable} of them could be typed", report.untyped.len());
     for u in &report.untyped {
-        println!("  {}  {}{}", u.location, u.reason, if u.typable { "  [typable]" } else { "" });
+        say!(format, "  {}  {}{}", u.location, u.reason, if u.typable { "  [typable]" } else { "" });
     }
 }
 
@@ -157,18 +175,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Gen(t) => {
-            let untyped = t.report_untyped;
+            let (untyped, format) = (t.report_untyped, t.message_format);
             let job = job(t);
             match run(&job, Mode::Write) {
                 Ok(report) => {
-                    print_diagnostics(&report);
+                    messages::print(&report.diagnostics, job.diagnostic_base().as_deref(), format);
                     if untyped {
-                        print_untyped(&report);
+                        print_untyped(&report, format);
                     }
                     for f in &report.foreign {
                         eprintln!("warning: kept {}", xtask::foreign_hint(&job.out, f));
                     }
-                    println!(
+                    say!(
+                        format,
                         "generated {} ({} operations, {} types, {} diagnostics) into {}: {} file(s) written, {} orphan(s) removed, {} kept (not stamped), {} unchanged",
                         job.spec.display(),
                         report.stats.operations,
@@ -183,7 +202,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("error: {e:#}");
+                    print_error(&e, &job, format);
                     ExitCode::FAILURE
                 }
             }
@@ -233,21 +252,31 @@ fn main() -> ExitCode {
             }
         }
         Command::Check(t) => {
-            let untyped = t.report_untyped;
+            let (untyped, format) = (t.report_untyped, t.message_format);
             let job = job(t);
             let result = run(&job, Mode::Check);
-            if let (true, Ok(report)) = (untyped, &result) {
-                print_untyped(report);
+            if let Ok(report) = &result {
+                if format == MessageFormat::Json {
+                    // The warnings gen prints; human `check` stays quiet about them.
+                    messages::print(&report.diagnostics, job.diagnostic_base().as_deref(), format);
+                }
+                if untyped {
+                    print_untyped(report, format);
+                }
             }
             match result {
                 Ok(report) if report.changed.is_empty() && report.orphans.is_empty() && report.foreign.is_empty() => {
-                    println!("{} is up to date with {}", job.out.display(), job.spec.display());
+                    say!(format, "{} is up to date with {}", job.out.display(), job.spec.display());
                     ExitCode::SUCCESS
                 }
                 Ok(report) => {
-                    print!("{}", report.diff);
+                    if format == MessageFormat::Json {
+                        eprint!("{}", report.diff);
+                    } else {
+                        print!("{}", report.diff);
+                    }
                     for o in &report.orphans {
-                        println!("orphan: {} is stamped but no longer produced by the spec", job.out.join(o).display());
+                        say!(format, "orphan: {} is stamped but no longer produced by the spec", job.out.join(o).display());
                     }
                     for f in &report.foreign {
                         eprintln!("error: {}", xtask::foreign_hint(&job.out, f));
@@ -264,7 +293,7 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
                 Err(e) => {
-                    eprintln!("error: {e:#}");
+                    print_error(&e, &job, format);
                     ExitCode::FAILURE
                 }
             }
