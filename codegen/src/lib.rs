@@ -3,6 +3,7 @@
 //! The library writes no files: [`generate`] returns the generated crate as `(path, contents)`
 //! pairs plus every diagnostic, and the caller (the `xtask` binary) decides what to write.
 
+pub mod builder;
 pub mod diagnostics;
 mod emit;
 pub mod ir;
@@ -15,6 +16,7 @@ use std::path::Path;
 
 pub use diagnostics::{Diagnostic, Location, Policy, Severity};
 pub use emit::carries_stamp;
+pub use builder::Builder;
 pub use options::{ConfigError, Options};
 
 /// One generated file.
