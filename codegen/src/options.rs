@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 /// every field is a kebab-case key; relative paths in it are relative to the file's folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schema", schemars(title = "codegen configuration", extend("$id" = "https://github.com/revdesk/codegen/codegen.schema.json")))]
+#[cfg_attr(feature = "schema", schemars(title = "codegen configuration"))]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Options {
     /// Package name of the generated crate. Default: derived from `info.title`.
@@ -344,6 +344,12 @@ pub fn layer(base: &Options, overrides: &toml::Table) -> Result<Options, String>
     out.command.clone_from(&base.command);
     out.standalone = base.standalone;
     Ok(out)
+}
+
+/// `into` with the keys of `from` set over it (tables merge key by key).
+pub fn layer_tables(mut into: toml::Table, from: &toml::Table) -> toml::Table {
+    merge(&mut into, from);
+    into
 }
 
 fn merge(into: &mut toml::Table, from: &toml::Table) {
