@@ -114,6 +114,17 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
     let name_i = ident(name);
     let docs = doc(node.doc.as_deref());
     let dep = deprecated(node.deprecated);
+    if let Some(t) = super::user_type(ir, id) {
+        let about = lit(&format!(" The user's type for this schema (configuration `types`); validators check the JSON against `{name}`'s schema."));
+        return quote! {
+            #docs
+            #[doc = ""]
+            #[doc = #about]
+            pub type #name_i = #t;
+        };
+    }
+    let extra = decorations(node);
+    let dep = quote!(#dep #extra);
     match &node.shape {
         Shape::Struct(fields) => {
             let fields = fields.iter().map(|f| field(ir, f));
@@ -185,6 +196,16 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
     }
 }
 
+/// The extra derives and attributes the configuration gives this type (checked to parse during
+/// analysis).
+fn decorations(node: &crate::ir::SchemaNode) -> TokenStream {
+    let derives: Vec<syn::Path> = node.extra_derives.iter().filter_map(|d| syn::parse_str(d).ok()).collect();
+    let attrs: Vec<syn::Attribute> =
+        node.extra_attributes.iter().filter_map(|a| syn::parse::Parser::parse_str(syn::Attribute::parse_outer, a).ok()).flatten().collect();
+    let derive = if derives.is_empty() { TokenStream::new() } else { quote!(#[derive(#(#derives),*)]) };
+    quote!(#derive #(#attrs)*)
+}
+
 fn field(ir: &Ir, f: &Field) -> TokenStream {
     let node = &ir.schemas[f.schema];
     let name = ident(&f.ident);
@@ -228,6 +249,17 @@ fn field(ir: &Ir, f: &Field) -> TokenStream {
                 },
             )
         }
+    };
+    // A user's type has no schemars impl of ours: the field is described as any JSON value.
+    let attrs = if super::holds_user_type(ir, f.schema) {
+        let serde_attrs = match (f.required, nullable) {
+            (true, _) => TokenStream::new(),
+            (false, false) => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+            (false, true) => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "crate::runtime::double_option")]),
+        };
+        quote!(#serde_attrs #[cfg_attr(feature = "schemars", schemars(with = "::serde_json::Value"))])
+    } else {
+        attrs
     };
     quote! {
         #docs

@@ -246,6 +246,9 @@ impl<'a> SchemaLowerer<'a> {
             degraded: None,
             resource: None,
             resource_root: false,
+            rust_type: None,
+            extra_derives: Vec::new(),
+            extra_attributes: Vec::new(),
         });
         (id, true)
     }

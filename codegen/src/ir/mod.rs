@@ -5,6 +5,7 @@
 //! re-read the spec.
 
 mod analyse;
+mod custom;
 mod lower_ops;
 mod lower_schema;
 pub mod pattern;
@@ -485,6 +486,13 @@ pub struct SchemaNode {
     pub resource: Option<u32>,
     /// It is the root of its schema resource (a document's root or an object with `$id`).
     pub resource_root: bool,
+    /// The user's Rust type for it (`types.by-name`, `types.by-format`), which replaces the
+    /// generated one wherever the schema is used; validators still check the JSON.
+    pub rust_type: Option<String>,
+    /// Extra derives (paths) of its generated type (`derives`).
+    pub extra_derives: Vec<String>,
+    /// Extra outer attributes of its generated type (`attributes`).
+    pub extra_attributes: Vec<String>,
 }
 
 /// Where a parameter lives.
@@ -753,6 +761,10 @@ pub struct Ir {
     pub error_shape: ErrorShape,
     /// Generated code may write prelude names short (no generated type shadows them).
     pub short_prelude: bool,
+    /// Dependency lines (`name = "1"`) of the user's types in use, for the generated `Cargo.toml`.
+    pub dependencies: Vec<String>,
+    /// The package version of the generated crate, when the options set one.
+    pub crate_version: Option<String>,
 }
 
 impl Ir {
@@ -764,7 +776,7 @@ impl Ir {
         let dialect = Dialect::for_openapi(&info.openapi, root);
         let mut lower = lower_schema::SchemaLowerer::new(docs, dialect, options);
         lower.lower_components(&root_loc, root, diags);
-        let ops = lower_ops::lower_operations(&mut lower, &root_loc, root, diags);
+        let ops = lower_ops::lower_operations(&mut lower, &root_loc, root, options, diags);
         let security_schemes = lower_ops::security_schemes(docs, &root_loc, root, diags);
         let schemas = lower.finish(diags);
         let mut ir = Ir {
@@ -779,8 +791,10 @@ impl Ir {
             security_schemes,
             error_shape: ErrorShape::Envelope(None),
             short_prelude: false,
+            dependencies: Vec::new(),
+            crate_version: options.crate_version.clone(),
         };
-        analyse::analyse(&mut ir, diags);
+        analyse::analyse(&mut ir, options, diags);
         ir
     }
 

@@ -1,0 +1,125 @@
+//! The user's decisions from the options, applied to the analysed IR: their Rust types for
+//! schemas (by component name or `format`), extra derives and attributes, and the component
+//! names the renames and overrides refer to. Each key that names nothing is a warning; a type,
+//! derive, attribute or dependency line that does not parse is an error.
+
+use super::{Ir, SchemaId, Shape};
+use crate::Options;
+use crate::diagnostics::{Diagnostics, Location, Policy};
+
+/// The name in `components/schemas` of a component schema (any document).
+pub fn component_name(ir: &Ir, id: SchemaId) -> Option<String> {
+    let rest = ir.schemas[id].loc.pointer.strip_prefix("/components/schemas/")?;
+    (!rest.contains('/')).then(|| rest.replace("~1", "/").replace("~0", "~"))
+}
+
+/// Where a configuration key is, for diagnostics.
+fn config(key: &str) -> Location {
+    Location::new("configuration", format!("/{}", key.replace('.', "/")))
+}
+
+/// Applies type overrides, derives and attributes (after names are assigned).
+pub fn apply(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
+    let components: Vec<(SchemaId, String)> = (0..ir.schemas.len()).filter_map(|id| component_name(ir, id).map(|n| (id, n))).collect();
+    let mut deps: Vec<String> = Vec::new();
+    let use_dep = |key: &str, dep: &Option<String>, diags: &mut Diagnostics, deps: &mut Vec<String>| {
+        let Some(line) = dep else { return };
+        match line.parse::<toml::Table>() {
+            Ok(t) if t.len() == 1 => {
+                if !deps.contains(line) {
+                    deps.push(line.clone());
+                }
+            }
+            _ => diags.error(config(&format!("{key}.crate")), format!("`{line}` is not one Cargo.toml dependency line (`name = \"1\"` or `name = {{ version = \"1\", .. }}`)")),
+        }
+    };
+    let valid_type = |key: &str, t: &str, diags: &mut Diagnostics| {
+        let ok = syn::parse_str::<syn::Type>(t).is_ok();
+        if !ok {
+            diags.error(config(&format!("{key}.type")), format!("`{t}` is not a Rust type"));
+        }
+        ok
+    };
+    for (format, o) in &options.types.by_format {
+        let key = format!("types.by-format.{format}");
+        if !valid_type(&key, &o.rust_type, diags) {
+            continue;
+        }
+        let mut used = false;
+        for n in &mut ir.schemas {
+            if n.facts.format.as_deref() == Some(format.as_str()) && !matches!(n.shape, Shape::Struct(_) | Shape::Union(_) | Shape::StringEnum(_)) {
+                n.rust_type = Some(o.rust_type.clone());
+                used = true;
+            }
+        }
+        if used {
+            use_dep(&key, &o.dependency, diags, &mut deps);
+        } else {
+            diags.warn(config(&key), Policy::Skipped, format!("no schema has `format: {format}`"));
+        }
+    }
+    for (name, o) in &options.types.by_name {
+        let key = format!("types.by-name.{name}");
+        if !valid_type(&key, &o.rust_type, diags) {
+            continue;
+        }
+        match components.iter().find(|(_, n)| n == name) {
+            Some((id, _)) => {
+                ir.schemas[*id].rust_type = Some(o.rust_type.clone());
+                use_dep(&key, &o.dependency, diags, &mut deps);
+            }
+            None => diags.warn(config(&key), Policy::Skipped, format!("no component schema `{name}`")),
+        }
+    }
+    ir.dependencies = deps;
+    decorate(ir, "derives", &options.derives, diags, |n, v| n.extra_derives = v, |s| syn::parse_str::<syn::Path>(s).is_ok());
+    decorate(ir, "attributes", &options.attributes, diags, |n, v| n.extra_attributes = v, |s| {
+        syn::parse::Parser::parse_str(syn::Attribute::parse_outer, s).is_ok_and(|a| !a.is_empty())
+    });
+    for (kind, map) in [("schemas", options.rename.schemas.keys().cloned().collect::<Vec<_>>()), ("properties", options.rename.properties.keys().map(|k| k.split('.').next().unwrap_or_default().to_string()).collect())] {
+        for name in map {
+            if !components.iter().any(|(_, n)| *n == name) {
+                diags.warn(config(&format!("rename.{kind}.{name}")), Policy::Skipped, format!("no component schema `{name}`"));
+            }
+        }
+    }
+}
+
+/// Extra derives or attributes on the generated structs, enums and unions.
+fn decorate(
+    ir: &mut Ir,
+    what: &str,
+    per: &crate::options::PerType,
+    diags: &mut Diagnostics,
+    set: impl Fn(&mut super::SchemaNode, Vec<String>),
+    valid: impl Fn(&str) -> bool,
+) {
+    let mut ok = true;
+    for item in per.all.iter().chain(per.by_name.values().flatten()) {
+        if !valid(item) {
+            diags.error(config(what), format!("`{item}` is not a valid {}", if what == "derives" { "derive path" } else { "outer attribute" }));
+            ok = false;
+        }
+    }
+    if !ok {
+        return;
+    }
+    let mut matched = std::collections::BTreeSet::new();
+    for n in &mut ir.schemas {
+        if n.rust_type.is_some() || !matches!(n.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_)) {
+            continue;
+        }
+        let Some(name) = n.name.clone() else { continue };
+        let mut items = per.all.clone();
+        if let Some(more) = per.by_name.get(&name) {
+            matched.insert(name);
+            items.extend(more.iter().cloned());
+        }
+        if !items.is_empty() {
+            set(n, items);
+        }
+    }
+    for name in per.by_name.keys().filter(|k| !matched.contains(*k)) {
+        diags.warn(config(&format!("{what}.by-name.{name}")), Policy::Skipped, format!("no generated struct, enum or union is named `{name}`"));
+    }
+}
