@@ -123,8 +123,9 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
             pub type #name_i = #t;
         };
     }
-    let extra = decorations(node);
-    let dep = quote!(#dep #extra);
+    // After the derives: helper attributes (`#[serde(..)]`) must follow the derive that
+    // introduces them.
+    let decor = decorations(node);
     match &node.shape {
         Shape::Struct(fields) => {
             let fields = fields.iter().map(|f| field(ir, f));
@@ -160,6 +161,7 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
                 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
                 #deny
+                #decor
                 pub struct #name_i {
                     #(#fields)*
                     #extra
@@ -167,6 +169,7 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
             }
         }
         Shape::StringEnum(variants) => {
+            let reject = if ir.reject_unknown_enum_values { quote!(reject) } else { TokenStream::new() };
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let wires: Vec<_> = variants.iter().map(|v| lit(&v.wire)).collect();
             let variant_docs = variants.iter().map(|v| doc(Some(&format!("`{}`", v.wire.escape_debug()))));
@@ -175,6 +178,7 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                 #docs
                 #dep
                 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                #decor
                 pub enum #name_i {
                     #( #variant_docs #idents, )*
                     /// A value the spec does not list. Requests never carry one (they are
@@ -182,10 +186,10 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                     UnknownValue(#string),
                 }
 
-                crate::runtime::string_enum!(#name_i { #( #idents = #wires ),* });
+                crate::runtime::string_enum!(#name_i #reject { #( #idents = #wires ),* });
             }
         }
-        Shape::Union(variants) => union_item(ir, id, &name_i, variants, docs, dep),
+        Shape::Union(variants) => union_item(ir, id, &name_i, variants, docs, dep, decor),
         _ => {
             let t = shape_ty(ir, id);
             quote! {
@@ -199,7 +203,18 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
 /// The extra derives and attributes the configuration gives this type (checked to parse during
 /// analysis).
 fn decorations(node: &crate::ir::SchemaNode) -> TokenStream {
-    let derives: Vec<syn::Path> = node.extra_derives.iter().filter_map(|d| syn::parse_str(d).ok()).collect();
+    // What the type derives or implements already (a second derive would not compile).
+    let builtin: &[&str] = match node.shape {
+        Shape::Struct(_) => &["Debug", "Clone", "PartialEq", "Serialize", "Deserialize"],
+        Shape::StringEnum(_) => &["Debug", "Clone", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord", "Serialize", "Deserialize"],
+        _ => &["Debug", "Clone", "PartialEq", "Serialize", "Deserialize"],
+    };
+    let derives: Vec<syn::Path> = node
+        .extra_derives
+        .iter()
+        .filter_map(|d| syn::parse_str::<syn::Path>(d).ok())
+        .filter(|p| p.segments.last().is_none_or(|s| !builtin.contains(&s.ident.to_string().as_str())))
+        .collect();
     let attrs: Vec<syn::Attribute> =
         node.extra_attributes.iter().filter_map(|a| syn::parse::Parser::parse_str(syn::Attribute::parse_outer, a).ok()).flatten().collect();
     let derive = if derives.is_empty() { TokenStream::new() } else { quote!(#[derive(#(#derives),*)]) };
@@ -315,6 +330,7 @@ fn union_item(
     variants: &[crate::ir::UnionVariant],
     docs: TokenStream,
     dep: TokenStream,
+    decor: TokenStream,
 ) -> TokenStream {
     let node = &ir.schemas[id];
     let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
@@ -363,6 +379,7 @@ fn union_item(
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
         #[serde(untagged)]
+        #decor
         pub enum #name {
             #( #idents(#payloads), )*
         }

@@ -330,7 +330,7 @@ fn cycle_heads(len: usize, step: impl Fn(SchemaId) -> Option<SchemaId>) -> Vec<S
 
 /// The subschemas that apply to the same instance as the schema itself (no member or item is
 /// taken on the way): a cycle of these would make validation recurse forever.
-fn in_place(f: &Facts) -> Vec<SchemaId> {
+pub(super) fn in_place(f: &Facts) -> Vec<SchemaId> {
     let mut out: Vec<SchemaId> = f.reference.into_iter().chain(f.all_of.iter().copied()).chain(f.any_of.iter().copied()).chain(f.one_of.iter().copied()).collect();
     out.extend(f.not);
     if let Some((c, t, e)) = f.if_then_else {

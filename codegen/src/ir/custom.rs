@@ -72,6 +72,7 @@ pub fn apply(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
         }
     }
     ir.dependencies = deps;
+    member_and_enum_policies(ir, options, diags);
     decorate(ir, "derives", &options.derives, diags, |n, v| n.extra_derives = v, |s| syn::parse_str::<syn::Path>(s).is_ok());
     decorate(ir, "attributes", &options.attributes, diags, |n, v| n.extra_attributes = v, |s| {
         syn::parse::Parser::parse_str(syn::Attribute::parse_outer, s).is_ok_and(|a| !a.is_empty())
@@ -122,4 +123,64 @@ fn decorate(
     for name in per.by_name.keys().filter(|k| !matched.contains(*k)) {
         diags.warn(config(&format!("{what}.by-name.{name}")), Policy::Skipped, format!("no generated struct, enum or union is named `{name}`"));
     }
+}
+
+/// `unknown-fields` and `unknown-enum-values`. The validators and types are shared by both
+/// directions; what one direction's policy can change without the other noticing is done here,
+/// and a combination that would need direction-aware code is refused.
+fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
+    use crate::options::{EnumPolicy, MemberPolicy};
+    if options.unknown_fields.responses == MemberPolicy::Deny {
+        diags.error(
+            config("unknown-fields.responses"),
+            "`deny` for responses is not supported yet (the tolerant client decodes without validating; a strict client, `Client::strict(true)`, validates every response)",
+        );
+    }
+    if options.unknown_enum_values.requests == EnumPolicy::Keep && options.unknown_enum_values.responses == EnumPolicy::Reject {
+        diags.error(config("unknown-enum-values"), "`requests = \"keep\"` with `responses = \"reject\"` needs types that know their direction; not supported");
+    }
+    // Requests: an object schema with `properties` that says nothing about other members
+    // rejects them, as `additionalProperties: false` would. Not where the schema is applied in
+    // place by another (`allOf` members, `$ref` targets with siblings...): the other's members
+    // would be unknown to it.
+    if options.unknown_fields.requests == MemberPolicy::Deny {
+        let mut in_place = vec![false; ir.schemas.len()];
+        for n in ir.schemas.iter().filter(|n| !n.facts.is_pure_ref()) {
+            for s in super::analyse::in_place(&n.facts) {
+                in_place[s] = true;
+            }
+        }
+        // Through pure references: the target of an in-place `{$ref}` is in place too.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (id, n) in ir.schemas.iter().enumerate() {
+                if let (true, true, Some(t)) = (in_place[id], n.facts.is_pure_ref(), n.facts.reference) {
+                    if !in_place[t] {
+                        in_place[t] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        for (id, n) in ir.schemas.iter_mut().enumerate() {
+            let f = &mut n.facts;
+            let open = f.additional == super::Additional::Any && !f.additional_present && f.pattern_properties.is_empty() && f.unevaluated_properties.is_none();
+            if open && !in_place[id] && matches!(&n.shape, Shape::Struct(fields) if !fields.is_empty()) && f.in_place_free() {
+                f.additional = super::Additional::Deny;
+            }
+        }
+    }
+    // Requests keep a value the spec does not list: string enums assert no `enum`, and their
+    // type's `UnknownValue` holds it.
+    if options.unknown_enum_values.requests == EnumPolicy::Keep {
+        for n in &mut ir.schemas {
+            if matches!(n.shape, Shape::StringEnum(_)) {
+                n.facts.enum_values = None;
+            }
+        }
+    }
+    // Responses reject one: requests are validated before they are converted, so only a
+    // response reaches the type's deserializer with an unlisted value.
+    ir.reject_unknown_enum_values = options.unknown_enum_values.responses == EnumPolicy::Reject;
 }

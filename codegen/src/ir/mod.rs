@@ -359,6 +359,12 @@ impl Facts {
         out
     }
 
+    /// True when no other schema is applied to the same instance from here (`allOf`, `$ref`,
+    /// ...): the schema's `properties` are all the members it knows.
+    pub fn in_place_free(&self) -> bool {
+        self.reference.is_none() && self.all_of.is_empty() && self.any_of.is_empty() && self.one_of.is_empty() && self.if_then_else.is_none() && self.dependent_schemas.is_empty() && self.dynamic_ref.is_none()
+    }
+
     /// True when the schema asserts nothing beyond its `$ref` (a pure alias).
     pub fn is_pure_ref(&self) -> bool {
         self.reference.is_some() && Facts { reference: self.reference, ..Facts::default() } == *self
@@ -765,6 +771,8 @@ pub struct Ir {
     pub dependencies: Vec<String>,
     /// The package version of the generated crate, when the options set one.
     pub crate_version: Option<String>,
+    /// String enum types fail to decode a value the spec does not list (`unknown-enum-values`).
+    pub reject_unknown_enum_values: bool,
 }
 
 impl Ir {
@@ -793,6 +801,7 @@ impl Ir {
             short_prelude: false,
             dependencies: Vec::new(),
             crate_version: options.crate_version.clone(),
+            reject_unknown_enum_values: false,
         };
         analyse::analyse(&mut ir, options, diags);
         ir
