@@ -213,7 +213,11 @@ impl Generated {
                 // file cannot hold inner attributes); the docs stay with the crate.
                 continue;
             }
-            let inner = &file.attrs;
+            // The file's inner attributes (docs, lint allowances) as the module's outer ones.
+            let outer: Vec<syn::Attribute> = file.attrs.iter().cloned().map(|mut a| {
+                a.style = syn::AttrStyle::Outer;
+                a
+            }).collect();
             let body = &file.items;
             let m = crate::emit::ident(name);
             let cfg = match name {
@@ -222,10 +226,10 @@ impl Generated {
                 _ => quote!(),
             };
             items.extend(quote! {
+                #(#outer)*
                 #cfg
                 #[allow(clippy::large_enum_variant, clippy::too_many_arguments, clippy::doc_markdown, clippy::needless_lifetimes, deprecated)]
                 pub mod #m {
-                    #(#inner)*
                     #(#body)*
                 }
             });
