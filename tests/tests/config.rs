@@ -61,3 +61,14 @@ fn a_bad_file_is_a_located_error_and_writes_nothing() {
     let e = run(&job, Mode::Write).expect_err("bad type").to_string();
     assert!(e.contains("is not a Rust type"), "{e}");
 }
+
+#[test]
+fn the_readme_example_configuration_is_valid() {
+    let readme = std::fs::read_to_string(xtask::project_root().join("README.md")).expect("README");
+    let start = readme.find("```toml\n#:schema ../codegen.schema.json").expect("the README's configuration example") + "```toml\n".len();
+    let text = &readme[start..start + readme[start..].find("```").expect("end of block")];
+    let o = codegen::options::parse_config(std::path::Path::new("README.md"), text, std::path::Path::new("."), &codegen::Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.crate_name.as_deref(), Some("petstore"));
+    assert_eq!(o.operations.include_tags, ["pets"]);
+}
