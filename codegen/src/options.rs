@@ -225,7 +225,9 @@ pub enum MemberPolicy {
 pub struct UnknownFields {
     /// Request bodies and parameters the server validates.
     pub requests: MemberPolicy,
-    /// Responses the client reads.
+    /// Responses the client reads: `deny` makes the struct types refuse unlisted members when
+    /// decoding (a type that requests also convert into, only where the request validator
+    /// refuses them too).
     pub responses: MemberPolicy,
 }
 

@@ -79,6 +79,7 @@ fn fixture_crates_compile_without_warnings() {
         "the_package_version_is_the_configured_one",
         "unknown_members_are_denied_where_the_schema_is_silent",
         "unknown_enum_values_fail_to_decode",
+        "response_types_refuse_unknown_members",
         "unlisted_values_are_kept",
     ] {
         assert!(stdout.contains(&format!("{test} ... ok")), "{test} did not run:\n{stdout}");

@@ -155,6 +155,11 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
             } else {
                 TokenStream::new()
             };
+            let deny = if node.deny_unknown_members && !node.extra_attributes.iter().any(|a| a.contains("deny_unknown_fields")) {
+                quote!(#deny #[serde(deny_unknown_fields)])
+            } else {
+                deny
+            };
             quote! {
                 #docs
                 #dep

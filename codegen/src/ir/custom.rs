@@ -130,12 +130,6 @@ fn decorate(
 /// and a combination that would need direction-aware code is refused.
 fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
     use crate::options::{EnumPolicy, MemberPolicy};
-    if options.unknown_fields.responses == MemberPolicy::Deny {
-        diags.error(
-            config("unknown-fields.responses"),
-            "`deny` for responses is not supported yet (the tolerant client decodes without validating; a strict client, `Client::strict(true)`, validates every response)",
-        );
-    }
     if options.unknown_enum_values.requests == EnumPolicy::Keep && options.unknown_enum_values.responses == EnumPolicy::Reject {
         diags.error(config("unknown-enum-values"), "`requests = \"keep\"` with `responses = \"reject\"` needs types that know their direction; not supported");
     }
@@ -171,6 +165,22 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
             }
         }
     }
+    // Responses: the struct types refuse members they do not list when decoding (serde's
+    // `deny_unknown_fields`), where the schema is silent about other members or forbids them.
+    // A type a request also converts into does so only when the request's validator has
+    // already refused such members (else an accepted request would fail to convert).
+    if options.unknown_fields.responses == MemberPolicy::Deny {
+        let from_requests = request_reachable(ir);
+        for (id, n) in ir.schemas.iter_mut().enumerate() {
+            let f = &n.facts;
+            let denied = f.additional == super::Additional::Deny && f.pattern_properties.is_empty();
+            let silent = f.additional == super::Additional::Any && !f.additional_present && f.pattern_properties.is_empty() && f.unevaluated_properties.is_none();
+            let named_struct = n.name.is_some() && n.rust_type.is_none() && n.extras.is_none() && matches!(n.shape, Shape::Struct(_));
+            if named_struct && (denied || silent) && (!from_requests[id] || denied) {
+                n.deny_unknown_members = true;
+            }
+        }
+    }
     // Requests keep a value the spec does not list: string enums assert no `enum`, and their
     // type's `UnknownValue` holds it.
     if options.unknown_enum_values.requests == EnumPolicy::Keep {
@@ -183,4 +193,62 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
     // Responses reject one: requests are validated before they are converted, so only a
     // response reaches the type's deserializer with an unlisted value.
     ir.reject_unknown_enum_values = options.unknown_enum_values.responses == EnumPolicy::Reject;
+}
+
+/// Every schema a request's parameters or body can be converted through (a superset: every
+/// subschema reached by any keyword).
+fn request_reachable(ir: &Ir) -> Vec<bool> {
+    let mut seen = vec![false; ir.schemas.len()];
+    let mut stack: Vec<SchemaId> = Vec::new();
+    for op in &ir.operations {
+        stack.extend(op.params.iter().map(|p| p.schema));
+        stack.extend(op.body.iter().flat_map(super::RequestBody::schemas));
+    }
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id], true) {
+            continue;
+        }
+        let n = &ir.schemas[id];
+        stack.extend(n.facts.children());
+        match &n.shape {
+            Shape::Struct(fields) => stack.extend(fields.iter().map(|f| f.schema)),
+            Shape::Union(vs) => stack.extend(vs.iter().map(|v| v.schema)),
+            Shape::Alias(t) | Shape::Array(Some(t)) | Shape::Map(Some(t)) => stack.push(*t),
+            _ => {}
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::options::{MemberPolicy, UnknownFields};
+    use crate::{Options, generate_str};
+
+    const SPEC: &str = "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths:\n  /p:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {$ref: '#/components/schemas/Shared'}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Out'}\ncomponents:\n  schemas:\n    Shared: {type: object, properties: {a: {type: string}}}\n    Out: {type: object, properties: {s: {$ref: '#/components/schemas/Shared'}}}\n";
+
+    fn denied(requests: MemberPolicy) -> Vec<String> {
+        let options = Options { unknown_fields: UnknownFields { requests, responses: MemberPolicy::Deny }, ..Options::default() };
+        let g = generate_str("t.yaml", SPEC, &options).expect("generates");
+        let types = &g.files.iter().find(|f| f.path == "src/types.rs").expect("types").contents;
+        let mut out = Vec::new();
+        let mut deny = false;
+        for line in types.lines() {
+            if line.contains("#[serde(deny_unknown_fields)]") {
+                deny = true;
+            } else if let Some(rest) = line.strip_prefix("pub struct ") {
+                if deny {
+                    out.push(rest.trim_end_matches(" {").to_string());
+                }
+                deny = false;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn response_deny_spares_types_requests_convert_into_unless_they_deny_too() {
+        assert_eq!(denied(MemberPolicy::Allow), ["Out"], "Shared is a request body: an accepted request must convert");
+        assert_eq!(denied(MemberPolicy::Deny), ["Out", "Shared"], "the request validator refuses the same members");
+    }
 }

@@ -249,6 +249,7 @@ impl<'a> SchemaLowerer<'a> {
             rust_type: None,
             extra_derives: Vec::new(),
             extra_attributes: Vec::new(),
+            deny_unknown_members: false,
         });
         (id, true)
     }

@@ -499,6 +499,9 @@ pub struct SchemaNode {
     pub extra_derives: Vec<String>,
     /// Extra outer attributes of its generated type (`attributes`).
     pub extra_attributes: Vec<String>,
+    /// Its struct type refuses members it does not list when decoding
+    /// (`unknown-fields.responses = "deny"`).
+    pub deny_unknown_members: bool,
 }
 
 /// Where a parameter lives.
