@@ -3,11 +3,13 @@
 //! The library writes no files: [`generate`] returns the generated crate as `(path, contents)`
 //! pairs plus every diagnostic, and the caller (the `xtask` binary) decides what to write.
 
+pub mod builder;
 pub mod diagnostics;
 mod emit;
 pub mod ir;
 pub mod load;
 pub mod naming;
+pub mod options;
 mod source;
 mod uri;
 
@@ -16,71 +18,8 @@ use std::path::Path;
 pub use diagnostics::{Diagnostic, Location, Policy, Severity};
 pub use source::{Excerpt, Span};
 pub use emit::carries_stamp;
-
-/// What to generate and how to stamp it. New options are new fields with defaults, so callers
-/// written against `Options { .., ..Options::default() }` keep compiling.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Package name of the generated crate; `None` derives it from `info.title`.
-    pub crate_name: Option<String>,
-    /// The spec path as shown in the `@generated` stamp (relative to the project root).
-    pub spec_label: String,
-    /// The command shown in the stamp as the way to regenerate.
-    pub command: String,
-    /// Emit the axum server module (behind the crate's `server` feature).
-    pub server: bool,
-    /// Emit the reqwest client module (behind the crate's `client` feature).
-    pub client: bool,
-    /// Also assert `format`s without a dedicated Rust type (`email`, `hostname`, `uri`); unknown
-    /// formats get a warning. Formats with a Rust type (uuid, date-time, date, time, ipv4, ipv6,
-    /// byte) are always asserted.
-    pub format_assertion: bool,
-    /// Keep every format a plain `String` (and assert none unless `format_assertion`).
-    pub plain_formats: bool,
-    /// Give the generated `Cargo.toml` an empty `[workspace]` so it builds on its own even when
-    /// written inside another workspace's folder.
-    pub standalone: bool,
-    /// The most backtracking steps one `pattern` match may take when the pattern needs the
-    /// backtracking engine (lookaround, backreferences); a value that needs more is rejected.
-    pub pattern_backtrack_limit: usize,
-    /// For writers of the output (the xtask, a user's tool): write into a non-empty folder that
-    /// holds no generated crate, beside the files already there. Files without the generator's
-    /// stamp are never overwritten or deleted, with or without it.
-    pub force: bool,
-    /// The folder that confines the files a spec's `$ref`s may read (it must contain the spec);
-    /// `None` is the spec's own folder. Files outside it, URLs and absolute paths are never read.
-    pub spec_root: Option<std::path::PathBuf>,
-    /// Every leniency warning (a flaw of the spec read the safest way, see README) is an error:
-    /// for teams that want their spec clean.
-    pub strict: bool,
-    /// URI prefix -> local folder or file, for references to URIs the spec's files do not declare
-    /// (`$ref: https://schemas.example.com/common/money.json`): a URI under a prefix names the
-    /// file at the rest of it inside that folder (a prefix mapped to a file names just that file),
-    /// read as a document of the spec whose base URI is that URI, its `$id`s and anchors indexed.
-    /// Nothing outside a mapped folder is read (no `..`, no link out of it), and a URI no prefix
-    /// maps is never fetched. Empty by default.
-    pub uri_map: Vec<(String, std::path::PathBuf)>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            crate_name: None,
-            spec_label: "spec/openapi.json".into(),
-            command: "cargo xtask gen".into(),
-            server: true,
-            client: true,
-            format_assertion: false,
-            plain_formats: false,
-            standalone: false,
-            pattern_backtrack_limit: 1_000_000,
-            force: false,
-            spec_root: None,
-            strict: false,
-            uri_map: Vec::new(),
-        }
-    }
-}
+pub use builder::Builder;
+pub use options::{ConfigError, Options};
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1046,7 +1046,7 @@ pub fn form_to_json(pairs: Vec<(String, String)>) -> Value {
 /// where a value the spec does not list becomes `UnknownValue`.
 #[allow(unused_macros, reason = "used by specs with string enums")]
 macro_rules! string_enum {
-    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+    ($name:ident $($reject:ident)? { $($variant:ident = $wire:literal),* $(,)? }) => {
         impl $name {
             /// The value as it is written on the wire.
             pub fn as_str(&self) -> &str {
@@ -1091,6 +1091,10 @@ macro_rules! string_enum {
                 let text = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
                 ::std::result::Result::Ok(match text.as_str() {
                     $($wire => Self::$variant,)*
+                    // With the marker `reject` (`unknown-enum-values.responses = "reject"`).
+                    $(_ if stringify!($reject) == "reject" => {
+                        return ::std::result::Result::Err(::serde::de::Error::custom(::std::format!("`{text}` is not a value of {}", stringify!($name))));
+                    })?
                     _ => Self::UnknownValue(text),
                 })
             }

@@ -1176,7 +1176,7 @@ pub fn form_to_json(pairs: Vec<(String, String)>) -> Value {
 /// where a value the spec does not list becomes `UnknownValue`.
 #[allow(unused_macros, reason = "used by specs with string enums")]
 macro_rules! string_enum {
-    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+    ($name:ident $($reject:ident)? { $($variant:ident = $wire:literal),* $(,)? }) => {
         impl $name { #[doc = " The value as it is written on the wire."] pub fn as_str(&
         self) -> & str { match self { $(Self::$variant => $wire,)*
         Self::UnknownValue(other) => other, } } } impl ::std::fmt::Display for $name { fn
@@ -1196,7 +1196,9 @@ macro_rules! string_enum {
         ::serde::Deserializer <'de >> (deserializer : D) -> ::std::result::Result < Self,
         D::Error > { let text = <::std::string::String as ::serde::Deserialize
         >::deserialize(deserializer) ?; ::std::result::Result::Ok(match text.as_str() {
-        $($wire => Self::$variant,)* _ => Self::UnknownValue(text), }) } }
+        $($wire => Self::$variant,)* $(_ if stringify!($reject) == "reject" => { return
+        ::std::result::Result::Err(::serde::de::Error::custom(::std::format!("`{text}` is not a value of {}",
+        stringify!($name)))); })? _ => Self::UnknownValue(text), }) } }
     };
 }
 #[allow(unused_imports, reason = "used by specs with string enums")]

@@ -19,7 +19,13 @@ fn fixtures() {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         let options = Options { spec_label: format!("tests/fixtures/{name}"), ..Options::default() };
         let mut out = String::new();
-        match codegen::generate(path, &options) {
+        // Through the builder, as a user's build script would: a fixture's `<stem>.codegen.toml`
+        // configures it.
+        let generated = codegen::Builder::new().spec(path).options(options).generate().map_err(|e| match e {
+            codegen::builder::BuildError::Generate(e) => e,
+            e => panic!("{name}: {e}"),
+        });
+        match generated {
             Ok(g) => {
                 out.push_str("# diagnostics\n");
                 for d in &g.diagnostics {

@@ -3,12 +3,14 @@
 pub mod corpus;
 pub mod files;
 pub mod messages;
+pub mod options_cli;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use files::Action;
+use codegen::builder::BuildError;
 use codegen::{Diagnostic, GenerateError, Options, Severity};
 
 /// Write the files, or only compare them.
@@ -27,22 +29,12 @@ pub struct Job {
     pub spec: PathBuf,
     /// The crate folder.
     pub out: PathBuf,
-    /// `--name`, if given.
-    pub name: Option<String>,
-    /// `--plain-formats`.
-    pub plain_formats: bool,
-    /// `--assert-formats`.
-    pub assert_formats: bool,
-    /// `--pattern-backtrack-limit`, if given.
-    pub pattern_backtrack_limit: Option<usize>,
-    /// `--force`: write into a non-empty folder that holds no generated crate.
-    pub force: bool,
-    /// `--spec-root`, if given.
-    pub spec_root: Option<PathBuf>,
-    /// `--strict`.
-    pub strict: bool,
-    /// `--uri-map PREFIX=PATH` entries.
-    pub uri_map: Vec<(String, PathBuf)>,
+    /// `--config FILE`; `None` reads the spec's conventional `<stem>.codegen.toml` if present.
+    pub config: Option<PathBuf>,
+    /// Options set on the command line, as configuration keys (layered over the file).
+    pub overrides: toml::Table,
+    /// The option flags as given, for the `@generated` stamp.
+    pub shown: Vec<String>,
 }
 
 /// The spec has errors: nothing was generated or written. Its diagnostics (errors and the rest)
@@ -76,7 +68,8 @@ impl Job {
     /// The folder a diagnostic's file is relative to, as the user named it (`--spec-root`, else
     /// the spec's folder), so `file:line:column` opens from where the command was run.
     pub fn diagnostic_base(&self) -> Option<String> {
-        let base = self.spec_root.as_deref().or_else(|| self.spec.parent())?;
+        let spec_root = self.builder().resolved_options().ok().and_then(|o| o.spec_root);
+        let base = spec_root.as_deref().or_else(|| self.spec.parent())?;
         let base = base.to_string_lossy().replace('\\', "/");
         (!base.is_empty()).then_some(base)
     }
@@ -84,7 +77,40 @@ impl Job {
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
-        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false, spec_root: None, strict: false, uri_map: Vec::new() }
+        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), config: None, overrides: toml::Table::new(), shown: Vec::new() }
+    }
+
+    /// Sets one option by its configuration key (`crate-name`, `unknown-fields.requests`), as
+    /// the command line would.
+    pub fn set(mut self, key: &str, value: impl Into<toml::Value>) -> Job {
+        let value = value.into();
+        if !matches!(key, "force" | "strict") {
+            self.shown.push(match &value {
+                toml::Value::Boolean(true) => format!("--{key}"),
+                toml::Value::String(s) => format!("--{key} {s}"),
+                v => format!("--{key} {v}"),
+            });
+        }
+        let mut table = toml::Table::new();
+        let mut parts: Vec<&str> = key.split('.').collect();
+        let last = parts.pop().unwrap_or_default();
+        table.insert(last.to_string(), value);
+        for p in parts.into_iter().rev() {
+            let mut outer = toml::Table::new();
+            outer.insert(p.to_string(), toml::Value::Table(table));
+            table = outer;
+        }
+        self.overrides = codegen::options::layer_tables(self.overrides, &table);
+        self
+    }
+
+    /// The builder this job generates with (options, configuration file, overrides).
+    pub fn builder(&self) -> codegen::Builder {
+        let builder = codegen::Builder::new().spec(&self.spec).options(options(self)).overrides(self.overrides.clone());
+        match &self.config {
+            Some(c) => builder.config_file(c),
+            None => builder,
+        }
     }
 }
 
@@ -130,39 +156,13 @@ fn options(job: &Job) -> Options {
     if !in_workspace {
         let _ = write!(command, " --out {}", display_path(&job.out));
     }
-    if let Some(n) = &job.name {
-        let _ = write!(command, " --name {n}");
+    if let Some(c) = &job.config {
+        let _ = write!(command, " --config {}", display_path(c));
     }
-    if job.plain_formats {
-        command.push_str(" --plain-formats");
+    for s in &job.shown {
+        let _ = write!(command, " {s}");
     }
-    if job.assert_formats {
-        command.push_str(" --assert-formats");
-    }
-    if let Some(n) = job.pattern_backtrack_limit {
-        let _ = write!(command, " --pattern-backtrack-limit {n}");
-    }
-    if let Some(r) = &job.spec_root {
-        let _ = write!(command, " --spec-root {}", display_path(r));
-    }
-    for (prefix, path) in &job.uri_map {
-        let _ = write!(command, " --uri-map {prefix}={}", display_path(path));
-    }
-    let defaults = Options::default();
-    Options {
-        pattern_backtrack_limit: job.pattern_backtrack_limit.unwrap_or(defaults.pattern_backtrack_limit),
-        crate_name: job.name.clone(),
-        plain_formats: job.plain_formats,
-        format_assertion: job.assert_formats,
-        spec_label: display_path(&job.spec),
-        command,
-        standalone: !in_workspace,
-        force: job.force,
-        spec_root: job.spec_root.clone(),
-        strict: job.strict,
-        uri_map: job.uri_map.clone(),
-        ..defaults
-    }
+    Options { spec_label: display_path(&job.spec), command, standalone: !in_workspace, ..Options::default() }
 }
 
 /// Generates the crate for `job` and writes or checks it (files written atomically).
@@ -175,10 +175,11 @@ pub fn run(job: &Job, mode: Mode) -> Result<Report> {
 /// Everything is generated and formatted, and the output folder is inspected, before the first
 /// write: a generation error, a refused folder or a blocked path writes nothing.
 pub fn run_with_writer(job: &Job, mode: Mode, writer: &mut dyn FnMut(&Path, &str) -> std::io::Result<()>) -> Result<Report> {
-    let opts = options(job);
-    let generated = match codegen::generate(&job.spec, &opts) {
+    let builder = job.builder();
+    let opts = builder.resolved_options()?;
+    let generated = match builder.generate() {
         Ok(g) => g,
-        Err(GenerateError::Spec(diagnostics)) => return Err(SpecErrors { diagnostics, spec: job.spec.clone() }.into()),
+        Err(BuildError::Generate(GenerateError::Spec(diagnostics))) => return Err(SpecErrors { diagnostics, spec: job.spec.clone() }.into()),
         Err(e) => return Err(e.into()),
     };
     let plan = files::plan(&job.out, &generated.files, opts.force)?;
@@ -213,6 +214,29 @@ pub fn run_with_writer(job: &Job, mode: Mode, writer: &mut dyn FnMut(&Path, &str
         files::apply(&job.out, &generated.files, &plan, writer)?;
     }
     Ok(report)
+}
+
+/// The committed JSON Schema of the configuration file, beside the workspace manifest.
+pub fn config_schema_path() -> PathBuf {
+    project_root().join("codegen.schema.json")
+}
+
+/// Writes (`Mode::Write`) or compares (`Mode::Check`) `codegen.schema.json` with the schema of
+/// `codegen::Options`; `Ok(false)` when it differs in check mode.
+pub fn config_schema(mode: Mode) -> Result<bool> {
+    let want = codegen::options::config_schema();
+    let path = config_schema_path();
+    let have = std::fs::read_to_string(&path).unwrap_or_default().replace("\r\n", "\n");
+    if have == want {
+        return Ok(true);
+    }
+    match mode {
+        Mode::Check => Ok(false),
+        Mode::Write => {
+            files::write_atomic(&path, &want)?;
+            Ok(true)
+        }
+    }
 }
 
 /// The two ways out for a produced file whose stamp was removed, for messages.

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Generation allocates millions of small token trees; mimalloc makes big specs (Stripe) about a
 /// third faster than the system allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use xtask::messages::{self, MessageFormat};
-use xtask::{Job, Mode, Report, SpecErrors, run};
+use xtask::{Job, Mode, Report, SpecErrors, options_cli, run};
 
 mod load;
 
@@ -29,49 +29,18 @@ struct Target {
     /// The crate folder to write. Default: generated/.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Package name of the generated crate. Default: derived from info.title.
+    /// The configuration file (TOML, see codegen.schema.json). Default: `<spec stem>.codegen.toml`
+    /// beside the spec, when it exists. Every option below is also a key of it.
     #[arg(long)]
-    name: Option<String>,
-    /// Keep every `format` a plain String (nothing asserted unless --assert-formats).
-    #[arg(long)]
-    plain_formats: bool,
-    /// Also assert email, hostname and uri formats.
-    #[arg(long)]
-    assert_formats: bool,
-    /// Backtracking steps one `pattern` match may take when the pattern needs lookaround or
-    /// backreferences (default 1000000); a value that needs more is rejected with a 400.
-    #[arg(long)]
-    pattern_backtrack_limit: Option<usize>,
-    /// Write into a non-empty folder that holds no generated crate, beside its files (files
-    /// without the `@generated` stamp are never overwritten or deleted, with or without it).
-    #[arg(long)]
-    force: bool,
-    /// The folder that confines the files `$ref`s may read (must contain the spec). Default: the
-    /// spec's folder. For a root document in a sub-folder whose references reach sibling folders.
-    #[arg(long)]
-    spec_root: Option<PathBuf>,
-    /// Make every leniency warning (a spec flaw read the safest way) an error.
-    #[arg(long)]
-    strict: bool,
+    config: Option<PathBuf>,
     /// List every place whose Rust type is serde_json::Value, why, and whether a typed form
     /// would be possible.
     #[arg(long)]
     report_untyped: bool,
-    /// `PREFIX=PATH` (repeatable): references to URIs under PREFIX read the local file at the
-    /// rest of the URI inside the folder PATH (or the file PATH); nothing is ever fetched.
-    #[arg(long = "uri-map", value_name = "PREFIX=PATH", value_parser = parse_uri_map)]
-    uri_map: Vec<(String, PathBuf)>,
     /// How diagnostics are printed: `human` (rustc-like, with the source line) on stderr, or
     /// `json` (one JSON object per line on stdout; every other message goes to stderr).
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
-}
-
-fn parse_uri_map(text: &str) -> Result<(String, PathBuf), String> {
-    match text.split_once('=') {
-        Some((prefix, path)) if !prefix.is_empty() && !path.is_empty() => Ok((prefix.to_string(), PathBuf::from(path))),
-        _ => Err(format!("`{text}` is not PREFIX=PATH (for example https://schemas.example.com/=./vendor/schemas)")),
-    }
 }
 
 #[derive(Subcommand)]
@@ -128,20 +97,22 @@ enum Command {
     },
 }
 
-fn job(t: Target) -> Job {
+fn job(t: Target, overrides: toml::Table, shown: Vec<String>) -> Job {
     let bundled = Job::bundled();
-    Job {
-        spec: t.spec.unwrap_or(bundled.spec),
-        out: t.out.unwrap_or(bundled.out),
-        name: t.name,
-        plain_formats: t.plain_formats,
-        assert_formats: t.assert_formats,
-        pattern_backtrack_limit: t.pattern_backtrack_limit,
-        force: t.force,
-        spec_root: t.spec_root,
-        strict: t.strict,
-        uri_map: t.uri_map,
+    Job { spec: t.spec.unwrap_or(bundled.spec), out: t.out.unwrap_or(bundled.out), config: t.config, overrides, shown }
+}
+
+/// The clap command with every generator option (from the configuration schema) on `gen` and
+/// `check`.
+fn command(args: &[options_cli::OptionArg]) -> clap::Command {
+    let mut cmd = Cli::command();
+    for name in ["gen", "check"] {
+        cmd = cmd.mut_subcommand(name, |sub| {
+            let sub = sub.next_help_heading("Generator options (also keys of the configuration file)");
+            args.iter().fold(sub, |sub, a| sub.arg(options_cli::to_clap(a)))
+        });
     }
+    cmd
 }
 
 /// A line for the reader: on stdout, or on stderr when stdout carries JSON lines.
@@ -172,11 +143,27 @@ fn print_untyped(report: &Report, format: MessageFormat) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = options_cli::option_args();
+    let matches = command(&args).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let flags = match matches.subcommand().map(|(_, m)| options_cli::overrides(m, &args)).transpose() {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     match cli.command {
         Command::Gen(t) => {
             let (untyped, format) = (t.report_untyped, t.message_format);
-            let job = job(t);
+            let job = job(t, flags.0, flags.1);
+            if let Err(e) = xtask::config_schema(Mode::Write) {
+                eprintln!("error: writing {}: {e:#}", xtask::config_schema_path().display());
+                return ExitCode::FAILURE;
+            }
             match run(&job, Mode::Write) {
                 Ok(report) => {
                     messages::print(&report.diagnostics, job.diagnostic_base().as_deref(), format);
@@ -253,7 +240,11 @@ fn main() -> ExitCode {
         }
         Command::Check(t) => {
             let (untyped, format) = (t.report_untyped, t.message_format);
-            let job = job(t);
+            let job = job(t, flags.0, flags.1);
+            let schema_ok = xtask::config_schema(Mode::Check).unwrap_or(false);
+            if !schema_ok {
+                eprintln!("error: {} differs from the schema of codegen::Options. Run `cargo xtask gen` to update it.", xtask::config_schema_path().display());
+            }
             let result = run(&job, Mode::Check);
             if let Ok(report) = &result {
                 if format == MessageFormat::Json {
@@ -265,7 +256,7 @@ fn main() -> ExitCode {
                 }
             }
             match result {
-                Ok(report) if report.changed.is_empty() && report.orphans.is_empty() && report.foreign.is_empty() => {
+                Ok(report) if report.changed.is_empty() && report.orphans.is_empty() && report.foreign.is_empty() && schema_ok => {
                     say!(format, "{} is up to date with {}", job.out.display(), job.spec.display());
                     ExitCode::SUCCESS
                 }
@@ -306,15 +297,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uri_map_entries_are_prefix_equals_path() {
-        assert_eq!(parse_uri_map("https://schemas.example.com/=vendor/schemas"), Ok(("https://schemas.example.com/".to_string(), PathBuf::from("vendor/schemas"))));
-        // The first `=` splits: a path may contain one.
-        assert_eq!(parse_uri_map("urn:x:=a=b"), Ok(("urn:x:".to_string(), PathBuf::from("a=b"))));
-        for bad in ["no-equals", "=path", "prefix="] {
-            assert!(parse_uri_map(bad).is_err(), "{bad}");
-        }
-        let cli = Cli::try_parse_from(["xtask", "gen", "--uri-map", "http://localhost:1234/=remotes", "--uri-map", "urn:a:=b.json"]).expect("parses");
-        let Command::Gen(t) = cli.command else { panic!("gen") };
-        assert_eq!(job(t).uri_map.len(), 2);
+    fn gen_takes_the_option_flags_and_its_own() {
+        let args = options_cli::option_args();
+        let m = command(&args).try_get_matches_from(["xtask", "gen", "--spec", "a.yaml", "--config", "c.toml", "--uri-map", "http://localhost:1234/=remotes", "--uri-map", "urn:a:=b.json", "--strict"]).expect("parses");
+        let Command::Gen(t) = Cli::from_arg_matches(&m).expect("gen").command else { panic!("gen") };
+        let (table, shown) = options_cli::overrides(m.subcommand().expect("sub").1, &args).expect("flags");
+        let job = job(t, table, shown);
+        assert_eq!(job.config, Some(PathBuf::from("c.toml")));
+        let o = job.builder().no_config_file().resolved_options().expect("options");
+        assert_eq!(o.uri_map.len(), 2);
+        assert!(o.strict);
+        assert!(command(&args).try_get_matches_from(["xtask", "check", "--no-such-flag"]).is_err());
     }
 }

@@ -26,7 +26,7 @@ pub fn reader_name(ir: &Ir, id: SchemaId) -> Option<proc_macro2::Ident> {
     let is_body = ir.operations.iter().any(|op| {
         op.body.as_ref().is_some_and(|b| b.contents.iter().any(|c| matches!(c.kind, BodyKind::Json(s) if through_refs(ir, s) == id)))
     });
-    if !is_body || node.nullable || node.extras.is_some() {
+    if !is_body || node.nullable || node.extras.is_some() || node.rust_type.is_some() {
         return None;
     }
     let Shape::Struct(fields) = &node.shape else { return None };
@@ -145,6 +145,10 @@ fn value_checks(ir: &Ir, id: SchemaId, depth: usize) -> Option<TokenStream> {
     }
     let node = &ir.schemas[id];
     let f = &node.facts;
+    // The user's type: serde reads it as it likes, so the full path decides.
+    if node.rust_type.is_some() {
+        return None;
+    }
     if f.is_pure_ref() {
         return value_checks(ir, f.reference?, depth + 1);
     }
@@ -172,6 +176,10 @@ fn value_checks(ir: &Ir, id: SchemaId, depth: usize) -> Option<TokenStream> {
             let allowed = Facts { enum_values: f.enum_values.clone(), ..base };
             let t = ident(node.name.as_deref()?);
             (*f == allowed).then(|| {
+                if f.enum_values.is_none() {
+                    // `unknown-enum-values.requests = "keep"`: the type holds any value.
+                    return TokenStream::new();
+                }
                 let msg = lit("must be one of the listed values");
                 quote!(if matches!(x, crate::types::#t::UnknownValue(_)) { rt::violation(out, path, "enum", #msg); })
             })

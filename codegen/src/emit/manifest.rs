@@ -72,7 +72,7 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     };
     let mut package = Table::new();
     package.insert("name".into(), Value::String(crate_name(ir, options)));
-    package.insert("version".into(), Value::String(crate_version(&ir.info.version)));
+    package.insert("version".into(), Value::String(ir.crate_version.clone().unwrap_or_else(|| crate_version(&ir.info.version))));
     package.insert("edition".into(), Value::String("2024".into()));
     package.insert("rust-version".into(), Value::String("1.85".into()));
     package.insert("publish".into(), Value::Boolean(false));
@@ -118,6 +118,12 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     // already depends on tokio.
     deps.insert("tokio".into(), dep("1", true, &["time", "sync"], false));
     deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
+    // The crates of the user's types (`types` options), as written.
+    for line in &ir.dependencies {
+        if let Ok(t) = line.parse::<Table>() {
+            deps.extend(t);
+        }
+    }
     let mut root = Table::new();
     root.insert("package".into(), Value::Table(package));
     root.insert("lib".into(), Value::Table(lib));

@@ -337,6 +337,9 @@ pub fn is_nullable(ir: &Ir, id: SchemaId) -> bool {
 /// The Rust type of a schema, without the `Option` that nullability adds.
 pub fn ty(ir: &Ir, id: SchemaId) -> TokenStream {
     let n = &ir.schemas[id];
+    if let (None, Some(t)) = (&n.name, user_type(ir, id)) {
+        return t;
+    }
     if let Some(name) = &n.name {
         let i = ident(name);
         return quote!(crate::types::#i);
@@ -346,6 +349,9 @@ pub fn ty(ir: &Ir, id: SchemaId) -> TokenStream {
 
 /// The Rust type a named schema's definition spells out (for `pub type` aliases).
 pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
+    if let Some(t) = user_type(ir, id) {
+        return t;
+    }
     match &ir.schemas[id].shape {
         Shape::Any | Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_) => quote!(::serde_json::Value),
         Shape::Bool => quote!(bool),
@@ -374,6 +380,31 @@ pub fn shape_ty(ir: &Ir, id: SchemaId) -> TokenStream {
         }
         Shape::Alias(t) => ty(ir, *t),
     }
+}
+
+/// The user's type for a schema (`types` options), checked to parse during analysis.
+pub fn user_type(ir: &Ir, id: SchemaId) -> Option<TokenStream> {
+    let t: syn::Type = syn::parse_str(ir.schemas[id].rust_type.as_deref()?).ok()?;
+    Some(quote!(#t))
+}
+
+/// True when the Rust type of `id` is or holds a user's type (through aliases, arrays and
+/// maps, not through generated structs, which have their own impls): schemars cannot derive
+/// a schema for such a field, so it is described as any JSON value.
+pub fn holds_user_type(ir: &Ir, id: SchemaId) -> bool {
+    let mut id = id;
+    for _ in 0..=ir.schemas.len() {
+        let n = &ir.schemas[id];
+        if n.rust_type.is_some() {
+            return true;
+        }
+        match n.shape {
+            Shape::Alias(t) => id = t,
+            Shape::Array(Some(t)) | Shape::Map(Some(t)) => id = t,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The Rust type of one request body media type.

@@ -114,6 +114,18 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
     let name_i = ident(name);
     let docs = doc(node.doc.as_deref());
     let dep = deprecated(node.deprecated);
+    if let Some(t) = super::user_type(ir, id) {
+        let about = lit(&format!(" The user's type for this schema (configuration `types`); validators check the JSON against `{name}`'s schema."));
+        return quote! {
+            #docs
+            #[doc = ""]
+            #[doc = #about]
+            pub type #name_i = #t;
+        };
+    }
+    // After the derives: helper attributes (`#[serde(..)]`) must follow the derive that
+    // introduces them.
+    let decor = decorations(node);
     match &node.shape {
         Shape::Struct(fields) => {
             let fields = fields.iter().map(|f| field(ir, f));
@@ -143,12 +155,18 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
             } else {
                 TokenStream::new()
             };
+            let deny = if node.deny_unknown_members && !node.extra_attributes.iter().any(|a| a.contains("deny_unknown_fields")) {
+                quote!(#deny #[serde(deny_unknown_fields)])
+            } else {
+                deny
+            };
             quote! {
                 #docs
                 #dep
                 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
                 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
                 #deny
+                #decor
                 pub struct #name_i {
                     #(#fields)*
                     #extra
@@ -156,6 +174,7 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
             }
         }
         Shape::StringEnum(variants) => {
+            let reject = if ir.reject_unknown_enum_values { quote!(reject) } else { TokenStream::new() };
             let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
             let wires: Vec<_> = variants.iter().map(|v| lit(&v.wire)).collect();
             let variant_docs = variants.iter().map(|v| doc(Some(&format!("`{}`", v.wire.escape_debug()))));
@@ -164,6 +183,7 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                 #docs
                 #dep
                 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                #decor
                 pub enum #name_i {
                     #( #variant_docs #idents, )*
                     /// A value the spec does not list. Requests never carry one (they are
@@ -171,10 +191,10 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                     UnknownValue(#string),
                 }
 
-                crate::runtime::string_enum!(#name_i { #( #idents = #wires ),* });
+                crate::runtime::string_enum!(#name_i #reject { #( #idents = #wires ),* });
             }
         }
-        Shape::Union(variants) => union_item(ir, id, &name_i, variants, docs, dep),
+        Shape::Union(variants) => union_item(ir, id, &name_i, variants, docs, dep, decor),
         _ => {
             let t = shape_ty(ir, id);
             quote! {
@@ -183,6 +203,27 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
             }
         }
     }
+}
+
+/// The extra derives and attributes the configuration gives this type (checked to parse during
+/// analysis).
+fn decorations(node: &crate::ir::SchemaNode) -> TokenStream {
+    // What the type derives or implements already (a second derive would not compile).
+    let builtin: &[&str] = match node.shape {
+        Shape::Struct(_) => &["Debug", "Clone", "PartialEq", "Serialize", "Deserialize"],
+        Shape::StringEnum(_) => &["Debug", "Clone", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord", "Serialize", "Deserialize"],
+        _ => &["Debug", "Clone", "PartialEq", "Serialize", "Deserialize"],
+    };
+    let derives: Vec<syn::Path> = node
+        .extra_derives
+        .iter()
+        .filter_map(|d| syn::parse_str::<syn::Path>(d).ok())
+        .filter(|p| p.segments.last().is_none_or(|s| !builtin.contains(&s.ident.to_string().as_str())))
+        .collect();
+    let attrs: Vec<syn::Attribute> =
+        node.extra_attributes.iter().filter_map(|a| syn::parse::Parser::parse_str(syn::Attribute::parse_outer, a).ok()).flatten().collect();
+    let derive = if derives.is_empty() { TokenStream::new() } else { quote!(#[derive(#(#derives),*)]) };
+    quote!(#derive #(#attrs)*)
 }
 
 fn field(ir: &Ir, f: &Field) -> TokenStream {
@@ -228,6 +269,17 @@ fn field(ir: &Ir, f: &Field) -> TokenStream {
                 },
             )
         }
+    };
+    // A user's type has no schemars impl of ours: the field is described as any JSON value.
+    let attrs = if super::holds_user_type(ir, f.schema) {
+        let serde_attrs = match (f.required, nullable) {
+            (true, _) => TokenStream::new(),
+            (false, false) => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+            (false, true) => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "crate::runtime::double_option")]),
+        };
+        quote!(#serde_attrs #[cfg_attr(feature = "schemars", schemars(with = "::serde_json::Value"))])
+    } else {
+        attrs
     };
     quote! {
         #docs
@@ -283,6 +335,7 @@ fn union_item(
     variants: &[crate::ir::UnionVariant],
     docs: TokenStream,
     dep: TokenStream,
+    decor: TokenStream,
 ) -> TokenStream {
     let node = &ir.schemas[id];
     let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
@@ -331,6 +384,7 @@ fn union_item(
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
         #[serde(untagged)]
+        #decor
         pub enum #name {
             #( #idents(#payloads), )*
         }

@@ -9,7 +9,7 @@ use crate::diagnostics::{Diagnostics, Policy};
 use crate::naming::{self, Scope};
 
 /// Runs every analysis pass in order.
-pub fn analyse(ir: &mut Ir, diags: &mut Diagnostics) {
+pub fn analyse(ir: &mut Ir, options: &crate::Options, diags: &mut Diagnostics) {
     break_in_place_cycles(ir, diags);
     for id in 0..ir.schemas.len() {
         let (shape, nullable) = shape_of(ir, id, diags);
@@ -17,12 +17,13 @@ pub fn analyse(ir: &mut Ir, diags: &mut Diagnostics) {
         ir.schemas[id].nullable = nullable;
     }
     break_alias_cycles(ir, diags);
-    assign_names(ir);
+    assign_names(ir, &options.rename.schemas);
     let names = ir.schemas.iter().filter_map(|n| n.name.as_deref());
     let params = ir.operations.iter().filter_map(|o| o.params_type.as_deref());
     ir.short_prelude = naming::prelude_is_free(names.chain(params));
-    assign_members(ir);
+    assign_members(ir, &options.rename.properties);
     assign_boxes(ir);
+    super::custom::apply(ir, options, diags);
     check_security(ir, diags);
     check_discriminators(ir, diags);
     ir.error_shape = detect_error_shape(ir, diags);
@@ -329,7 +330,7 @@ fn cycle_heads(len: usize, step: impl Fn(SchemaId) -> Option<SchemaId>) -> Vec<S
 
 /// The subschemas that apply to the same instance as the schema itself (no member or item is
 /// taken on the way): a cycle of these would make validation recurse forever.
-fn in_place(f: &Facts) -> Vec<SchemaId> {
+pub(super) fn in_place(f: &Facts) -> Vec<SchemaId> {
     let mut out: Vec<SchemaId> = f.reference.into_iter().chain(f.all_of.iter().copied()).chain(f.any_of.iter().copied()).chain(f.one_of.iter().copied()).collect();
     out.extend(f.not);
     if let Some((c, t, e)) = f.if_then_else {
@@ -436,7 +437,7 @@ fn break_alias_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
     }
 }
 
-fn assign_names(ir: &mut Ir) {
+fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
     let mut ref_targets = BTreeSet::new();
     for n in &ir.schemas {
         if let Some(t) = n.facts.reference {
@@ -459,7 +460,12 @@ fn assign_names(ir: &mut Ir) {
         } else {
             continue;
         };
-        candidates.push((priority, n.loc.file.clone(), n.loc.pointer.clone(), Some(id), naming::type_name(&n.name_hint)));
+        // A renamed component is named as the user says (cased and numbered like any name).
+        let hint = match super::custom::component_name(ir, id).and_then(|c| renames.get(&c)) {
+            Some(new) if !naming::type_name(&[new]).is_empty() => naming::type_name(&[new]),
+            _ => naming::type_name(&n.name_hint),
+        };
+        candidates.push((priority, n.loc.file.clone(), n.loc.pointer.clone(), Some(id), hint));
     }
     for (i, op) in ir.operations.iter().enumerate() {
         if let Some(p) = &op.params_type {
@@ -528,14 +534,16 @@ fn assign_names(ir: &mut Ir) {
     }
 }
 
-fn assign_members(ir: &mut Ir) {
+fn assign_members(ir: &mut Ir, renames: &BTreeMap<String, String>) {
     let labels: Vec<String> = (0..ir.schemas.len()).map(|id| variant_label(ir, id)).collect();
-    for node in &mut ir.schemas {
+    let components: Vec<Option<String>> = (0..ir.schemas.len()).map(|id| super::custom::component_name(ir, id)).collect();
+    for (id, node) in ir.schemas.iter_mut().enumerate() {
         match &mut node.shape {
             Shape::Struct(fields) => {
                 let mut scope = Scope::default();
                 for f in fields.iter_mut() {
-                    f.ident = scope.claim(&naming::snake(&f.wire));
+                    let renamed = components[id].as_ref().and_then(|c| renames.get(&format!("{c}.{}", f.wire))).filter(|n| !naming::snake(n).is_empty());
+                    f.ident = scope.claim(&naming::snake(renamed.unwrap_or(&f.wire)));
                 }
                 let extras = !fields.is_empty()
                     && (matches!(node.facts.additional, Additional::Schema(_)) || !node.facts.pattern_properties.is_empty());

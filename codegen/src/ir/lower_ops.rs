@@ -62,9 +62,9 @@ fn container<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, what: &str, 
 }
 
 /// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
-pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, root: &'a Value, diags: &mut Diagnostics) -> Vec<Operation> {
+pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, root: &'a Value, options: &crate::Options, diags: &mut Diagnostics) -> Vec<Operation> {
     let mut ops = Vec::new();
-    let mut ctx = OpContext { methods: Scope::with_reserved(&[RESERVED_METHODS, naming::BLANKET_METHODS].concat()), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: root.get("security") };
+    let mut ctx = OpContext { methods: Scope::with_reserved(&[RESERVED_METHODS, naming::BLANKET_METHODS].concat()), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: root.get("security"), options: Some(options) };
     match root.get("paths") {
         None if root.get("openapi").and_then(Value::as_str).unwrap_or("").starts_with("3.0") => {
             diags.error(root_loc.join("paths"), "OpenAPI 3.0 documents must have `paths`");
@@ -85,7 +85,7 @@ pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, 
     // Webhooks and callbacks: their schemas become types and validators; no routes or client
     // methods are generated for them (yet).
     let mut side = Vec::new();
-    let mut side_ctx = OpContext { methods: Scope::default(), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: None };
+    let mut side_ctx = OpContext { methods: Scope::default(), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: None, options: None };
     if let Some(webhooks) = root.get("webhooks").and_then(Value::as_object) {
         for (name, item) in webhooks {
             let loc = root_loc.join("webhooks").join(name);
@@ -120,6 +120,8 @@ struct OpContext<'r> {
     type_prefixes: Scope,
     root_loc: &'r Location,
     root_security: Option<&'r Value>,
+    /// The operation filter and renames (`None` for webhooks and callbacks: all kept, as named).
+    options: Option<&'r crate::Options>,
 }
 
 fn lower_path_item<'a>(
@@ -147,8 +149,17 @@ fn lower_path_item<'a>(
             diags.error(op_loc, "an operation must be an object");
             continue;
         };
-        let raw_name = match op.get("operationId").and_then(Value::as_str) {
-            Some(id) if !naming::snake(id).is_empty() => id.to_string(),
+        let operation_id = op.get("operationId").and_then(Value::as_str);
+        if let Some(options) = ctx.options {
+            let tags: Vec<&str> = op.get("tags").and_then(Value::as_array).map(|t| t.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            if !options.operations.keeps(operation_id, &tags, path) {
+                continue;
+            }
+        }
+        let renamed = ctx.options.and_then(|o| o.rename.operations.get(operation_id.map_or_else(|| format!("{} {path}", method.to_ascii_uppercase()), str::to_string).as_str()));
+        let raw_name = match (renamed, operation_id) {
+            (Some(new), _) if !naming::snake(new).is_empty() => new.clone(),
+            (_, Some(id)) if !naming::snake(id).is_empty() => id.to_string(),
             _ => format!("{method} {path}"),
         };
         let fn_name = ctx.methods.claim(&naming::method(&raw_name));

@@ -246,6 +246,10 @@ impl<'a> SchemaLowerer<'a> {
             degraded: None,
             resource: None,
             resource_root: false,
+            rust_type: None,
+            extra_derives: Vec::new(),
+            extra_attributes: Vec::new(),
+            deny_unknown_members: false,
         });
         (id, true)
     }

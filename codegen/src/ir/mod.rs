@@ -5,6 +5,7 @@
 //! re-read the spec.
 
 mod analyse;
+mod custom;
 mod lower_ops;
 mod lower_schema;
 pub mod pattern;
@@ -358,6 +359,12 @@ impl Facts {
         out
     }
 
+    /// True when no other schema is applied to the same instance from here (`allOf`, `$ref`,
+    /// ...): the schema's `properties` are all the members it knows.
+    pub fn in_place_free(&self) -> bool {
+        self.reference.is_none() && self.all_of.is_empty() && self.any_of.is_empty() && self.one_of.is_empty() && self.if_then_else.is_none() && self.dependent_schemas.is_empty() && self.dynamic_ref.is_none()
+    }
+
     /// True when the schema asserts nothing beyond its `$ref` (a pure alias).
     pub fn is_pure_ref(&self) -> bool {
         self.reference.is_some() && Facts { reference: self.reference, ..Facts::default() } == *self
@@ -485,6 +492,16 @@ pub struct SchemaNode {
     pub resource: Option<u32>,
     /// It is the root of its schema resource (a document's root or an object with `$id`).
     pub resource_root: bool,
+    /// The user's Rust type for it (`types.by-name`, `types.by-format`), which replaces the
+    /// generated one wherever the schema is used; validators still check the JSON.
+    pub rust_type: Option<String>,
+    /// Extra derives (paths) of its generated type (`derives`).
+    pub extra_derives: Vec<String>,
+    /// Extra outer attributes of its generated type (`attributes`).
+    pub extra_attributes: Vec<String>,
+    /// Its struct type refuses members it does not list when decoding
+    /// (`unknown-fields.responses = "deny"`).
+    pub deny_unknown_members: bool,
 }
 
 /// Where a parameter lives.
@@ -753,6 +770,12 @@ pub struct Ir {
     pub error_shape: ErrorShape,
     /// Generated code may write prelude names short (no generated type shadows them).
     pub short_prelude: bool,
+    /// Dependency lines (`name = "1"`) of the user's types in use, for the generated `Cargo.toml`.
+    pub dependencies: Vec<String>,
+    /// The package version of the generated crate, when the options set one.
+    pub crate_version: Option<String>,
+    /// String enum types fail to decode a value the spec does not list (`unknown-enum-values`).
+    pub reject_unknown_enum_values: bool,
 }
 
 impl Ir {
@@ -764,7 +787,7 @@ impl Ir {
         let dialect = Dialect::for_openapi(&info.openapi, root);
         let mut lower = lower_schema::SchemaLowerer::new(docs, dialect, options);
         lower.lower_components(&root_loc, root, diags);
-        let ops = lower_ops::lower_operations(&mut lower, &root_loc, root, diags);
+        let ops = lower_ops::lower_operations(&mut lower, &root_loc, root, options, diags);
         let security_schemes = lower_ops::security_schemes(docs, &root_loc, root, diags);
         let schemas = lower.finish(diags);
         let mut ir = Ir {
@@ -779,8 +802,11 @@ impl Ir {
             security_schemes,
             error_shape: ErrorShape::Envelope(None),
             short_prelude: false,
+            dependencies: Vec::new(),
+            crate_version: options.crate_version.clone(),
+            reject_unknown_enum_values: false,
         };
-        analyse::analyse(&mut ir, diags);
+        analyse::analyse(&mut ir, options, diags);
         ir
     }
 
