@@ -89,6 +89,41 @@ pub struct Options {
     pub unknown_fields: UnknownFields,
     /// Values a string `enum` does not list, per direction.
     pub unknown_enum_values: UnknownEnumValues,
+    /// Which operations take an idempotency key (the client sends one key on every attempt of a
+    /// call, so it may retry; the server replays the saved response for a repeated key).
+    pub idempotency: Idempotency,
+}
+
+/// Which operations take an idempotency key, and its header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Idempotency {
+    /// The header's name, matched case-insensitively against the header parameters an operation
+    /// declares. Default `Idempotency-Key`.
+    pub header: String,
+    /// `declared` (default): the operations that declare the header parameter. `unsafe-methods`:
+    /// also every POST and PATCH operation that does not (the header is then sent by the
+    /// client and read by the server without being a parameter of the operation).
+    pub operations: IdempotencyScope,
+}
+
+impl Default for Idempotency {
+    fn default() -> Self {
+        Idempotency { header: "Idempotency-Key".into(), operations: IdempotencyScope::Declared }
+    }
+}
+
+/// See [`Idempotency::operations`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum IdempotencyScope {
+    /// The operations that declare the header.
+    #[default]
+    Declared,
+    /// Those, and every POST and PATCH operation.
+    UnsafeMethods,
 }
 
 impl Default for Options {
@@ -115,6 +150,7 @@ impl Default for Options {
             operations: OperationFilter::default(),
             unknown_fields: UnknownFields::default(),
             unknown_enum_values: UnknownEnumValues::default(),
+            idempotency: Idempotency::default(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::lower_schema::SchemaLowerer;
-use super::{BodyKind, Content, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, ResponseHeader, SchemeKind, SecurityAlternative};
+use super::{BodyKind, Content, IdempotencyKey, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, ResponseHeader, SchemeKind, SecurityAlternative};
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
 use crate::naming::{self, Scope};
@@ -177,6 +177,7 @@ fn lower_path_item<'a>(
             body: None,
             responses: Vec::new(),
             security: Vec::new(),
+            idempotency_key: None,
         };
         let what = format!("`{} {path}`", method.to_ascii_uppercase());
         let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();
@@ -190,6 +191,7 @@ fn lower_path_item<'a>(
             operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, diags);
         }
         operation.responses = responses(lower, &op_loc, op, &type_prefix, diags);
+        operation.idempotency_key = idempotency_key(&operation, ctx.options.map(|o| &o.idempotency));
         for id in operation.body.iter().flat_map(RequestBody::schemas).collect::<Vec<_>>() {
             lower.default_doc(id, format!("Request body of {what}{summary}."));
         }
@@ -584,6 +586,18 @@ pub fn security_schemes(docs: &Documents, root_loc: &Location, root: &Value, dia
     out
 }
 
+/// The idempotency key an operation takes: a header parameter named like the configured header
+/// (case-insensitively), or, with `unsafe-methods`, the configured name for POST and PATCH.
+fn idempotency_key(op: &Operation, config: Option<&crate::options::Idempotency>) -> Option<IdempotencyKey> {
+    let default = crate::options::Idempotency::default();
+    let config = config.unwrap_or(&default);
+    if let Some(i) = op.params.iter().position(|p| p.location == ParamIn::Header && p.name.eq_ignore_ascii_case(&config.header)) {
+        return Some(IdempotencyKey { header: op.params[i].name.clone(), param: Some(i) });
+    }
+    let unsafe_method = matches!(op.method.as_str(), "post" | "patch");
+    (config.operations == crate::options::IdempotencyScope::UnsafeMethods && unsafe_method).then(|| IdempotencyKey { header: config.header.clone(), param: None })
+}
+
 #[cfg(test)]
 mod reserved_tests {
     /// The names of the methods in the template's `impl Client` blocks, read with `syn`.
@@ -611,5 +625,38 @@ mod reserved_tests {
         for m in methods {
             assert!(super::RESERVED_METHODS.contains(&m.as_str()), "`{m}` of the client template is not in RESERVED_METHODS");
         }
+    }
+}
+
+#[cfg(test)]
+mod idempotency_tests {
+    use crate::options::{IdempotencyScope, Options};
+
+    fn keys(options: &Options) -> Vec<(String, Option<String>, Option<usize>)> {
+        let spec = serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {
+            "/a": {
+                "post": {"operationId": "declared", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}, {"name": "idempotency-key", "in": "header", "schema": {"type": "string"}}], "responses": {"200": {"description": "ok"}}},
+                "patch": {"operationId": "undeclared", "responses": {"200": {"description": "ok"}}},
+                "get": {"operationId": "safe", "responses": {"200": {"description": "ok"}}}
+            }
+        }});
+        let docs = crate::load::Documents::from_value("spec.json", spec);
+        let mut diags = crate::diagnostics::Diagnostics::new(false);
+        let ir = crate::ir::Ir::build(&docs, options, &mut diags);
+        let mut out: Vec<_> = ir.operations.iter().map(|o| (o.fn_name.clone(), o.idempotency_key.as_ref().map(|k| k.header.clone()), o.idempotency_key.as_ref().and_then(|k| k.param))).collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_declared_header_is_found_case_insensitively_and_unsafe_methods_opt_in() {
+        let declared = ("declared".to_string(), Some("idempotency-key".to_string()), Some(1));
+        assert_eq!(keys(&Options::default()), vec![declared.clone(), ("safe".into(), None, None), ("undeclared".into(), None, None)]);
+        let mut all = Options::default();
+        all.idempotency.operations = IdempotencyScope::UnsafeMethods;
+        assert_eq!(keys(&all), vec![declared, ("safe".into(), None, None), ("undeclared".into(), Some("Idempotency-Key".into()), None)]);
+        let mut renamed = Options::default();
+        renamed.idempotency.header = "X-Request-Key".into();
+        assert!(keys(&renamed).iter().all(|k| k.1.is_none()));
     }
 }

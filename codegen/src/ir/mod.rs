@@ -695,6 +695,18 @@ pub struct Operation {
     pub responses: Vec<Response>,
     /// Effective security: alternatives; empty means no authentication.
     pub security: Vec<SecurityAlternative>,
+    /// The idempotency key header this operation takes (`Options::idempotency`): the declared
+    /// parameter's wire name, or the configured name for an undeclared one.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+/// An operation's idempotency key header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// The header name as the spec writes it (or as configured).
+    pub header: String,
+    /// Index into [`Operation::params`] when the operation declares it as a parameter.
+    pub param: Option<usize>,
 }
 
 impl Operation {
