@@ -14,6 +14,7 @@ use std::path::Path;
 
 pub use diagnostics::{Diagnostic, Location, Policy, Severity};
 pub use emit::carries_stamp;
+pub use emit::runtime::{RuntimeSource, SOURCES as RUNTIME_SOURCES, rewrite as rewrite_runtime_source};
 
 /// What to generate and how to stamp it. New options are new fields with defaults, so callers
 /// written against `Options { .., ..Options::default() }` keep compiling.
@@ -58,6 +59,40 @@ pub struct Options {
     /// Nothing outside a mapped folder is read (no `..`, no link out of it), and a URI no prefix
     /// maps is never fetched. Empty by default.
     pub uri_map: Vec<(String, std::path::PathBuf)>,
+    /// How the generated crate gets its runtime (validation support, server and client support
+    /// code): copied into it (the default) or as a dependency on the `codegen-runtime` crate.
+    pub runtime: RuntimeMode,
+}
+
+/// How a generated crate gets the runtime (the `codegen-runtime` crate of this workspace).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RuntimeMode {
+    /// The runtime's source files are copied under `src/runtime/` (stamped; only the feature
+    /// cfgs of parts the spec does not use are rewritten), so the crate builds alone from
+    /// published crates.
+    #[default]
+    Embedded,
+    /// The crate depends on `codegen-runtime` and re-exports it as `runtime`, so several
+    /// generated crates in one build share its types (`Violation`, `Rejection`, `ClientError`).
+    Dependency {
+        /// A `path` for the dependency, as written into the generated `Cargo.toml` (relative to
+        /// the generated crate's folder); `None` depends by version alone.
+        path: Option<String>,
+        /// The version requirement (`0.1`); [`RuntimeMode::RUNTIME_VERSION`] matches this build.
+        version: String,
+    },
+}
+
+impl RuntimeMode {
+    /// The package name of the runtime crate.
+    pub const RUNTIME_PACKAGE: &'static str = "codegen-runtime";
+    /// The version of the runtime this generator was built with.
+    pub const RUNTIME_VERSION: &'static str = "0.1.0";
+
+    /// Dependency mode on the runtime at `path` (or by version alone), this build's version.
+    pub fn dependency(path: Option<String>) -> Self {
+        RuntimeMode::Dependency { path, version: Self::RUNTIME_VERSION.to_string() }
+    }
 }
 
 impl Default for Options {
@@ -76,6 +111,7 @@ impl Default for Options {
             spec_root: None,
             strict: false,
             uri_map: Vec::new(),
+            runtime: RuntimeMode::Embedded,
         }
     }
 }

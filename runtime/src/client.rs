@@ -1,4 +1,8 @@
-//! The reqwest client: one method per operation with typed per-status results.
+//! The reqwest client's runtime (feature `client`): the [`Connection`] a generated `Client`
+//! wraps (base URL, credentials, strictness and the request helpers its operations call),
+//! client errors, and parameter and form encoding. The generated `Client` (one method per
+//! operation with typed per-status results) is declared by [`client_type!`] in the generated
+//! crate, because inherent methods must live in the crate of their type.
 //!
 //! Response policy: by default responses are decoded tolerantly (unknown fields are ignored, so
 //! a server that adds a field does not break the client); `Client::strict(true)` also runs the
@@ -11,7 +15,7 @@ use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::runtime::{InstancePath, Violation};
+use super::{InstancePath, Violation};
 
 /// A boxed error from a token provider.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -96,9 +100,10 @@ impl<E> From<reqwest::Error> for ClientError<E> {
     }
 }
 
-/// The API client. Cheap to clone; clones share the connection pool.
+/// What an API client holds: base URL, `reqwest` client, credentials, headers and modes.
+/// Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
-pub struct Client {
+pub struct Connection {
     base_url: String,
     #[allow(dead_code, reason = "unused when the spec has no operations")]
     http: reqwest::Client,
@@ -110,22 +115,22 @@ pub struct Client {
     validate_requests: bool,
 }
 
-impl std::fmt::Debug for Client {
+impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base_url", &self.base_url).field("strict", &self.strict).finish_non_exhaustive()
+        f.debug_struct("Connection").field("base_url", &self.base_url).field("strict", &self.strict).finish_non_exhaustive()
     }
 }
 
-impl Client {
+impl Connection {
     /// A client for `base_url` (`https://api.example.com`) with a default `reqwest::Client`.
     pub fn new(base_url: impl Into<String>) -> Self {
-        Client::from_reqwest(reqwest::Client::new(), base_url)
+        Connection::from_reqwest(reqwest::Client::new(), base_url)
     }
 
     /// A client using the caller's `reqwest::Client` (timeouts, proxies and TLS are the caller's).
     pub fn from_reqwest(http: reqwest::Client, base_url: impl Into<String>) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_string();
-        Client { base_url, http, token: None, basic: None, api_key: None, headers: HeaderMap::new(), strict: false, validate_requests: false }
+        Connection { base_url, http, token: None, basic: None, api_key: None, headers: HeaderMap::new(), strict: false, validate_requests: false }
     }
 
     /// Sends `Authorization: Bearer <token>` on operations secured by a bearer-type scheme.
@@ -175,8 +180,8 @@ impl Client {
 
     /// Runs `validate` on `value` (serialised) under `name` (empty: the body) when request
     /// validation is on.
-    #[allow(dead_code, reason = "unused when no operation takes parameters or a body")]
-    fn check_request<T: serde::Serialize + ?Sized>(
+    #[doc(hidden)]
+    pub fn check_request<T: serde::Serialize + ?Sized>(
         &self,
         name: &str,
         value: &T,
@@ -192,7 +197,7 @@ impl Client {
         }
         match serde_json::to_value(value) {
             Ok(v) => validate(&v, &mut path, out),
-            Err(e) => crate::runtime::violation(out, &path, "type", format!("cannot be written as JSON: {e}")),
+            Err(e) => super::violation(out, &path, "type", format!("cannot be written as JSON: {e}")),
         }
     }
 
@@ -201,53 +206,53 @@ impl Client {
         &self.base_url
     }
 
-    #[allow(dead_code, reason = "unused when the spec has no operations")]
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    #[doc(hidden)]
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http.request(method, format!("{}{}", self.base_url, path)).headers(self.headers.clone())
     }
 
-    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
-    async fn bearer(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, BoxError> {
+    #[doc(hidden)]
+    pub async fn bearer(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, BoxError> {
         match &self.token {
             Some(p) => Ok(request.bearer_auth(p.token().await?)),
             None => Ok(request),
         }
     }
 
-    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
-    fn basic(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    #[doc(hidden)]
+    pub fn basic(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.basic {
             Some((user, password)) => request.basic_auth(user, password.as_ref()),
             None => request,
         }
     }
 
-    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
-    fn key_header(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+    #[doc(hidden)]
+    pub fn key_header(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
         match &self.api_key {
             Some(k) => request.header(name, k),
             None => request,
         }
     }
 
-    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
-    fn key_query(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+    #[doc(hidden)]
+    pub fn key_query(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
         match &self.api_key {
             Some(k) => request.query(&[(name, k)]),
             None => request,
         }
     }
 
-    #[allow(dead_code, reason = "used by the operations of specs with this kind of security scheme")]
-    fn key_cookie(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+    #[doc(hidden)]
+    pub fn key_cookie(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
         match &self.api_key {
             Some(k) => request.header(reqwest::header::COOKIE, format!("{name}={k}")),
             None => request,
         }
     }
 
-    #[allow(dead_code, reason = "unused when the spec has no operations")]
-    async fn execute<E>(&self, request: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), ClientError<E>> {
+    #[doc(hidden)]
+    pub async fn execute<E>(&self, request: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), ClientError<E>> {
         let response = request.send().await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -255,8 +260,8 @@ impl Client {
         Ok((status, headers, body))
     }
 
-    #[allow(dead_code, reason = "used by operations with JSON responses")]
-    fn decode<T: serde::de::DeserializeOwned, E>(
+    #[doc(hidden)]
+    pub fn decode<T: serde::de::DeserializeOwned, E>(
         &self,
         status: u16,
         body: &[u8],
@@ -271,9 +276,95 @@ impl Client {
                 return Err(ClientError::InvalidResponse { status, violations });
             }
         }
-        crate::runtime::convert(value).map_err(|e| fail(e.to_string()))
+        super::convert(value).map_err(|e| fail(e.to_string()))
     }
 }
+
+/// `client_type!(Client)`: declares the API client type of a generated crate, a newtype of
+/// [`Connection`] that dereferences to it, with its constructors and builder methods; the
+/// generated crate adds one method per operation. Exported at the root and re-exported here, so
+/// generated code names it `crate::runtime::client::client_type!` in both modes; `crate` in its
+/// body is the invoking crate, whose `runtime` module (or alias) holds this one.
+#[doc(hidden)]
+#[macro_export]
+#[allow(clippy::crate_in_macro_def, reason = "`crate` is the generated crate, where `runtime` is")]
+macro_rules! __client_type {
+    ($name:ident) => {
+        /// The API client: one method per operation, with typed per-status results. Cheap to
+        /// clone; clones share the connection pool. Dereferences to its
+        /// [`Connection`](crate::runtime::client::Connection).
+        #[derive(Clone, Debug)]
+        pub struct $name(crate::runtime::client::Connection);
+
+        impl ::std::convert::From<crate::runtime::client::Connection> for $name {
+            fn from(connection: crate::runtime::client::Connection) -> Self {
+                $name(connection)
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = crate::runtime::client::Connection;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl $name {
+            /// A client for `base_url` (`https://api.example.com`) with a default `reqwest::Client`.
+            pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+                $name(crate::runtime::client::Connection::new(base_url))
+            }
+
+            /// A client using the caller's `reqwest::Client` (timeouts, proxies and TLS are the caller's).
+            pub fn from_reqwest(http: ::reqwest::Client, base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+                $name(crate::runtime::client::Connection::from_reqwest(http, base_url))
+            }
+
+            /// Sends `Authorization: Bearer <token>` on operations secured by a bearer-type scheme.
+            pub fn with_bearer_token(self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
+                $name(self.0.with_bearer_token(token))
+            }
+
+            /// Asks `provider` for the bearer token before each request.
+            pub fn with_token_provider(self, provider: impl crate::runtime::client::TokenProvider) -> Self {
+                $name(self.0.with_token_provider(provider))
+            }
+
+            /// Sends HTTP Basic credentials on operations secured by a basic scheme.
+            pub fn with_basic_auth(
+                self,
+                username: impl ::std::convert::Into<::std::string::String>,
+                password: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                $name(self.0.with_basic_auth(username, password))
+            }
+
+            /// Sends this API key where the operation's apiKey scheme says (header, query or cookie).
+            pub fn with_api_key(self, key: impl ::std::convert::Into<::std::string::String>) -> Self {
+                $name(self.0.with_api_key(key))
+            }
+
+            /// Adds a header to every request made through the returned client.
+            pub fn with_header(self, name: ::reqwest::header::HeaderName, value: ::reqwest::header::HeaderValue) -> Self {
+                $name(self.0.with_header(name, value))
+            }
+
+            /// Strict mode: validate every documented response against its schema.
+            pub fn strict(self, on: bool) -> Self {
+                $name(self.0.strict(on))
+            }
+
+            /// Validate every request against the spec before sending it (see
+            /// [`Connection::validate_requests`](crate::runtime::client::Connection::validate_requests)).
+            pub fn validate_requests(self, on: bool) -> Self {
+                $name(self.0.validate_requests(on))
+            }
+        }
+    };
+}
+
+pub use crate::__client_type as client_type;
 
 /// Percent-encodes one path segment (RFC 3986 unreserved characters pass through).
 pub fn encode_segment(text: &str) -> String {
@@ -288,7 +379,7 @@ pub fn encode_segment(text: &str) -> String {
     out
 }
 
-pub use crate::runtime::Style;
+pub use super::Style;
 
 fn scalar_text(v: &serde_json::Value) -> String {
     match v {
@@ -412,7 +503,7 @@ fn form_urlencoded_text(pairs: &[(String, String)]) -> String {
 }
 
 /// A multipart body from its parts.
-pub fn multipart_form(body: &crate::runtime::Multipart) -> reqwest::multipart::Form {
+pub fn multipart_form(body: &super::Multipart) -> reqwest::multipart::Form {
     let mut form = reqwest::multipart::Form::new();
     for p in &body.parts {
         let mut part = reqwest::multipart::Part::bytes(p.data.clone());
@@ -439,7 +530,7 @@ pub fn read_headers<T: serde::de::DeserializeOwned>(headers: &HeaderMap, specs: 
         if values.is_empty() {
             continue;
         }
-        object.insert((*name).to_string(), crate::runtime::text_value(&values.join(","), *bits));
+        object.insert((*name).to_string(), super::text_value(&values.join(","), *bits));
     }
-    crate::runtime::convert(serde_json::Value::Object(object)).map_err(|e| format!("response headers: {e}"))
+    super::convert(serde_json::Value::Object(object)).map_err(|e| format!("response headers: {e}"))
 }
