@@ -42,6 +42,11 @@ pub struct Job {
     pub strict: bool,
     /// `--uri-map PREFIX=PATH` entries.
     pub uri_map: Vec<(String, PathBuf)>,
+    /// `--runtime dependency`: depend on the `codegen-runtime` crate instead of embedding it.
+    pub runtime_dependency: bool,
+    /// `--runtime-path P`: the runtime crate's folder as written into the generated
+    /// `Cargo.toml` (relative to the generated crate's folder); dependency mode only.
+    pub runtime_path: Option<String>,
 }
 
 /// The project root (the workspace folder).
@@ -53,7 +58,7 @@ impl Job {
     /// The bundled spec into `generated/`.
     pub fn bundled() -> Job {
         let root = project_root();
-        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false, spec_root: None, strict: false, uri_map: Vec::new() }
+        Job { spec: root.join("spec/openapi.json"), out: root.join("generated"), name: None, plain_formats: false, assert_formats: false, pattern_backtrack_limit: None, force: false, spec_root: None, strict: false, uri_map: Vec::new(), runtime_dependency: false, runtime_path: None }
     }
 }
 
@@ -117,6 +122,13 @@ fn options(job: &Job) -> Options {
     for (prefix, path) in &job.uri_map {
         let _ = write!(command, " --uri-map {prefix}={}", display_path(path));
     }
+    if job.runtime_dependency {
+        command.push_str(" --runtime dependency");
+        if let Some(p) = &job.runtime_path {
+            let _ = write!(command, " --runtime-path {p}");
+        }
+    }
+    let runtime = if job.runtime_dependency { codegen::RuntimeMode::dependency(job.runtime_path.clone()) } else { codegen::RuntimeMode::Embedded };
     let defaults = Options::default();
     Options {
         pattern_backtrack_limit: job.pattern_backtrack_limit.unwrap_or(defaults.pattern_backtrack_limit),
@@ -130,6 +142,7 @@ fn options(job: &Job) -> Options {
         spec_root: job.spec_root.clone(),
         strict: job.strict,
         uri_map: job.uri_map.clone(),
+        runtime,
         ..defaults
     }
 }

@@ -60,6 +60,24 @@ struct Target {
     /// rest of the URI inside the folder PATH (or the file PATH); nothing is ever fetched.
     #[arg(long = "uri-map", value_name = "PREFIX=PATH", value_parser = parse_uri_map)]
     uri_map: Vec<(String, PathBuf)>,
+    /// How the crate gets its runtime: `embedded` (default; the runtime's files are copied under
+    /// src/runtime/, the crate builds alone from published crates) or `dependency` (it depends on
+    /// the codegen-runtime crate, so generated crates in one build share its types).
+    #[arg(long, value_enum)]
+    runtime: Option<RuntimeArg>,
+    /// The codegen-runtime crate's folder for `--runtime dependency` (which it implies), as
+    /// written into the generated Cargo.toml (relative to the generated crate's folder). Without
+    /// it the dependency is by version alone.
+    #[arg(long, value_name = "P")]
+    runtime_path: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+enum RuntimeArg {
+    /// Copy the runtime into the crate.
+    Embedded,
+    /// Depend on the codegen-runtime crate.
+    Dependency,
 }
 
 fn parse_uri_map(text: &str) -> Result<(String, PathBuf), String> {
@@ -123,6 +141,11 @@ enum Command {
     },
 }
 
+/// Flags that contradict each other in ways clap does not express.
+fn conflict(t: &Target) -> Option<&'static str> {
+    (t.runtime == Some(RuntimeArg::Embedded) && t.runtime_path.is_some()).then_some("--runtime-path is for --runtime dependency, not --runtime embedded")
+}
+
 fn job(t: Target) -> Job {
     let bundled = Job::bundled();
     Job {
@@ -136,6 +159,8 @@ fn job(t: Target) -> Job {
         spec_root: t.spec_root,
         strict: t.strict,
         uri_map: t.uri_map,
+        runtime_dependency: t.runtime == Some(RuntimeArg::Dependency) || (t.runtime.is_none() && t.runtime_path.is_some()),
+        runtime_path: t.runtime_path,
     }
 }
 
@@ -155,6 +180,12 @@ fn print_untyped(report: &Report) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Gen(t) | Command::Check(t) = &cli.command {
+        if let Some(message) = conflict(t) {
+            use clap::CommandFactory;
+            Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit();
+        }
+    }
     match cli.command {
         Command::Gen(t) => {
             let untyped = t.report_untyped;
@@ -287,5 +318,25 @@ mod tests {
         let cli = Cli::try_parse_from(["xtask", "gen", "--uri-map", "http://localhost:1234/=remotes", "--uri-map", "urn:a:=b.json"]).expect("parses");
         let Command::Gen(t) = cli.command else { panic!("gen") };
         assert_eq!(job(t).uri_map.len(), 2);
+    }
+
+    #[test]
+    fn runtime_flags() {
+        let parse = |args: &[&str]| {
+            let cli = Cli::try_parse_from(["xtask", "gen"].iter().chain(args)).map_err(|e| e.to_string())?;
+            let Command::Gen(t) = cli.command else { return Err("not gen".to_string()) };
+            if let Some(message) = conflict(&t) {
+                return Err(message.to_string());
+            }
+            let j = job(t);
+            Ok((j.runtime_dependency, j.runtime_path))
+        };
+        assert_eq!(parse(&[]), Ok((false, None)));
+        assert_eq!(parse(&["--runtime", "embedded"]), Ok((false, None)));
+        assert_eq!(parse(&["--runtime", "dependency"]), Ok((true, None)));
+        assert_eq!(parse(&["--runtime-path", "../runtime"]), Ok((true, Some("../runtime".into()))));
+        assert_eq!(parse(&["--runtime", "dependency", "--runtime-path", "rt"]), Ok((true, Some("rt".into()))));
+        assert!(parse(&["--runtime", "embedded", "--runtime-path", "rt"]).is_err());
+        assert!(parse(&["--runtime", "linked"]).is_err());
     }
 }
