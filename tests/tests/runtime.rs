@@ -120,8 +120,8 @@ fn two_generated_crates_share_one_runtime() {
     std::fs::write(
         user.join("Cargo.toml"),
         "[package]\nname = \"user\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n\
-         api-a = { path = \"../api-a\", features = [\"server\", \"client\"] }\n\
-         api-b = { path = \"../api-b\", features = [\"server\", \"client\"] }\nserde_json = \"1\"\n",
+         api-a = { path = \"../api-a\", features = [\"server\", \"client\", \"schemars\"] }\n\
+         api-b = { path = \"../api-b\", features = [\"server\", \"client\", \"schemars\"] }\nserde_json = \"1\"\n",
     )
     .expect("user manifest");
     std::fs::write(
@@ -144,6 +144,10 @@ fn main() {
     )
     .expect("user main");
     scratch::workspace(&work, &["api-a".into(), "api-b".into(), "user".into()]);
+    // Dependency-mode crates are as clean as embedded ones (every feature, the router smoke
+    // tests included).
+    let output = scratch::cargo(&work, &["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"], &[]);
+    assert!(output.status.success(), "dependency-mode crates do not build cleanly:\n{}", String::from_utf8_lossy(&output.stderr));
     let output = scratch::cargo(&work, &["run", "--quiet", "-p", "user"], &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "the shared-runtime build failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
