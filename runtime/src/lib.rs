@@ -1044,7 +1044,7 @@ pub fn form_to_json(pairs: Vec<(String, String)>) -> Value {
 /// where a value the spec does not list becomes `UnknownValue`.
 #[allow(unused_macros, reason = "used by specs with string enums")]
 #[doc(hidden)]
-#[macro_export]
+#[cfg_attr(not(feature = "embedded"), macro_export)]
 macro_rules! __string_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
         impl $name {
@@ -1098,7 +1098,13 @@ macro_rules! __string_enum {
     };
 }
 /// `string_enum!(Name { Variant = "wire", ... })`: a string enum that keeps unknown values.
-/// Exported at the root (`#[macro_export]`) and re-exported here, so that generated code names
-/// it `crate::runtime::string_enum!` in both modes; its paths are absolute (`::serde`), and its
+/// Generated code names it `crate::runtime::string_enum!` in both modes: the crate exports it at
+/// its root (`#[macro_export]`) and re-exports it here; the embedded copy (feature `embedded`,
+/// a constant there) keeps it crate-local, so that crates holding several generated crates as
+/// modules see no clash at their root. Its paths are absolute (`::serde`), and its
 /// `cfg(feature = "schemars")` is the invoking crate's.
+#[cfg(not(feature = "embedded"))]
 pub use crate::__string_enum as string_enum;
+#[cfg(feature = "embedded")]
+#[allow(unused_imports, reason = "used by specs with string enums")]
+pub(crate) use __string_enum as string_enum;

@@ -7,7 +7,7 @@ use tests::scratch;
 use xtask::project_root;
 
 /// The feature predicates the embedded copy may rewrite, and what they may become.
-const FIXED: [&str; 4] = ["regex", "fancy-regex", "server", "client"];
+const FIXED: [&str; 5] = ["embedded", "regex", "fancy-regex", "server", "client"];
 
 /// `embedded` is `original` with some `feature = "<FIXED>"` predicates replaced by `not(any())`
 /// or `any()`, and nothing else changed.

@@ -42,11 +42,11 @@ pub const SOURCES: [RuntimeSource; 4] = [
     },
 ];
 
-/// The runtime features a generated crate does not declare, each set on or off for good: the
-/// pattern engines by what the spec uses, `server`/`client` off when that module is not
+/// The runtime features a generated crate does not declare, each set on or off for good:
+/// `embedded` on (macros stay crate-local), the pattern engines by what the spec uses, `server`/`client` off when that module is not
 /// generated. The crate's own `server`, `client` and `schemars` features stay features.
 pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str, bool)> {
-    let mut out = vec![("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns)];
+    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns)];
     if !options.server {
         out.push(("server", false));
     }

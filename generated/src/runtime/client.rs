@@ -284,10 +284,11 @@ impl Connection {
 /// `client_type!(Client)`: declares the API client type of a generated crate, a newtype of
 /// [`Connection`] that dereferences to it, with its constructors and builder methods; the
 /// generated crate adds one method per operation. Exported at the root and re-exported here, so
-/// generated code names it `crate::runtime::client::client_type!` in both modes; `crate` in its
-/// body is the invoking crate, whose `runtime` module (or alias) holds this one.
+/// generated code names it `crate::runtime::client::client_type!` in both modes (crate-local in
+/// the embedded copy, as `string_enum!`); `crate` in its body is the invoking crate, whose
+/// `runtime` module (or alias) holds this one.
 #[doc(hidden)]
-#[macro_export]
+#[cfg_attr(not(not(any())), macro_export)]
 #[allow(clippy::crate_in_macro_def, reason = "`crate` is the generated crate, where `runtime` is")]
 macro_rules! __client_type {
     ($name:ident) => {
@@ -365,7 +366,10 @@ macro_rules! __client_type {
     };
 }
 
+#[cfg(not(not(any())))]
 pub use crate::__client_type as client_type;
+#[cfg(not(any()))]
+pub(crate) use __client_type as client_type;
 
 /// Percent-encodes one path segment (RFC 3986 unreserved characters pass through).
 pub fn encode_segment(text: &str) -> String {
