@@ -13,7 +13,6 @@
 
 use std::path::{Path, PathBuf};
 
-use quote::quote;
 
 use crate::options::{self, ConfigError};
 use crate::{Diagnostic, GenerateError, Generated, Options, Severity};
@@ -197,46 +196,61 @@ impl Generated {
     /// `validate`, and `server`/`client` behind features of those names, which the including
     /// crate declares with the dependencies of [`Generated::dependencies`].
     pub fn single_file(&self) -> Result<String, GenerateError> {
-        let mut items = proc_macro2::TokenStream::new();
-        let mut stamp = String::new();
-        for f in &self.files {
-            let Some(name) = f.path.strip_prefix("src/").and_then(|p| p.strip_suffix(".rs")) else { continue };
-            let text = f.contents.split_once('\n').map_or("", |(first, rest)| {
-                if stamp.is_empty() {
-                    first.clone_into(&mut stamp);
+        let stamp = self.files.iter().find(|f| f.path == "src/lib.rs").and_then(|f| f.contents.lines().next()).unwrap_or_default().to_string();
+        let lib = self.source_file("src/lib.rs")?.ok_or_else(|| GenerateError::Internal("no src/lib.rs".into()))?;
+        // The crate's lint allowances go on every module (an included file cannot hold inner
+        // attributes); its docs stay with the crate.
+        let allowances: Vec<syn::Attribute> = lib.attrs.iter().filter(|a| !a.path().is_ident("doc")).cloned().map(outer).collect();
+        let mut items = Vec::new();
+        for item in lib.items {
+            match item {
+                syn::Item::Mod(mut m) => {
+                    m.attrs.extend(allowances.iter().cloned());
+                    items.extend(self.inline_module(m, "src")?.map(syn::Item::Mod));
                 }
-                rest
-            });
-            let file: syn::File = syn::parse_str(text).map_err(|e| GenerateError::Internal(format!("{}: {e}", f.path)))?;
-            if name == "lib" {
-                // The crate's lint allowances, as outer attributes of every module (an included
-                // file cannot hold inner attributes); the docs stay with the crate.
-                continue;
+                other => items.push(other),
             }
-            // The file's inner attributes (docs, lint allowances) as the module's outer ones.
-            let outer: Vec<syn::Attribute> = file.attrs.iter().cloned().map(|mut a| {
-                a.style = syn::AttrStyle::Outer;
-                a
-            }).collect();
-            let body = &file.items;
-            let m = crate::emit::ident(name);
-            let cfg = match name {
-                "server" => quote!(#[cfg(feature = "server")]),
-                "client" => quote!(#[cfg(feature = "client")]),
-                _ => quote!(),
-            };
-            items.extend(quote! {
-                #(#outer)*
-                #cfg
-                #[allow(clippy::large_enum_variant, clippy::too_many_arguments, clippy::doc_markdown, clippy::needless_lifetimes, deprecated)]
-                pub mod #m {
-                    #(#body)*
-                }
-            });
         }
-        items.extend(quote!(pub use runtime::{Validate, Violation};));
-        let file: syn::File = syn::parse2(items).map_err(|e| GenerateError::Internal(format!("single file: {e}")))?;
+        let mut file = lib_shell();
+        file.items = items;
         Ok(format!("{stamp}\n{}", prettyplease::unparse(&file)))
+    }
+
+    /// The file at `path`, its stamp line left out, parsed; `None` when there is no such file.
+    fn source_file(&self, path: &str) -> Result<Option<syn::File>, GenerateError> {
+        let Some(f) = self.files.iter().find(|f| f.path == path) else { return Ok(None) };
+        let text = f.contents.split_once('\n').map_or("", |(_, rest)| rest);
+        syn::parse_str(text).map(Some).map_err(|e| GenerateError::Internal(format!("{path}: {e}")))
+    }
+
+    /// `mod name;` declared in the folder `dir` with its file's items as its body (`name.rs` or
+    /// `name/mod.rs`, its own `mod` declarations inlined the same way); the file's inner
+    /// attributes become the module's outer ones. A module with a body is kept as it is; a
+    /// `#[cfg]`'d module without a file is one the generator left out (`None`).
+    fn inline_module(&self, mut m: syn::ItemMod, dir: &str) -> Result<Option<syn::ItemMod>, GenerateError> {
+        if m.content.is_some() {
+            return Ok(Some(m));
+        }
+        let name = m.ident.to_string();
+        let (file, child_dir) = match self.source_file(&format!("{dir}/{name}.rs"))? {
+            Some(file) => (file, format!("{dir}/{name}")),
+            None => match self.source_file(&format!("{dir}/{name}/mod.rs"))? {
+                Some(file) => (file, format!("{dir}/{name}")),
+                None if m.attrs.iter().any(|a| a.path().is_ident("cfg")) => return Ok(None),
+                None => return Err(GenerateError::Internal(format!("module `{name}` has no file under {dir}/"))),
+            },
+        };
+        m.attrs.extend(file.attrs.into_iter().map(outer));
+        let mut body = Vec::new();
+        for item in file.items {
+            match item {
+                syn::Item::Mod(sub) => body.extend(self.inline_module(sub, &child_dir)?.map(syn::Item::Mod)),
+                other => body.push(other),
+            }
+        }
+        m.content = Some((syn::token::Brace::default(), body));
+        m.semi = None;
+        Ok(Some(m))
     }
 
     /// The `[dependencies]` table of the generated `Cargo.toml` (what a crate that includes
@@ -314,4 +328,15 @@ mod tests {
         let e = Builder::new().spec_text("pets.yaml", SPEC).config_file("/nonexistent/codegen.toml").generate().expect_err("missing file");
         assert!(matches!(e, BuildError::Config(_)), "{e}");
     }
+}
+
+/// An inner attribute as an outer one.
+fn outer(mut a: syn::Attribute) -> syn::Attribute {
+    a.style = syn::AttrStyle::Outer;
+    a
+}
+
+/// An empty file (no attributes, no items).
+fn lib_shell() -> syn::File {
+    syn::parse_str("").unwrap_or_else(|_| unreachable!("the empty file parses"))
 }

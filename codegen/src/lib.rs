@@ -19,7 +19,8 @@ pub use diagnostics::{Diagnostic, Location, Policy, Severity};
 pub use source::{Excerpt, Span};
 pub use emit::carries_stamp;
 pub use builder::Builder;
-pub use options::{ConfigError, Options};
+pub use emit::runtime::{RuntimeSource, SOURCES as RUNTIME_SOURCES, rewrite as rewrite_runtime_source};
+pub use options::{ConfigError, Options, RuntimeMode};
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -92,6 +92,100 @@ pub struct Options {
     /// Which operations take an idempotency key (the client sends one key on every attempt of a
     /// call, so it may retry; the server replays the saved response for a repeated key).
     pub idempotency: Idempotency,
+    /// How the generated crate gets its runtime (validation support, server and client support
+    /// code): copied into it (the default) or as a dependency on the `codegen-runtime` crate.
+    /// TOML: `[runtime] mode = "dependency"`, `path = "../runtime"`, `version = "0.1"`.
+    #[cfg_attr(feature = "schema", schemars(with = "RuntimeConfig"))]
+    pub runtime: RuntimeMode,
+}
+
+/// How a generated crate gets the runtime (the `codegen-runtime` crate of this workspace).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RuntimeConfig", into = "RuntimeConfig")]
+pub enum RuntimeMode {
+    /// The runtime's source files are copied under `src/runtime/` (stamped; only the feature
+    /// cfgs of parts the spec does not use are rewritten), so the crate builds alone from
+    /// published crates.
+    #[default]
+    Embedded,
+    /// The crate depends on `codegen-runtime` and re-exports it as `runtime`, so several
+    /// generated crates in one build share its types (`Violation`, `Rejection`, `ClientError`).
+    Dependency {
+        /// A `path` for the dependency, as written into the generated `Cargo.toml` (relative to
+        /// the generated crate's folder); `None` depends by version alone.
+        path: Option<String>,
+        /// The version requirement (`0.1`); [`RuntimeMode::RUNTIME_VERSION`] matches this build.
+        version: String,
+    },
+}
+
+impl RuntimeMode {
+    /// The package name of the runtime crate.
+    pub const RUNTIME_PACKAGE: &'static str = "codegen-runtime";
+    /// The version of the runtime this generator was built with.
+    pub const RUNTIME_VERSION: &'static str = "0.1.0";
+
+    /// Dependency mode on the runtime at `path` (or by version alone), this build's version.
+    pub fn dependency(path: Option<String>) -> Self {
+        RuntimeMode::Dependency { path, version: Self::RUNTIME_VERSION.to_string() }
+    }
+}
+
+/// [`RuntimeMode`] as written in the configuration file and on the command line
+/// (`--runtime.mode dependency --runtime.path ../runtime`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuntimeConfig {
+    /// `embedded` (default): the runtime's files are copied under `src/runtime/`, so the crate
+    /// builds alone. `dependency`: the crate depends on `codegen-runtime`, so several generated
+    /// crates share its types.
+    pub mode: RuntimeKind,
+    /// With `dependency`: the runtime crate's folder, relative to the generated crate's folder
+    /// (written into its `Cargo.toml`). Without it the dependency is by version alone. Giving a
+    /// path implies `dependency` when `mode` is not written.
+    pub path: Option<String>,
+    /// With `dependency`: the version requirement. Default: this generator's runtime version.
+    pub version: Option<String>,
+}
+
+/// See [`RuntimeConfig::mode`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum RuntimeKind {
+    /// Not written: `embedded`, or `dependency` when a path or version is given.
+    #[default]
+    #[serde(skip_serializing)]
+    Unset,
+    /// Copied into the generated crate.
+    Embedded,
+    /// A dependency on `codegen-runtime`.
+    Dependency,
+}
+
+impl TryFrom<RuntimeConfig> for RuntimeMode {
+    type Error = String;
+
+    fn try_from(c: RuntimeConfig) -> Result<Self, String> {
+        let given = c.path.is_some() || c.version.is_some();
+        match (c.mode, given) {
+            (RuntimeKind::Embedded, true) => Err("`runtime.path` and `runtime.version` are for `runtime.mode = \"dependency\"`, not `embedded`".into()),
+            (RuntimeKind::Embedded, false) | (RuntimeKind::Unset, false) => Ok(RuntimeMode::Embedded),
+            (RuntimeKind::Dependency, _) | (RuntimeKind::Unset, true) => {
+                Ok(RuntimeMode::Dependency { path: c.path, version: c.version.unwrap_or_else(|| RuntimeMode::RUNTIME_VERSION.to_string()) })
+            }
+        }
+    }
+}
+
+impl From<RuntimeMode> for RuntimeConfig {
+    fn from(m: RuntimeMode) -> Self {
+        match m {
+            RuntimeMode::Embedded => RuntimeConfig { mode: RuntimeKind::Embedded, path: None, version: None },
+            RuntimeMode::Dependency { path, version } => RuntimeConfig { mode: RuntimeKind::Dependency, path, version: Some(version) },
+        }
+    }
 }
 
 /// Which operations take an idempotency key, and its header.
@@ -151,6 +245,7 @@ impl Default for Options {
             unknown_fields: UnknownFields::default(),
             unknown_enum_values: UnknownEnumValues::default(),
             idempotency: Idempotency::default(),
+            runtime: RuntimeMode::Embedded,
         }
     }
 }

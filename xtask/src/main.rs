@@ -309,4 +309,22 @@ mod tests {
         assert!(o.strict);
         assert!(command(&args).try_get_matches_from(["xtask", "check", "--no-such-flag"]).is_err());
     }
+
+    #[test]
+    fn runtime_flags() {
+        let parse = |extra: &[&str]| {
+            let args = options_cli::option_args();
+            let m = command(&args).try_get_matches_from(["xtask", "gen"].iter().chain(extra)).map_err(|e| e.to_string())?;
+            let Command::Gen(t) = Cli::from_arg_matches(&m).map_err(|e| e.to_string())?.command else { return Err("not gen".to_string()) };
+            let (table, shown) = options_cli::overrides(m.subcommand().expect("sub").1, &args).map_err(|e| e.to_string())?;
+            job(t, table, shown).builder().no_config_file().resolved_options().map(|o| o.runtime).map_err(|e| e.to_string())
+        };
+        assert_eq!(parse(&[]), Ok(codegen::RuntimeMode::Embedded));
+        assert_eq!(parse(&["--runtime.mode", "embedded"]), Ok(codegen::RuntimeMode::Embedded));
+        assert_eq!(parse(&["--runtime.mode", "dependency"]), Ok(codegen::RuntimeMode::dependency(None)));
+        assert_eq!(parse(&["--runtime.path", "../runtime"]), Ok(codegen::RuntimeMode::dependency(Some("../runtime".into()))));
+        assert_eq!(parse(&["--runtime.mode", "dependency", "--runtime.path", "rt"]), Ok(codegen::RuntimeMode::dependency(Some("rt".into()))));
+        assert!(parse(&["--runtime.mode", "embedded", "--runtime.path", "rt"]).is_err());
+        assert!(parse(&["--runtime.mode", "linked"]).is_err());
+    }
 }

@@ -1,5 +1,6 @@
-//! Emits the spec-specific half of `client.rs`: one async method per operation, its success
-//! type and its error enum.
+//! Emits `client.rs`: the `Client` type (declared by the runtime's `client_type!`), one async
+//! method per operation, its success type and its error enum. The support code is the
+//! runtime's `client` module, re-exported.
 
 use std::collections::BTreeSet;
 
@@ -10,8 +11,24 @@ use super::validate::validator_path;
 use super::{doc, ident, lit};
 use crate::ir::{BodyKind, Ir, Operation, ParamIn, Response, SchemeKind};
 
-/// The generated part of the `client` module.
+/// The `client` module.
 pub fn emit(ir: &Ir) -> TokenStream {
+    let head = quote! {
+        //! The reqwest client: one method per operation with typed per-status results.
+        //!
+        //! Response policy: by default responses are decoded tolerantly (unknown fields are
+        //! ignored, so a server that adds a field does not break the client); `Client::strict(true)`
+        //! also runs the schema's validator on every documented response and fails on any
+        //! violation (for tests). Requests are not validated before sending unless
+        //! `Client::validate_requests(true)`: the server is the authority and answers 400.
+        //! The support code (errors, encoding, [`Connection`]) is the runtime's `client` module,
+        //! re-exported here.
+        #![allow(unused_imports)]
+        pub use crate::runtime::client::*;
+        use crate::runtime::{InstancePath, Violation};
+        use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+        crate::runtime::client::client_type!(Client);
+    };
     let default = ir.servers.first().filter(|u| !u.contains('{') && u.contains("://")).map(|u| {
         let u = lit(u);
         quote! {
@@ -34,6 +51,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
         methods.push(m);
     }
     quote! {
+        #head
         #default
         #(#types)*
         impl Client {
@@ -161,7 +179,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             } else {
                 quote!(if let Some(value) = &params.#f { self.check_request(#wire, value, #vf, &mut violations); })
             });
-            let style = format_ident!("{}", p.style.ident());
+            let style = format_ident!("{}", p.style.variant());
             let explode = p.explode;
             let apply = match p.location {
                 ParamIn::Path => continue,
@@ -326,7 +344,7 @@ fn path_builder(op: &Operation) -> TokenStream {
                     pieces.push(quote!(#l));
                 }
                 let f = ident(&p.ident);
-                let style = format_ident!("{}", p.style.ident());
+                let style = format_ident!("{}", p.style.variant());
                 let explode = p.explode;
                 let name_lit = lit(name);
                 pieces.push(quote!(&path_text(#name_lit, &params.#f, Style::#style, #explode)));

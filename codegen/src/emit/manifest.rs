@@ -89,17 +89,63 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     let mut features = Table::new();
     let strings = |v: &[&str]| Value::Array(v.iter().map(|s| Value::String((*s).into())).collect());
     features.insert("default".into(), strings(&[]));
-    features.insert("server".into(), strings(&["dep:axum", "dep:form_urlencoded", "dep:multer", "dep:tokio"]));
-    features.insert("client".into(), strings(&["dep:reqwest"]));
+    let uses_runtime = ir.runtime_use();
+    // Dependency mode: the runtime crate's features follow the generated crate's.
+    let dependency = match &options.runtime {
+        crate::RuntimeMode::Embedded => None,
+        crate::RuntimeMode::Dependency { path, version } => Some((path, version)),
+    };
+    let rt = crate::RuntimeMode::RUNTIME_PACKAGE;
+    let forward = |mut list: Vec<String>, feature: &str| {
+        if dependency.is_some() {
+            list.push(format!("{rt}/{feature}"));
+        }
+        Value::Array(list.into_iter().map(Value::String).collect())
+    };
+    let owned = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+    // Embedded, the runtime's server code needs these crates; as a dependency, the runtime
+    // brings its own and the generated server code names only axum and tokio's runtime.
+    let server_deps: &[&str] = if dependency.is_some() { &["dep:axum"] } else { &["dep:axum", "dep:form_urlencoded", "dep:multer", "dep:tokio"] };
+    features.insert("server".into(), forward(owned(server_deps), "server"));
+    features.insert("client".into(), forward(owned(&["dep:reqwest"]), "client"));
     features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
     // `JsonSchema` derives on every type, for tools that want the schema back from the code.
-    features.insert("schemars".into(), strings(&["dep:schemars"]));
+    features.insert("schemars".into(), forward(owned(&["dep:schemars"]), "schemars"));
     let mut deps = Table::new();
     deps.insert("serde".into(), dep("1", false, &["derive"], true));
     // Exact float parsing: without it `7.5200000000000005` may read as `7.52` and pass `multipleOf: 0.01`.
     deps.insert("serde_json".into(), dep("1", false, &["float_roundtrip"], true));
-    deps.insert("regex".into(), dep("1", false, &[], true));
-    deps.insert("fancy-regex".into(), dep("0.20", false, &[], true));
+    // The pattern engines only when a pattern runs on them (the runtime's `regex` and
+    // `fancy-regex` features).
+    let mut engines = Vec::new();
+    if uses_runtime.linear_patterns {
+        engines.push("regex");
+    }
+    if uses_runtime.backtracking_patterns {
+        engines.push("fancy-regex");
+    }
+    match dependency {
+        None => {
+            if uses_runtime.linear_patterns {
+                deps.insert("regex".into(), dep("1", false, &[], true));
+            }
+            if uses_runtime.backtracking_patterns {
+                deps.insert("fancy-regex".into(), dep("0.20", false, &[], true));
+            }
+        }
+        Some((path, version)) => {
+            let mut t = Table::new();
+            t.insert("version".into(), Value::String(version.clone()));
+            if let Some(path) = path {
+                t.insert("path".into(), Value::String(path.clone()));
+            }
+            t.insert("default-features".into(), Value::Boolean(false));
+            if !engines.is_empty() {
+                t.insert("features".into(), strings(&engines));
+            }
+            deps.insert(rt.into(), Value::Table(t));
+        }
+    }
     let uses = |k: &[crate::ir::Format]| ir.schemas.iter().any(|n| matches!(n.shape, crate::ir::Shape::Formatted(f) if k.contains(&f)));
     let mut schemars_features = vec!["derive", "std"];
     if uses(&[crate::ir::Format::Uuid]) {
@@ -112,11 +158,13 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     }
     deps.insert("schemars".into(), dep("1", true, &schemars_features, false));
     deps.insert("axum".into(), dep("0.8", true, &["http1", "tokio", "json", "query"], false));
-    deps.insert("form_urlencoded".into(), dep("1", true, &[], true));
-    deps.insert("multer".into(), dep("3", true, &[], true));
-    // The server's time limits (`tokio::time`) and concurrency limit (`tokio::sync`); axum
-    // already depends on tokio.
-    deps.insert("tokio".into(), dep("1", true, &["time", "sync"], false));
+    if dependency.is_none() {
+        deps.insert("form_urlencoded".into(), dep("1", true, &[], true));
+        deps.insert("multer".into(), dep("3", true, &[], true));
+        // The server's time limits (`tokio::time`) and concurrency limit (`tokio::sync`); axum
+        // already depends on tokio.
+        deps.insert("tokio".into(), dep("1", true, &["time", "sync"], false));
+    }
     deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
     // The crates of the user's types (`types` options), as written.
     for line in &ir.dependencies {
@@ -155,6 +203,14 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let runtime = match &options.runtime {
+        crate::RuntimeMode::Embedded => quote!(pub mod runtime;),
+        crate::RuntimeMode::Dependency { .. } => quote! {
+            /// The runtime (validation, server and client support), shared by every crate that
+            /// depends on the same `codegen-runtime`.
+            pub use ::codegen_runtime as runtime;
+        },
+    };
     let desc_inner = match ir.info.description.as_deref() {
         Some(d) => {
             let lines = super::clean_doc(d).into_iter().map(|l| lit(&l));
@@ -172,7 +228,7 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         #![allow(clippy::large_enum_variant, clippy::too_many_arguments, clippy::doc_markdown, clippy::needless_lifetimes)]
         #![allow(deprecated)]
 
-        pub mod runtime;
+        #runtime
         pub mod types;
         pub mod validate;
         #server

@@ -3,11 +3,10 @@
 mod client;
 mod fast;
 mod manifest;
+pub mod runtime;
 mod server;
 mod types;
 mod validate;
-
-use std::sync::OnceLock;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
@@ -26,28 +25,14 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
         let types = scope.spawn(|| parallel_file("src/types.rs", stamp, types::head(), &types::units(ir), |u| types::unit(ir, u)));
         let validate =
             scope.spawn(|| parallel_file("src/validate.rs", stamp, validate::head(), &validate::units(ir), |u| validate::unit(ir, u)));
-        let server = options.server.then(|| {
-            scope.spawn(|| {
-                static TEXT: OnceLock<Result<String, String>> = OnceLock::new();
-                template_file("src/server.rs", &TEXT, include_str!("../../templates/server_support.rs"), server::emit(ir), stamp)
-            })
-        });
-        let client = options.client.then(|| {
-            scope.spawn(|| {
-                static TEXT: OnceLock<Result<String, String>> = OnceLock::new();
-                template_file("src/client.rs", &TEXT, include_str!("../../templates/client_support.rs"), client::emit(ir), stamp)
-            })
-        });
+        let server = options.server.then(|| scope.spawn(|| rust_file("src/server.rs", server::emit(ir), stamp)));
+        let client = options.client.then(|| scope.spawn(|| rust_file("src/client.rs", client::emit(ir), stamp)));
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<GeneratedFile, GenerateError>>| {
             h.join().unwrap_or_else(|_| Err(GenerateError::Internal("an emitter thread panicked".into())))
         };
         let mut out = vec![
             Ok(GeneratedFile { path: "Cargo.toml".into(), contents: manifest::cargo_toml(ir, options, stamp)? }),
             rust_file("src/lib.rs", manifest::lib_rs(ir, options), stamp),
-            {
-                static TEXT: OnceLock<Result<String, String>> = OnceLock::new();
-                template_file("src/runtime.rs", &TEXT, include_str!("../../templates/runtime.rs"), TokenStream::new(), stamp)
-            },
             join(types),
             join(validate),
         ];
@@ -57,6 +42,9 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
         }
         if let Some(h) = client {
             out.push(join(h));
+        }
+        if options.runtime == crate::RuntimeMode::Embedded {
+            out.extend(runtime::embedded_files(ir.runtime_use(), options, stamp).into_iter().map(Ok));
         }
         Ok::<_, GenerateError>(out)
     })?;
@@ -120,44 +108,6 @@ pub fn carries_stamp(text: &str) -> bool {
 
 fn one_line(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
-}
-
-fn template(src: &str) -> Result<TokenStream, GenerateError> {
-    let file: syn::File = syn::parse_str(src).map_err(|e| GenerateError::Internal(format!("support template: {e}")))?;
-    Ok(quote!(#file))
-}
-
-/// The text [`rust_file`] gives a support template, formatted once per process: it does not
-/// depend on the spec, and formatting it was most of the time a small spec takes.
-fn template_text(cell: &'static OnceLock<Result<String, String>>, path: &str, src: &str) -> Result<String, GenerateError> {
-    let text = cell.get_or_init(|| {
-        let (head, items) = split_items(template(src).map_err(|e| e.to_string())?);
-        let mut text = String::new();
-        for part in std::iter::once(head).filter(|h| !h.is_empty()).chain(items) {
-            text.push_str(&format_tokens(path, part).map_err(|e| e.to_string())?);
-        }
-        Ok(text)
-    });
-    text.clone().map_err(GenerateError::Internal)
-}
-
-/// A support template followed by the spec's items: the same text as [`rust_file`] of both
-/// token streams, with the template's part formatted once.
-fn template_file(path: &str, cell: &'static OnceLock<Result<String, String>>, src: &str, tokens: TokenStream, stamp: &str) -> Result<GeneratedFile, GenerateError> {
-    let (head, items) = split_items(tokens);
-    if !head.is_empty() {
-        // Inner attributes after the template's items: format the whole, as written.
-        let mut all = template(src)?;
-        all.extend(head);
-        all.extend(items);
-        return rust_file(path, all, stamp);
-    }
-    let mut contents = format!("// {stamp}\n");
-    contents.push_str(&template_text(cell, path, src)?);
-    for item in items {
-        contents.push_str(&format_tokens(path, item)?);
-    }
-    Ok(GeneratedFile { path: path.into(), contents })
 }
 
 /// Splits a file's tokens into its inner attributes and its top-level items, without parsing:

@@ -1,5 +1,6 @@
-//! Emits the spec-specific half of `server.rs`: the `Api` trait, per-operation response enums,
-//! handlers that run the request pipeline, the auth glue and the router.
+//! Emits `server.rs`: the `Api` trait, per-operation response enums, handlers that run the
+//! request pipeline, the credential extraction of the spec's schemes and the router. The support
+//! code (the security-alternative walk included) is the runtime's `server` module, re-exported.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -8,8 +9,30 @@ use super::validate::validator_path;
 use super::{doc, ident, lit, ty_nullable};
 use crate::ir::{BodyKind, ErrorShape, Ir, JsonType, Operation, ParamIn, SchemaId, SchemeKind, Shape};
 
-/// The generated part of the `server` module.
+/// The `server` module.
 pub fn emit(ir: &Ir) -> TokenStream {
+    let head = quote! {
+        //! The axum server: the `Api` trait an implementor fills in, and a router that
+        //! authenticates, checks the media type and size, parses and validates every request
+        //! before a handler runs.
+        //!
+        //! Rejection policy: every request the router refuses (431, 404, 405, 401, 403, 415, 413,
+        //! 408, 400, 503) and every handler error (500, 501) becomes a [`Rejection`], which
+        //! [`Api::rejection_response`] turns into the response. The default writes the spec's
+        //! error schema when it is recognised (`{"error": {"code", "message", "fields"}}` or a flat
+        //! `{"code", "message", "fields"}`) and that envelope otherwise; override the hook to
+        //! produce another shape. The protocol headers of a rejection (`Allow` on 405,
+        //! `WWW-Authenticate` on 401, `Retry-After` on 503, `Connection: close` on 408) are added
+        //! after the hook, unless the hook's response already has them. Limits are fields of
+        //! [`RouterConfig`]. The support code is the runtime's `server` module, re-exported here.
+        #![allow(unused_imports)]
+        pub use crate::runtime::server::*;
+        use std::collections::BTreeMap;
+        use std::sync::Arc;
+        use axum::http::StatusCode;
+        use axum::response::{IntoResponse, Response};
+        use crate::runtime::{InstancePath, Violation};
+    };
     let secured = ir.operations.iter().any(Operation::has_security);
     let error_body = error_body(ir);
     let api = api_trait(ir, secured);
@@ -18,6 +41,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     let handlers = ir.operations.iter().map(|op| handler(ir, op));
     let router = router(ir);
     quote! {
+        #head
         #error_body
         #api
         #auth
@@ -28,30 +52,29 @@ pub fn emit(ir: &Ir) -> TokenStream {
 }
 
 fn error_body(ir: &Ir) -> TokenStream {
-    let inner = quote! {
-        let mut inner = ::serde_json::Map::new();
-        inner.insert("code".into(), ::serde_json::Value::from(code));
-        inner.insert("message".into(), ::serde_json::Value::from(message));
-        if !fields.is_empty() {
-            inner.insert("fields".into(), ::serde_json::Value::Object(
-                fields.iter().map(|(k, v)| (k.clone(), ::serde_json::Value::from(v.as_str()))).collect(),
-            ));
-        }
-    };
-    let (shape_doc, wrap) = match &ir.error_shape {
-        ErrorShape::Envelope(_) => (" `{\"error\": {\"code\", \"message\", \"fields\"}}`", quote! {
-            let mut outer = ::serde_json::Map::new();
-            outer.insert("error".into(), ::serde_json::Value::Object(inner));
-            ::serde_json::Value::Object(outer)
-        }),
-        ErrorShape::Flat(_) => (" `{\"code\", \"message\", \"fields\"}`", quote!(::serde_json::Value::Object(inner))),
+    let (shape_doc, shape) = match &ir.error_shape {
+        ErrorShape::Envelope(_) => (" `{\"error\": {\"code\", \"message\", \"fields\"}}`", quote!(ErrorShape::Envelope)),
+        ErrorShape::Flat(_) => (" `{\"code\", \"message\", \"fields\"}`", quote!(ErrorShape::Flat)),
     };
     let d = lit(&format!(" The error body of rejections, in the spec's error shape:{shape_doc}."));
     quote! {
+        /// The shape of this API's error body.
+        pub const ERROR_SHAPE: ErrorShape = #shape;
+
         #[doc = #d]
         pub fn error_body(code: &str, message: &str, fields: &BTreeMap<String, String>) -> ::serde_json::Value {
-            #inner
-            #wrap
+            crate::runtime::server::error_body(ERROR_SHAPE, code, message, fields)
+        }
+
+        /// The default rejection response: the status, and the error body in the spec's shape.
+        pub fn default_rejection_response(rejection: &Rejection) -> Response {
+            rejection_response(rejection, ERROR_SHAPE)
+        }
+
+        /// The response to a rejection: [`Api::rejection_response`], then the protocol headers
+        /// it lacks (see [`crate::runtime::server::reject`]).
+        pub fn reject<A: Api>(api: &A, rejection: Rejection, challenges: &[&str]) -> Response {
+            crate::runtime::server::reject(rejection, challenges, |r| api.rejection_response(r))
         }
     }
 }
@@ -231,47 +254,17 @@ fn auth_glue(ir: &Ir) -> TokenStream {
             }
         }
 
-        /// Tries the security alternatives in order; the first whose credentials are all present
-        /// is authenticated (every scheme of it), and decides.
-        async fn authorize<A: Api>(
+        /// Tries the security alternatives in order (see [`crate::runtime::server::authorize`]).
+        async fn authorize_api<A: Api>(
             api: &A,
             ctx: &RequestContext,
             operation: &'static str,
             alternatives: &'static [&'static [(&'static str, &'static [&'static str])]],
         ) -> Result<Option<A::Principal>, Rejection> {
-            let mut problem: Option<String> = None;
-            let mut anonymous = false;
-            'alternatives: for alternative in alternatives {
-                if alternative.is_empty() {
-                    anonymous = true;
-                    continue;
-                }
-                let mut found = Vec::new();
-                for (scheme, scopes) in alternative.iter() {
-                    match extract_credentials(scheme, ctx) {
-                        Some(Ok(credentials)) => found.push(AuthRequest { scheme, credentials, scopes, operation }),
-                        Some(Err(message)) => {
-                            problem.get_or_insert(message);
-                            continue 'alternatives;
-                        }
-                        None => continue 'alternatives,
-                    }
-                }
-                let mut principal = None;
-                for request in found {
-                    let p = api.authenticate(ctx, request).await.map_err(Rejection::from)?;
-                    principal.get_or_insert(p);
-                }
-                return Ok(principal);
-            }
-            if anonymous && problem.is_none() {
-                return Ok(None);
-            }
-            Err(Rejection::Unauthorized(problem.unwrap_or_else(|| "missing credentials".to_string())))
+            crate::runtime::server::authorize(ctx, operation, alternatives, extract_credentials, |request| api.authenticate(ctx, request)).await
         }
     }
 }
-
 
 fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
     let name = format_ident!("{}Response", op.type_prefix);
@@ -416,7 +409,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
             });
             quote!(&[#(#items),*])
         });
-        steps.push(quote!(let principal = authorize(&state.api, &ctx, #name, &[#(#alts),*]).await?;));
+        steps.push(quote!(let principal = authorize_api(&state.api, &ctx, #name, &[#(#alts),*]).await?;));
         if !op.allows_anonymous() {
             steps.push(quote!(let principal = principal.ok_or_else(|| Rejection::Unauthorized("missing credentials".into()))?;));
         }
@@ -446,7 +439,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
                 ParamIn::Cookie => quote!(ParamSource::Cookie(&ctx.headers)),
             };
             let c = coerce(ir, p.schema);
-            let style = format_ident!("{}", p.style.ident());
+            let style = format_ident!("{}", p.style.variant());
             let explode = p.explode;
             let vf = validator_path(ir, p.schema);
             let is_required = p.required;

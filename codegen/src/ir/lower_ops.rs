@@ -279,16 +279,7 @@ fn params<'a>(
                 _ if json_content => ParamStyle::Json,
                 None => default_style,
                 Some(text) => {
-                    let style = match text {
-                        "simple" => Some(ParamStyle::Simple),
-                        "form" => Some(ParamStyle::Form),
-                        "label" => Some(ParamStyle::Label),
-                        "matrix" => Some(ParamStyle::Matrix),
-                        "spaceDelimited" => Some(ParamStyle::SpaceDelimited),
-                        "pipeDelimited" => Some(ParamStyle::PipeDelimited),
-                        "deepObject" => Some(ParamStyle::DeepObject),
-                        _ => None,
-                    };
+                    let style = ParamStyle::from_openapi(text);
                     let allowed = matches!(
                         (style, location),
                         (Some(ParamStyle::Label | ParamStyle::Matrix | ParamStyle::Simple), ParamIn::Path)
@@ -600,13 +591,14 @@ fn idempotency_key(op: &Operation, config: Option<&crate::options::Idempotency>)
 
 #[cfg(test)]
 mod reserved_tests {
-    /// The names of the methods in the template's `impl Client` blocks, read with `syn`.
+    /// The names of the methods of the runtime's `Connection` (the generated `Client` derefs to
+    /// it and its builders have the same names), read with `syn`.
     fn client_methods() -> Vec<String> {
-        let file: syn::File = syn::parse_str(include_str!("../../templates/client_support.rs")).expect("template parses");
+        let file: syn::File = syn::parse_str(include_str!("../../../runtime/src/client.rs")).expect("runtime parses");
         let mut out = Vec::new();
         for item in file.items {
             if let syn::Item::Impl(imp) = item {
-                let is_client = matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+                let is_client = matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Connection"));
                 if is_client && imp.trait_.is_none() {
                     out.extend(imp.items.iter().filter_map(|i| match i {
                         syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),

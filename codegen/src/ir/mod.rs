@@ -538,42 +538,10 @@ pub struct Param {
     pub explode: bool,
 }
 
-/// OpenAPI parameter serialization styles (plus `content`-encoded JSON parameters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamStyle {
-    /// `simple`: `a,b,c` (path and header default).
-    Simple,
-    /// `form`: `name=a&name=b` or `name=a,b` (query and cookie default).
-    Form,
-    /// `label`: `.a.b` / `.a,b` (path).
-    Label,
-    /// `matrix`: `;name=a;name=b` / `;name=a,b` (path).
-    Matrix,
-    /// `spaceDelimited`: `name=a b` (query arrays).
-    SpaceDelimited,
-    /// `pipeDelimited`: `name=a|b` (query arrays).
-    PipeDelimited,
-    /// `deepObject`: `name[key]=value` (query objects).
-    DeepObject,
-    /// `content: {application/json: ...}`: the value is JSON text.
-    Json,
-}
-
-impl ParamStyle {
-    /// The spelling in generated code (`crate::server::Style::X`).
-    pub fn ident(self) -> &'static str {
-        match self {
-            ParamStyle::Simple => "Simple",
-            ParamStyle::Form => "Form",
-            ParamStyle::Label => "Label",
-            ParamStyle::Matrix => "Matrix",
-            ParamStyle::SpaceDelimited => "SpaceDelimited",
-            ParamStyle::PipeDelimited => "PipeDelimited",
-            ParamStyle::DeepObject => "DeepObject",
-            ParamStyle::Json => "Json",
-        }
-    }
-}
+/// OpenAPI parameter serialization styles (plus `content`-encoded JSON parameters): the
+/// runtime's own `Style`, so the generator and the code it writes share one definition (the
+/// generator reads `from_openapi` and writes `Style::<variant()>`).
+pub use codegen_runtime::Style as ParamStyle;
 
 /// How a body is encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -790,7 +758,31 @@ pub struct Ir {
     pub reject_unknown_enum_values: bool,
 }
 
+/// The optional runtime parts a spec's generated crate uses: they decide its dependencies and
+/// which runtime features (or embedded files) it gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuntimeUse {
+    /// A `pattern` or `patternProperties` pattern runs on the linear-time engine (`regex`).
+    pub linear_patterns: bool,
+    /// A pattern needs the backtracking engine (`fancy-regex`: lookaround, backreferences).
+    pub backtracking_patterns: bool,
+}
+
 impl Ir {
+    /// Which optional runtime parts the generated code uses (every schema of the arena counts:
+    /// a superset of the validators emitted is safe, a subset would not build).
+    pub fn runtime_use(&self) -> RuntimeUse {
+        let mut out = RuntimeUse::default();
+        let patterns = self.schemas.iter().flat_map(|n| n.facts.pattern.iter().chain(n.facts.pattern_properties.iter().map(|(p, _)| p)));
+        for p in patterns {
+            match p.translated.engine {
+                pattern::Engine::Linear => out.linear_patterns = true,
+                pattern::Engine::Backtracking => out.backtracking_patterns = true,
+            }
+        }
+        out
+    }
+
     /// Lowers a loaded spec; problems go to `diags`.
     pub fn build(docs: &Documents, options: &Options, diags: &mut Diagnostics) -> Ir {
         let root = docs.root_value();

@@ -1,10 +1,24 @@
-//! Support code for the generated types and validators: instance paths, violations, JSON equality,
-//! the lenient-integer conversion and the absent/null/value field helper. Copied verbatim into
-//! every generated crate so that it depends only on published crates.
+//! The runtime of generated crates: instance paths, violations, JSON equality and parsing, the
+//! lenient-integer conversion, format checks, parameter styles, form and multipart bodies; the
+//! `server` and `client` modules (features of the same names) and the pattern engines (features
+//! `regex` and `fancy-regex`). A workspace crate of its own, and also copied file by file, with
+//! only the engine features rewritten, under `src/runtime/` of every generated crate built in
+//! embedded mode: write it so that it compiles both as a crate root and as a module (paths
+//! between its files are `super::`, never `crate::`).
 
 use std::fmt;
 
 use serde_json::Value;
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(any(feature = "regex", feature = "fancy-regex"))]
+mod pattern;
+#[cfg(feature = "server")]
+pub mod server;
+
+#[cfg(any(feature = "regex", feature = "fancy-regex"))]
+pub use pattern::{Pattern, expect_match, key_matches};
 
 /// One segment of an instance path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -596,58 +610,6 @@ pub fn number_range(n: f64, path: &InstancePath, out: &mut Vec<Violation>, min: 
     }
 }
 
-/// A compiled `pattern`, translated at generation time from ECMA-262 into the syntax of the
-/// engine that runs it.
-pub enum Pattern {
-    /// The `regex` crate: time linear in the input.
-    Linear(regex::Regex),
-    /// `fancy-regex`, for lookaround and backreferences: backtracking, bounded per match.
-    Backtracking(fancy_regex::Regex),
-}
-
-impl Pattern {
-    /// A pattern for the linear-time engine.
-    pub fn linear(translated: &str) -> Self {
-        Pattern::Linear(regex::Regex::new(translated).expect("pattern compiled at generation time"))
-    }
-
-    /// A pattern for the backtracking engine, allowed `limit` backtracking steps per match.
-    pub fn backtracking(translated: &str, limit: usize) -> Self {
-        let re = fancy_regex::RegexBuilder::new(translated).backtrack_limit(limit).build();
-        Pattern::Backtracking(re.expect("pattern compiled at generation time"))
-    }
-
-    /// An unanchored search: whether `s` contains a match, or `None` when the backtracking
-    /// engine ran out of its step budget before it could tell.
-    pub fn search(&self, s: &str) -> Option<bool> {
-        match self {
-            Pattern::Linear(re) => Some(re.is_match(s)),
-            Pattern::Backtracking(re) => re.is_match(s).ok(),
-        }
-    }
-}
-
-/// The message for a value the bounded backtracking engine could not decide.
-const TOO_COMPLEX: &str = "could not be checked against the pattern within its backtracking limit; send a shorter or simpler value";
-
-/// `pattern`: an unanchored ECMA-262 search.
-pub fn expect_match(s: &str, path: &InstancePath, out: &mut Vec<Violation>, re: &Pattern, source: &str) {
-    match re.search(s) {
-        Some(true) => {}
-        Some(false) => violation(out, path, "pattern", format!("must match the pattern {source}")),
-        None => violation(out, path, "pattern", TOO_COMPLEX),
-    }
-}
-
-/// Whether an object key matches a `patternProperties` pattern; a key the bounded engine cannot
-/// decide is a violation at that key.
-pub fn key_matches(re: &Pattern, key: &str, path: &InstancePath, out: &mut Vec<Violation>) -> bool {
-    re.search(key).unwrap_or_else(|| {
-        violation_at(out, path, key, "patternProperties", TOO_COMPLEX);
-        false
-    })
-}
-
 /// `format`: records a violation unless `s` is a valid `format` value.
 pub fn expect_format(s: &str, path: &InstancePath, out: &mut Vec<Violation>, format: &str) {
     let ok = match format {
@@ -833,6 +795,7 @@ impl schemars::JsonSchema for Base64 {
 /// The schema of a required property whose value may be `null`, for `schemars(with)`: schemars
 /// would otherwise drop `null` from a required `Option`.
 #[cfg(feature = "schemars")]
+#[derive(Debug)]
 pub struct NullableSchema<T>(std::marker::PhantomData<T>);
 
 #[cfg(feature = "schemars")]
@@ -869,6 +832,41 @@ pub enum Style {
     DeepObject,
     /// JSON text (`content: application/json`).
     Json,
+}
+
+impl Style {
+    /// Every style, in declaration order.
+    pub const ALL: [Style; 8] =
+        [Style::Simple, Style::Form, Style::Label, Style::Matrix, Style::SpaceDelimited, Style::PipeDelimited, Style::DeepObject, Style::Json];
+
+    /// The variant's name, as generated code spells it (`Style::DeepObject`).
+    pub fn variant(self) -> &'static str {
+        match self {
+            Style::Simple => "Simple",
+            Style::Form => "Form",
+            Style::Label => "Label",
+            Style::Matrix => "Matrix",
+            Style::SpaceDelimited => "SpaceDelimited",
+            Style::PipeDelimited => "PipeDelimited",
+            Style::DeepObject => "DeepObject",
+            Style::Json => "Json",
+        }
+    }
+
+    /// The style an OpenAPI `style` value names (`deepObject`); `None` for an unknown one.
+    /// [`Style::Json`] has no spelling: it stands for `content`-encoded parameters.
+    pub fn from_openapi(name: &str) -> Option<Style> {
+        Some(match name {
+            "simple" => Style::Simple,
+            "form" => Style::Form,
+            "label" => Style::Label,
+            "matrix" => Style::Matrix,
+            "spaceDelimited" => Style::SpaceDelimited,
+            "pipeDelimited" => Style::PipeDelimited,
+            "deepObject" => Style::DeepObject,
+            _ => return None,
+        })
+    }
 }
 
 /// One part of a `multipart/form-data` body.
@@ -1045,7 +1043,9 @@ pub fn form_to_json(pairs: Vec<(String, String)>) -> Value {
 /// The impls of a generated string enum: `as_str`, `Display`, and serde as its wire string,
 /// where a value the spec does not list becomes `UnknownValue`.
 #[allow(unused_macros, reason = "used by specs with string enums")]
-macro_rules! string_enum {
+#[doc(hidden)]
+#[cfg_attr(not(feature = "embedded"), macro_export)]
+macro_rules! __string_enum {
     ($name:ident $($reject:ident)? { $($variant:ident = $wire:literal),* $(,)? }) => {
         impl $name {
             /// The value as it is written on the wire.
@@ -1101,5 +1101,14 @@ macro_rules! string_enum {
         }
     };
 }
+/// `string_enum!(Name { Variant = "wire", ... })`: a string enum that keeps unknown values.
+/// Generated code names it `crate::runtime::string_enum!` in both modes: the crate exports it at
+/// its root (`#[macro_export]`) and re-exports it here; the embedded copy (feature `embedded`,
+/// a constant there) keeps it crate-local, so that crates holding several generated crates as
+/// modules see no clash at their root. Its paths are absolute (`::serde`), and its
+/// `cfg(feature = "schemars")` is the invoking crate's.
+#[cfg(not(feature = "embedded"))]
+pub use crate::__string_enum as string_enum;
+#[cfg(feature = "embedded")]
 #[allow(unused_imports, reason = "used by specs with string enums")]
-pub(crate) use string_enum;
+pub(crate) use __string_enum as string_enum;

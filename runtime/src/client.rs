@@ -1,0 +1,540 @@
+//! The reqwest client's runtime (feature `client`): the [`Connection`] a generated `Client`
+//! wraps (base URL, credentials, strictness and the request helpers its operations call),
+//! client errors, and parameter and form encoding. The generated `Client` (one method per
+//! operation with typed per-status results) is declared by [`client_type!`] in the generated
+//! crate, because inherent methods must live in the crate of their type.
+//!
+//! Response policy: by default responses are decoded tolerantly (unknown fields are ignored, so
+//! a server that adds a field does not break the client); `Client::strict(true)` also runs the
+//! schema's validator on every documented response and fails on any violation (for tests).
+//! Requests are not validated before sending: the server is the authority and answers 400.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::{InstancePath, Violation};
+
+/// A boxed error from a token provider.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Supplies the bearer token for each request (and may refresh it).
+pub trait TokenProvider: Send + Sync + 'static {
+    /// The token to send now.
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>>;
+}
+
+#[derive(Debug)]
+struct StaticToken(String);
+
+impl TokenProvider for StaticToken {
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>> {
+        let token = self.0.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// A failed call: a documented error status with its typed body, or something else.
+#[derive(Debug)]
+pub enum ClientError<E> {
+    /// A documented error status, decoded.
+    Api(E),
+    /// A status the operation does not document: the status and the raw body.
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+        /// The raw body.
+        body: Vec<u8>,
+    },
+    /// A documented status whose body could not be decoded into its type.
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// Why decoding failed.
+        message: String,
+        /// The raw body.
+        body: Vec<u8>,
+    },
+    /// Request validation is on and the request breaks the spec; nothing was sent. Paths are
+    /// those the server would report (`to_number`, a parameter's name).
+    InvalidRequest {
+        /// Every violation.
+        violations: Vec<Violation>,
+    },
+    /// Strict mode: a documented response that breaks its schema.
+    InvalidResponse {
+        /// The HTTP status.
+        status: u16,
+        /// Every violation.
+        violations: Vec<Violation>,
+    },
+    /// The token provider failed.
+    Auth(BoxError),
+    /// Connecting, sending or reading failed.
+    Transport(reqwest::Error),
+}
+
+impl<E: std::fmt::Debug> std::fmt::Display for ClientError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Api(e) => write!(f, "API error: {e:?}"),
+            ClientError::UnexpectedStatus { status, .. } => write!(f, "undocumented status {status}"),
+            ClientError::Decode { status, message, .. } => write!(f, "cannot decode the {status} response: {message}"),
+            ClientError::InvalidRequest { violations } => write!(f, "the request breaks the spec: {} violations", violations.len()),
+            ClientError::InvalidResponse { status, violations } => {
+                write!(f, "the {status} response breaks its schema: {} violations", violations.len())
+            }
+            ClientError::Auth(e) => write!(f, "token provider failed: {e}"),
+            ClientError::Transport(e) => write!(f, "transport error: {e}"),
+        }
+    }
+}
+
+impl<E: std::fmt::Debug> std::error::Error for ClientError<E> {}
+
+impl<E> From<reqwest::Error> for ClientError<E> {
+    fn from(e: reqwest::Error) -> Self {
+        ClientError::Transport(e)
+    }
+}
+
+/// What an API client holds: base URL, `reqwest` client, credentials, headers and modes.
+/// Cheap to clone; clones share the connection pool.
+#[derive(Clone)]
+pub struct Connection {
+    base_url: String,
+    #[allow(dead_code, reason = "unused when the spec has no operations")]
+    http: reqwest::Client,
+    token: Option<Arc<dyn TokenProvider>>,
+    basic: Option<(String, Option<String>)>,
+    api_key: Option<String>,
+    headers: HeaderMap,
+    strict: bool,
+    validate_requests: bool,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("base_url", &self.base_url).field("strict", &self.strict).finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A client for `base_url` (`https://api.example.com`) with a default `reqwest::Client`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Connection::from_reqwest(reqwest::Client::new(), base_url)
+    }
+
+    /// A client using the caller's `reqwest::Client` (timeouts, proxies and TLS are the caller's).
+    pub fn from_reqwest(http: reqwest::Client, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_string();
+        Connection { base_url, http, token: None, basic: None, api_key: None, headers: HeaderMap::new(), strict: false, validate_requests: false }
+    }
+
+    /// Sends `Authorization: Bearer <token>` on operations secured by a bearer-type scheme.
+    pub fn with_bearer_token(self, token: impl Into<String>) -> Self {
+        self.with_token_provider(StaticToken(token.into()))
+    }
+
+    /// Asks `provider` for the bearer token before each request.
+    pub fn with_token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.token = Some(Arc::new(provider));
+        self
+    }
+
+    /// Sends HTTP Basic credentials on operations secured by a basic scheme.
+    pub fn with_basic_auth(mut self, username: impl Into<String>, password: Option<String>) -> Self {
+        self.basic = Some((username.into(), password));
+        self
+    }
+
+    /// Sends this API key where the operation's apiKey scheme says (header, query or cookie).
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Adds a header to every request made through the returned client (clone it per request
+    /// for per-request headers).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Strict mode: validate every documented response against its schema.
+    pub fn strict(mut self, on: bool) -> Self {
+        self.strict = on;
+        self
+    }
+
+    /// Validate every request (parameters and JSON or form body) against the spec before sending
+    /// it; a request that breaks it fails with [`ClientError::InvalidRequest`] and is not sent.
+    /// Off by default: the server validates anyway, and the typed inputs already rule out most
+    /// mistakes (what is left: patterns, bounds, lengths and the like).
+    pub fn validate_requests(mut self, on: bool) -> Self {
+        self.validate_requests = on;
+        self
+    }
+
+    /// Runs `validate` on `value` (serialised) under `name` (empty: the body) when request
+    /// validation is on.
+    #[doc(hidden)]
+    pub fn check_request<T: serde::Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &T,
+        validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+        out: &mut Vec<Violation>,
+    ) {
+        if !self.validate_requests {
+            return;
+        }
+        let mut path = InstancePath::root();
+        if !name.is_empty() {
+            path.push_key(name);
+        }
+        match serde_json::to_value(value) {
+            Ok(v) => validate(&v, &mut path, out),
+            Err(e) => super::violation(out, &path, "type", format!("cannot be written as JSON: {e}")),
+        }
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    #[doc(hidden)]
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{}", self.base_url, path)).headers(self.headers.clone())
+    }
+
+    #[doc(hidden)]
+    pub async fn bearer(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, BoxError> {
+        match &self.token {
+            Some(p) => Ok(request.bearer_auth(p.token().await?)),
+            None => Ok(request),
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn basic(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.basic {
+            Some((user, password)) => request.basic_auth(user, password.as_ref()),
+            None => request,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn key_header(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+        match &self.api_key {
+            Some(k) => request.header(name, k),
+            None => request,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn key_query(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+        match &self.api_key {
+            Some(k) => request.query(&[(name, k)]),
+            None => request,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn key_cookie(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::RequestBuilder {
+        match &self.api_key {
+            Some(k) => request.header(reqwest::header::COOKIE, format!("{name}={k}")),
+            None => request,
+        }
+    }
+
+    #[doc(hidden)]
+    pub async fn execute<E>(&self, request: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), ClientError<E>> {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?.to_vec();
+        Ok((status, headers, body))
+    }
+
+    #[doc(hidden)]
+    pub fn decode<T: serde::de::DeserializeOwned, E>(
+        &self,
+        status: u16,
+        body: &[u8],
+        validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+    ) -> Result<T, ClientError<E>> {
+        let fail = |message: String| ClientError::Decode { status, message, body: body.to_vec() };
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| fail(e.to_string()))?;
+        if self.strict {
+            let mut violations = Vec::new();
+            validate(&value, &mut InstancePath::root(), &mut violations);
+            if !violations.is_empty() {
+                return Err(ClientError::InvalidResponse { status, violations });
+            }
+        }
+        super::convert(value).map_err(|e| fail(e.to_string()))
+    }
+}
+
+/// `client_type!(Client)`: declares the API client type of a generated crate, a newtype of
+/// [`Connection`] that dereferences to it, with its constructors and builder methods; the
+/// generated crate adds one method per operation. Exported at the root and re-exported here, so
+/// generated code names it `crate::runtime::client::client_type!` in both modes (crate-local in
+/// the embedded copy, as `string_enum!`); `crate` in its body is the invoking crate, whose
+/// `runtime` module (or alias) holds this one.
+#[doc(hidden)]
+#[cfg_attr(not(feature = "embedded"), macro_export)]
+#[allow(clippy::crate_in_macro_def, reason = "`crate` is the generated crate, where `runtime` is")]
+macro_rules! __client_type {
+    ($name:ident) => {
+        /// The API client: one method per operation, with typed per-status results. Cheap to
+        /// clone; clones share the connection pool. Dereferences to its
+        /// [`Connection`](crate::runtime::client::Connection).
+        #[derive(Clone, Debug)]
+        pub struct $name(crate::runtime::client::Connection);
+
+        impl ::std::convert::From<crate::runtime::client::Connection> for $name {
+            fn from(connection: crate::runtime::client::Connection) -> Self {
+                $name(connection)
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = crate::runtime::client::Connection;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl $name {
+            /// A client for `base_url` (`https://api.example.com`) with a default `reqwest::Client`.
+            pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+                $name(crate::runtime::client::Connection::new(base_url))
+            }
+
+            /// A client using the caller's `reqwest::Client` (timeouts, proxies and TLS are the caller's).
+            pub fn from_reqwest(http: ::reqwest::Client, base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+                $name(crate::runtime::client::Connection::from_reqwest(http, base_url))
+            }
+
+            /// Sends `Authorization: Bearer <token>` on operations secured by a bearer-type scheme.
+            pub fn with_bearer_token(self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
+                $name(self.0.with_bearer_token(token))
+            }
+
+            /// Asks `provider` for the bearer token before each request.
+            pub fn with_token_provider(self, provider: impl crate::runtime::client::TokenProvider) -> Self {
+                $name(self.0.with_token_provider(provider))
+            }
+
+            /// Sends HTTP Basic credentials on operations secured by a basic scheme.
+            pub fn with_basic_auth(
+                self,
+                username: impl ::std::convert::Into<::std::string::String>,
+                password: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                $name(self.0.with_basic_auth(username, password))
+            }
+
+            /// Sends this API key where the operation's apiKey scheme says (header, query or cookie).
+            pub fn with_api_key(self, key: impl ::std::convert::Into<::std::string::String>) -> Self {
+                $name(self.0.with_api_key(key))
+            }
+
+            /// Adds a header to every request made through the returned client.
+            pub fn with_header(self, name: ::reqwest::header::HeaderName, value: ::reqwest::header::HeaderValue) -> Self {
+                $name(self.0.with_header(name, value))
+            }
+
+            /// Strict mode: validate every documented response against its schema.
+            pub fn strict(self, on: bool) -> Self {
+                $name(self.0.strict(on))
+            }
+
+            /// Validate every request against the spec before sending it (see
+            /// [`Connection::validate_requests`](crate::runtime::client::Connection::validate_requests)).
+            pub fn validate_requests(self, on: bool) -> Self {
+                $name(self.0.validate_requests(on))
+            }
+        }
+    };
+}
+
+#[cfg(not(feature = "embedded"))]
+pub use crate::__client_type as client_type;
+#[cfg(feature = "embedded")]
+pub(crate) use __client_type as client_type;
+
+/// Percent-encodes one path segment (RFC 3986 unreserved characters pass through).
+pub fn encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub use super::Style;
+
+fn scalar_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The value's parts: `Items` for arrays, `Entries` for objects, `One` otherwise.
+enum Parts {
+    One(String),
+    Items(Vec<String>),
+    Entries(Vec<(String, String)>),
+}
+
+fn parts<T: serde::Serialize>(value: &T) -> Parts {
+    match serde_json::to_value(value).unwrap_or(serde_json::Value::Null) {
+        serde_json::Value::Array(items) => Parts::Items(items.iter().map(scalar_text).collect()),
+        serde_json::Value::Object(map) => Parts::Entries(map.iter().map(|(k, v)| (k.clone(), scalar_text(v))).collect()),
+        other => Parts::One(scalar_text(&other)),
+    }
+}
+
+fn joined(parts: Parts, sep: &str, explode: bool) -> String {
+    match parts {
+        Parts::One(s) => s,
+        Parts::Items(items) => items.join(sep),
+        Parts::Entries(entries) if explode => entries.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(sep),
+        Parts::Entries(entries) => entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect::<Vec<_>>().join(sep),
+    }
+}
+
+/// The text of a header or cookie parameter (simple style).
+pub fn simple_text<T: serde::Serialize>(value: &T, explode: bool) -> String {
+    joined(parts(value), ",", explode)
+}
+
+/// The text of a parameter value (simple style, not exploded).
+pub fn param_text<T: serde::Serialize>(value: &T) -> String {
+    simple_text(value, false)
+}
+
+/// One path parameter, percent-encoded, in its style.
+pub fn path_text<T: serde::Serialize>(name: &str, value: &T, style: Style, explode: bool) -> String {
+    let enc = |p: Parts| match p {
+        Parts::One(s) => Parts::One(encode_segment(&s)),
+        Parts::Items(i) => Parts::Items(i.iter().map(|s| encode_segment(s)).collect()),
+        Parts::Entries(e) => Parts::Entries(e.iter().map(|(k, v)| (encode_segment(k), encode_segment(v))).collect()),
+    };
+    let p = enc(parts(value));
+    match style {
+        Style::Label => format!(".{}", joined(p, if explode { "." } else { "," }, explode)),
+        Style::Matrix => match p {
+            Parts::Items(items) if explode => items.iter().map(|v| format!(";{name}={v}")).collect(),
+            Parts::Entries(entries) if explode => entries.iter().map(|(k, v)| format!(";{k}={v}")).collect(),
+            other => format!(";{name}={}", joined(other, ",", false)),
+        },
+        _ => joined(p, ",", explode),
+    }
+}
+
+/// Query pairs for one parameter in its style.
+pub fn query_param<T: serde::Serialize>(name: &str, value: &T, style: Style, explode: bool) -> Vec<(String, String)> {
+    if style == Style::Json {
+        return vec![(name.to_string(), serde_json::to_string(value).unwrap_or_default())];
+    }
+    match (parts(value), style) {
+        (Parts::One(s), _) if s == "null" => Vec::new(),
+        (Parts::Entries(entries), Style::DeepObject) => entries.into_iter().map(|(k, v)| (format!("{name}[{k}]"), v)).collect(),
+        (Parts::Items(items), Style::Form) if explode => items.into_iter().map(|v| (name.to_string(), v)).collect(),
+        (Parts::Entries(entries), Style::Form) if explode => entries,
+        (p, Style::SpaceDelimited) => vec![(name.to_string(), joined(p, " ", false))],
+        (p, Style::PipeDelimited) => vec![(name.to_string(), joined(p, "|", false))],
+        (p, _) => vec![(name.to_string(), joined(p, ",", false))],
+    }
+}
+
+fn form_pairs(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Null => {}
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}[{k}]") };
+                form_pairs(&key, v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                if v.is_object() || v.is_array() {
+                    form_pairs(&format!("{prefix}[{i}]"), v, out);
+                } else {
+                    form_pairs(prefix, v, out);
+                }
+            }
+        }
+        other => out.push((prefix.to_string(), scalar_text(other))),
+    }
+}
+
+/// A form body (`application/x-www-form-urlencoded`): nested objects as `a[b]=c`, lists as
+/// repeated keys (`a=1&a=2`), lists of objects as `a[0][b]=c`.
+pub fn form_text<T: serde::Serialize>(value: &T) -> String {
+    let mut pairs = Vec::new();
+    form_pairs("", &serde_json::to_value(value).unwrap_or(serde_json::Value::Null), &mut pairs);
+    form_urlencoded_text(&pairs)
+}
+
+fn form_urlencoded_text(pairs: &[(String, String)]) -> String {
+    let enc = |s: &str| {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => out.push(b as char),
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// A multipart body from its parts.
+pub fn multipart_form(body: &super::Multipart) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for p in &body.parts {
+        let mut part = reqwest::multipart::Part::bytes(p.data.clone());
+        if let Some(name) = &p.file_name {
+            part = part.file_name(name.clone());
+        }
+        if let Some(ct) = &p.content_type {
+            part = match part.mime_str(ct) {
+                Ok(with_type) => with_type,
+                Err(_) => reqwest::multipart::Part::bytes(p.data.clone()),
+            };
+        }
+        form = form.part(p.name.clone(), part);
+    }
+    form
+}
+
+/// Reads documented response headers into their struct: each `(name, type bits)` header that is
+/// present becomes a member, its text read as the type says (numbers, booleans, lists).
+pub fn read_headers<T: serde::de::DeserializeOwned>(headers: &HeaderMap, specs: &[(&str, u8)]) -> Result<T, String> {
+    let mut object = serde_json::Map::new();
+    for (name, bits) in specs {
+        let values: Vec<String> = headers.get_all(*name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
+        if values.is_empty() {
+            continue;
+        }
+        object.insert((*name).to_string(), super::text_value(&values.join(","), *bits));
+    }
+    super::convert(serde_json::Value::Object(object)).map_err(|e| format!("response headers: {e}"))
+}

@@ -1,0 +1,1113 @@
+//! The axum server's runtime (feature `server`): what the generated `Api` trait and router build
+//! on: request context, credentials and the security-alternative walk, rejections and their
+//! error envelopes, limits, parameter styles and coercion, media types, bodies, route matching.
+//!
+//! Rejection policy: every request the router refuses (431, 404, 405, 401, 403, 415, 413, 408,
+//! 400, 503) and every handler error (500, 501) becomes a [`Rejection`], which the generated
+//! `Api::rejection_response` turns into the response. The default writes the spec's error
+//! schema when it is recognised (`{"error": {"code", "message", "fields"}}` or a flat
+//! `{"code", "message", "fields"}`) and that envelope otherwise; override the hook to produce
+//! another shape. The protocol headers of a rejection (`Allow` on 405, `WWW-Authenticate` on
+//! 401, `Retry-After` on 503, `Connection: close` on 408) are added after the hook, unless the
+//! hook's response already has them. Limits are fields of [`RouterConfig`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{InstancePath, Violation};
+
+/// What a handler gets besides its typed inputs: the request line, headers and extensions.
+#[derive(Debug)]
+pub struct RequestContext {
+    /// The HTTP method.
+    pub method: Method,
+    /// The request URI.
+    pub uri: Uri,
+    /// All request headers.
+    pub headers: HeaderMap,
+    /// Request extensions (set by tower layers in front of the router).
+    pub extensions: Extensions,
+}
+
+/// Credentials found in a request for one security scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// `Authorization: Bearer <token>` (http bearer, oauth2, openIdConnect).
+    Bearer(String),
+    /// `Authorization: Basic <base64(user:password)>`.
+    Basic {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: String,
+    },
+    /// An API key from a header, query parameter or cookie.
+    ApiKey(String),
+    /// Another `Authorization` scheme (`Digest ...`): the text after the scheme name.
+    Http {
+        /// The scheme name as sent.
+        scheme: String,
+        /// The rest of the header.
+        value: String,
+    },
+    /// Mutual TLS: nothing is visible at the HTTP layer.
+    MutualTls,
+    /// The operation requires a scheme the spec names but does not define (a flaw the
+    /// generator warned about): decide from the request's headers (`RequestContext::headers`).
+    Undefined,
+}
+
+/// What the auth hook is asked: which scheme, which credentials, which scopes.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    /// The security scheme's name in the spec (`bearerAuth`).
+    pub scheme: &'static str,
+    /// The credentials the request carried for it.
+    pub credentials: Credentials,
+    /// The scopes the operation requires from this scheme.
+    pub scopes: &'static [&'static str],
+    /// The operation's method name.
+    pub operation: &'static str,
+}
+
+/// The auth hook's refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthRejection {
+    status: StatusCode,
+    message: String,
+}
+
+impl AuthRejection {
+    /// 401: the credentials are not valid.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        AuthRejection { status: StatusCode::UNAUTHORIZED, message: message.into() }
+    }
+
+    /// 403: valid credentials without the required rights (scopes).
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AuthRejection { status: StatusCode::FORBIDDEN, message: message.into() }
+    }
+}
+
+/// An error from a handler; the router turns it into a 500 (or 501) in the spec's error shape.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ApiError {
+    /// A 500 with a message for the client (the source stays server-side).
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: message.into(), source: None }
+    }
+
+    /// The default of every operation: 501.
+    pub fn not_implemented(operation: &str) -> Self {
+        ApiError { status: StatusCode::NOT_IMPLEMENTED, message: format!("operation `{operation}` is not implemented"), source: None }
+    }
+
+    /// The HTTP status the router answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The underlying error, if any.
+    pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.source.as_deref()
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal server error".into(), source: Some(Box::new(e)) }
+    }
+}
+
+/// Why the router refused a request (or a handler failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// 404: no route.
+    NotFound,
+    /// 405: the path exists with other methods.
+    MethodNotAllowed {
+        /// The methods the path has (the `Allow` header).
+        allow: Vec<&'static str>,
+    },
+    /// 431: more header fields, or more header bytes, than [`RouterConfig`] allows.
+    HeadersTooLarge(String),
+    /// 408: the body did not arrive within [`RouterConfig::body_timeout`].
+    RequestTimeout {
+        /// The time allowed.
+        after: Duration,
+    },
+    /// 503: the handler missed [`RouterConfig::handler_timeout`], or the concurrency limit shed
+    /// the request; the response has `Retry-After`.
+    Unavailable {
+        /// The message for the client.
+        message: String,
+        /// Seconds for `Retry-After`.
+        retry_after: u64,
+    },
+    /// 401: missing, malformed or refused credentials.
+    Unauthorized(String),
+    /// 403: the auth hook refused the rights.
+    Forbidden(String),
+    /// 415: the body's media type is not the documented one.
+    UnsupportedMediaType {
+        /// The documented media type.
+        expected: &'static str,
+    },
+    /// 413: the body is larger than [`RouterConfig::body_limit`].
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 400: the request is malformed or breaks the schema; `violations` has every broken rule.
+    BadRequest {
+        /// A summary.
+        message: String,
+        /// Every violation (empty for errors about the whole body, such as malformed JSON).
+        violations: Vec<Violation>,
+    },
+    /// 500 or 501 from a handler.
+    Handler {
+        /// The status.
+        status: StatusCode,
+        /// The message for the client.
+        message: String,
+    },
+}
+
+impl Rejection {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::NotFound => StatusCode::NOT_FOUND,
+            Rejection::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Rejection::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Rejection::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Rejection::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Rejection::Forbidden(_) => StatusCode::FORBIDDEN,
+            Rejection::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Rejection::Handler { status, .. } => *status,
+        }
+    }
+
+    /// A machine-readable code (`validation_error`, `unauthorized`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::NotFound => "not_found",
+            Rejection::MethodNotAllowed { .. } => "method_not_allowed",
+            Rejection::HeadersTooLarge(_) => "request_header_fields_too_large",
+            Rejection::RequestTimeout { .. } => "request_timeout",
+            Rejection::Unavailable { .. } => "service_unavailable",
+            Rejection::Unauthorized(_) => "unauthorized",
+            Rejection::Forbidden(_) => "forbidden",
+            Rejection::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Rejection::PayloadTooLarge { .. } => "payload_too_large",
+            Rejection::BadRequest { .. } => "validation_error",
+            Rejection::Handler { status, .. } if *status == StatusCode::NOT_IMPLEMENTED => "not_implemented",
+            Rejection::Handler { .. } => "internal_error",
+        }
+    }
+
+    /// A human-readable message.
+    pub fn message(&self) -> String {
+        match self {
+            Rejection::NotFound => "no such resource".into(),
+            Rejection::MethodNotAllowed { allow } => format!("method not allowed for this resource (allowed: {})", allow.join(", ")),
+            Rejection::HeadersTooLarge(m) | Rejection::Unauthorized(m) | Rejection::Forbidden(m) | Rejection::Unavailable { message: m, .. } => m.clone(),
+            Rejection::RequestTimeout { after } => format!("the request body was not received within {} ms", after.as_millis()),
+            Rejection::UnsupportedMediaType { expected } => format!("the request body must be sent as `{expected}`"),
+            Rejection::PayloadTooLarge { limit } => format!("the request body is larger than {limit} bytes"),
+            Rejection::BadRequest { message, .. } | Rejection::Handler { message, .. } => message.clone(),
+        }
+    }
+
+    /// One entry per instance path (`items/2/name`), messages for the same path joined by `; `.
+    pub fn fields(&self) -> BTreeMap<String, String> {
+        let mut fields: BTreeMap<String, String> = BTreeMap::new();
+        if let Rejection::BadRequest { violations, .. } = self {
+            for v in violations.iter().filter(|v| !v.path.is_empty()) {
+                fields
+                    .entry(v.path.clone())
+                    .and_modify(|m| {
+                        m.push_str("; ");
+                        m.push_str(&v.message);
+                    })
+                    .or_insert_with(|| v.message.clone());
+            }
+        }
+        fields
+    }
+
+    /// A 400 for schema violations.
+    pub fn validation(violations: Vec<Violation>) -> Self {
+        let message = match violations.as_slice() {
+            [one] => format!("the request is invalid: {one}"),
+            many => format!("the request is invalid: {} problems", many.len()),
+        };
+        Rejection::BadRequest { message, violations }
+    }
+}
+
+impl From<ApiError> for Rejection {
+    fn from(e: ApiError) -> Self {
+        Rejection::Handler { status: e.status, message: e.message }
+    }
+}
+
+impl From<AuthRejection> for Rejection {
+    fn from(r: AuthRejection) -> Self {
+        if r.status == StatusCode::FORBIDDEN { Rejection::Forbidden(r.message) } else { Rejection::Unauthorized(r.message) }
+    }
+}
+
+/// The shape of the error body of rejections, recognised in the spec's error schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorShape {
+    /// `{"error": {"code", "message", "fields"}}` (also the shape when none is recognised).
+    Envelope,
+    /// `{"code", "message", "fields"}`.
+    Flat,
+}
+
+/// The error body of a rejection in `shape`; `fields` is left out when empty.
+pub fn error_body(shape: ErrorShape, code: &str, message: &str, fields: &BTreeMap<String, String>) -> serde_json::Value {
+    let mut inner = serde_json::Map::new();
+    inner.insert("code".into(), serde_json::Value::from(code));
+    inner.insert("message".into(), serde_json::Value::from(message));
+    if !fields.is_empty() {
+        inner.insert(
+            "fields".into(),
+            serde_json::Value::Object(fields.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))).collect()),
+        );
+    }
+    match shape {
+        ErrorShape::Envelope => {
+            let mut outer = serde_json::Map::new();
+            outer.insert("error".into(), serde_json::Value::Object(inner));
+            serde_json::Value::Object(outer)
+        }
+        ErrorShape::Flat => serde_json::Value::Object(inner),
+    }
+}
+
+/// The default rejection response: the status, and the error body in `shape`.
+pub fn rejection_response(rejection: &Rejection, shape: ErrorShape) -> Response {
+    let body = error_body(shape, rejection.code(), &rejection.message(), &rejection.fields());
+    json_response(rejection.status(), &body)
+}
+
+/// The response to a rejection: `hook` (the generated `Api::rejection_response`), then the
+/// protocol headers its response lacks: `Allow` (405), `WWW-Authenticate` with the operation's
+/// `challenges` (401), `Retry-After` (503) and `Connection: close` (408, the rest of the body is
+/// not read).
+pub fn reject(rejection: Rejection, challenges: &[&str], hook: impl FnOnce(Rejection) -> Response) -> Response {
+    let mut extra: Vec<(header::HeaderName, String)> = Vec::new();
+    match &rejection {
+        Rejection::MethodNotAllowed { allow } => extra.push((header::ALLOW, allow.join(", "))),
+        Rejection::Unauthorized(_) => extra.extend(challenges.iter().map(|c| (header::WWW_AUTHENTICATE, (*c).to_string()))),
+        Rejection::Unavailable { retry_after, .. } => extra.push((header::RETRY_AFTER, retry_after.to_string())),
+        Rejection::RequestTimeout { .. } => extra.push((header::CONNECTION, "close".to_string())),
+        _ => {}
+    }
+    let mut response = hook(rejection);
+    let headers = response.headers_mut();
+    let present: Vec<bool> = extra.iter().map(|(name, _)| headers.contains_key(name)).collect();
+    for ((name, value), present) in extra.into_iter().zip(present) {
+        if present {
+            continue;
+        }
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(name, value);
+        }
+    }
+    response
+}
+
+/// The credentials of one scheme in a request: `None` when absent, `Err` when malformed.
+pub type Extract = fn(&str, &RequestContext) -> Option<Result<Credentials, String>>;
+
+/// Tries an operation's security `alternatives` in order (each a list of `(scheme, scopes)`;
+/// an empty one allows anonymous calls): the first whose credentials `extract` finds all present
+/// is authenticated, every scheme of it, by `authenticate` (the `Api::authenticate` hook), and
+/// decides. A malformed credential is remembered and the next alternative tried; with none
+/// present the call is anonymous when an alternative allows it, else 401.
+pub async fn authorize<P, F, Fut>(
+    ctx: &RequestContext,
+    operation: &'static str,
+    alternatives: &'static [&'static [(&'static str, &'static [&'static str])]],
+    extract: Extract,
+    mut authenticate: F,
+) -> Result<Option<P>, Rejection>
+where
+    F: FnMut(AuthRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<P, AuthRejection>>,
+{
+    let mut problem: Option<String> = None;
+    let mut anonymous = false;
+    'alternatives: for alternative in alternatives {
+        if alternative.is_empty() {
+            anonymous = true;
+            continue;
+        }
+        let mut found = Vec::new();
+        for (scheme, scopes) in alternative.iter() {
+            match extract(scheme, ctx) {
+                Some(Ok(credentials)) => found.push(AuthRequest { scheme, credentials, scopes, operation }),
+                Some(Err(message)) => {
+                    problem.get_or_insert(message);
+                    continue 'alternatives;
+                }
+                None => continue 'alternatives,
+            }
+        }
+        let mut principal = None;
+        for request in found {
+            let p = authenticate(request).await.map_err(Rejection::from)?;
+            principal.get_or_insert(p);
+        }
+        return Ok(principal);
+    }
+    if anonymous && problem.is_none() {
+        return Ok(None);
+    }
+    Err(Rejection::Unauthorized(problem.unwrap_or_else(|| "missing credentials".to_string())))
+}
+
+/// Concurrency limit settings (see [`RouterConfig::concurrency`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConcurrencyLimit {
+    /// Requests handled at the same time (after routing; 404/405/431 are answered without a slot).
+    pub max_in_flight: usize,
+    /// Requests waiting for a slot; one more is shed at once (503).
+    pub max_queued: usize,
+    /// How long a request waits for a slot before it is shed (503).
+    pub queue_timeout: Duration,
+}
+
+impl ConcurrencyLimit {
+    /// `max_in_flight` at once, as many waiting, for at most one second.
+    pub fn new(max_in_flight: usize) -> Self {
+        ConcurrencyLimit { max_in_flight, max_queued: max_in_flight, queue_timeout: Duration::from_secs(1) }
+    }
+}
+
+/// Router settings. Every limit has a default that is safe to face the internet with.
+#[derive(Debug, Clone)]
+pub struct RouterConfig {
+    /// Largest request body accepted, in bytes (413 past it). Default 1 MiB.
+    pub body_limit: usize,
+    /// Deepest nesting of arrays and objects in a JSON body or JSON parameter, and of bracketed
+    /// keys in a form body (400 past it). Default 64; serde_json's own limit of 128 caps it.
+    pub max_json_depth: usize,
+    /// Most request header fields (each value of a repeated header counts; 431 past it).
+    /// Default 64 (hyper refuses more than 100 itself, with an empty 431).
+    pub max_headers: usize,
+    /// Most bytes of header names and values together (431 past it). Default 16 KiB.
+    pub max_header_bytes: usize,
+    /// Time allowed to receive the request body, from when the router starts reading it (408
+    /// past it, with `Connection: close`). Default 30 s; `None` waits forever.
+    pub body_timeout: Option<Duration>,
+    /// Time allowed to a handler (the `Api` method); past it the handler's future is dropped
+    /// and the answer is 503 with `Retry-After`. Default 30 s; `None` waits forever.
+    pub handler_timeout: Option<Duration>,
+    /// At most this many requests in handlers at once, the next ones queued and then shed with
+    /// 503 and `Retry-After`. Default `None` (no limit).
+    pub concurrency: Option<ConcurrencyLimit>,
+    /// The `Retry-After` of 503 answers, in seconds. Default 1.
+    pub retry_after_secs: u64,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            body_limit: 1024 * 1024,
+            max_json_depth: super::DEFAULT_MAX_JSON_DEPTH,
+            max_headers: 64,
+            max_header_bytes: 16 * 1024,
+            body_timeout: Some(Duration::from_secs(30)),
+            handler_timeout: Some(Duration::from_secs(30)),
+            concurrency: None,
+            retry_after_secs: 1,
+        }
+    }
+}
+
+/// 431 when the request has more header fields, or header bytes, than `config` allows.
+pub fn check_headers(headers: &HeaderMap, config: &RouterConfig) -> Result<(), Rejection> {
+    if headers.len() > config.max_headers {
+        return Err(Rejection::HeadersTooLarge(format!("the request has {} header fields, more than {}", headers.len(), config.max_headers)));
+    }
+    let bytes: usize = headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
+    if bytes > config.max_header_bytes {
+        return Err(Rejection::HeadersTooLarge(format!("the request headers have {bytes} bytes, more than {}", config.max_header_bytes)));
+    }
+    Ok(())
+}
+
+/// Runs a handler within [`RouterConfig::handler_timeout`] (503 past it).
+pub async fn with_deadline<T>(config: &RouterConfig, handler: impl std::future::Future<Output = T>) -> Result<T, Rejection> {
+    match config.handler_timeout {
+        None => Ok(handler.await),
+        Some(limit) => tokio::time::timeout(limit, handler).await.map_err(|_| Rejection::Unavailable {
+            message: format!("the request was not answered within {} ms", limit.as_millis()),
+            retry_after: config.retry_after_secs,
+        }),
+    }
+}
+
+/// The concurrency limit's state: the slots and the number of requests waiting for one.
+#[derive(Debug)]
+pub struct Gate {
+    slots: Arc<tokio::sync::Semaphore>,
+    waiting: AtomicUsize,
+    limit: ConcurrencyLimit,
+}
+
+/// Counts a waiting request while it waits (also when its future is dropped).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Gate {
+    /// The gate of a limit.
+    pub fn new(limit: ConcurrencyLimit) -> Self {
+        let slots = limit.max_in_flight.min(tokio::sync::Semaphore::MAX_PERMITS);
+        Gate { slots: Arc::new(tokio::sync::Semaphore::new(slots)), waiting: AtomicUsize::new(0), limit }
+    }
+
+    /// A slot, held until the response is made; 503 when the queue is full or the wait too long.
+    pub async fn admit(&self, retry_after: u64) -> Result<tokio::sync::OwnedSemaphorePermit, Rejection> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let shed = |why: &str| Rejection::Unavailable { message: format!("the server is at capacity ({why}); retry later"), retry_after };
+        let before = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
+        if before >= self.limit.max_queued {
+            return Err(shed("the queue is full"));
+        }
+        match tokio::time::timeout(self.limit.queue_timeout, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(shed("no slot in time")),
+        }
+    }
+}
+
+/// A JSON response with `Content-Type: application/json`.
+pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Adds documented response headers (a generated headers struct) to a response; absent ones
+/// (`None`) are skipped, lists are comma-joined.
+pub fn set_headers<T: serde::Serialize>(response: &mut Response, headers: &T) {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(headers) else { return };
+    for (name, value) in map {
+        let text = match value {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Array(items) => {
+                items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(",")
+            }
+            other => other.to_string(),
+        };
+        if let (Ok(n), Ok(v)) = (axum::http::HeaderName::try_from(name.as_str()), HeaderValue::from_str(&text)) {
+            response.headers_mut().insert(n, v);
+        }
+    }
+}
+
+/// A raw response with the documented media type.
+pub fn raw_response(status: StatusCode, media_type: &'static str, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media_type))], body).into_response()
+}
+
+fn split_auth(headers: &HeaderMap) -> Option<Result<(String, String), String>> {
+    let raw = headers.get(header::AUTHORIZATION)?;
+    let Ok(text) = raw.to_str() else { return Some(Err("the Authorization header is not valid text".into())) };
+    let (scheme, rest) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+    Some(Ok((scheme.to_string(), rest.trim().to_string())))
+}
+
+/// `Authorization: Bearer <token>`; `None` when absent, `Err` when malformed or another scheme.
+pub fn bearer_credentials(headers: &HeaderMap) -> Option<Result<Credentials, String>> {
+    Some(split_auth(headers)?.and_then(|(scheme, token)| {
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(format!("expected a Bearer credential, got `{scheme}`"));
+        }
+        if token.is_empty() || token.contains(' ') {
+            return Err("the Bearer token is empty or malformed".into());
+        }
+        Ok(Credentials::Bearer(token))
+    }))
+}
+
+/// `Authorization: Basic <base64>`.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<Result<Credentials, String>> {
+    Some(split_auth(headers)?.and_then(|(scheme, value)| {
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(format!("expected a Basic credential, got `{scheme}`"));
+        }
+        let decoded = super::decode_base64(&value).ok_or("the Basic credential is not valid base64")?;
+        let text = String::from_utf8(decoded).map_err(|_| "the Basic credential is not UTF-8".to_string())?;
+        let (username, password) = text.split_once(':').ok_or("the Basic credential has no `:`")?;
+        Ok(Credentials::Basic { username: username.to_string(), password: password.to_string() })
+    }))
+}
+
+/// Another `Authorization` scheme by name.
+pub fn http_credentials(headers: &HeaderMap, expected: &str) -> Option<Result<Credentials, String>> {
+    Some(split_auth(headers)?.and_then(|(scheme, value)| {
+        if !scheme.eq_ignore_ascii_case(expected) {
+            return Err(format!("expected a `{expected}` credential, got `{scheme}`"));
+        }
+        Ok(Credentials::Http { scheme, value })
+    }))
+}
+
+/// An API key in a header.
+pub fn header_key(headers: &HeaderMap, name: &str) -> Option<Result<Credentials, String>> {
+    let v = headers.get(name)?;
+    Some(match v.to_str() {
+        Ok(s) if !s.is_empty() => Ok(Credentials::ApiKey(s.to_string())),
+        _ => Err(format!("the `{name}` header is empty or not valid text")),
+    })
+}
+
+/// An API key in the query string.
+pub fn query_key(uri: &Uri, name: &str) -> Option<Result<Credentials, String>> {
+    let value = query_pairs(uri).into_iter().find(|(k, _)| k == name)?.1;
+    Some(if value.is_empty() { Err(format!("the `{name}` query parameter is empty")) } else { Ok(Credentials::ApiKey(value)) })
+}
+
+/// An API key in a cookie.
+pub fn cookie_key(headers: &HeaderMap, name: &str) -> Option<Result<Credentials, String>> {
+    let value = cookie_values(headers, name).into_iter().next()?;
+    Some(if value.is_empty() { Err(format!("the `{name}` cookie is empty")) } else { Ok(Credentials::ApiKey(value)) })
+}
+
+/// Decoded `key=value` pairs of the query string, in order.
+pub fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect()
+}
+
+/// Values of the cookie `name`.
+pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .collect()
+}
+
+/// The kind of a scalar parameter value, for reading it from text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    /// Kept as a string.
+    String,
+    /// A JSON number when it parses as one (else kept as a string, which validation reports).
+    Number,
+    /// `true`/`false` (else kept as a string).
+    Boolean,
+}
+
+/// The shape of a parameter value, from its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coerce {
+    /// One value.
+    Scalar(Scalar),
+    /// A list of values.
+    Array(Scalar),
+    /// An object: the kinds of its known properties, and the kind of anything else (also used
+    /// when the parameter arrives as a single value, for `anyOf` of an object and a scalar).
+    Object(&'static [(&'static str, Scalar)], Scalar),
+}
+
+pub use super::Style;
+
+/// How one parameter is written.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    /// The wire name.
+    pub name: &'static str,
+    /// The style.
+    pub style: Style,
+    /// `explode`.
+    pub explode: bool,
+    /// The value's shape.
+    pub coerce: Coerce,
+    /// `required`.
+    pub required: bool,
+    /// The nesting limit of a JSON (`content`) parameter ([`RouterConfig::max_json_depth`]).
+    pub max_depth: usize,
+}
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamSource<'a> {
+    /// Path segments, decoded.
+    Path(&'a [(String, String)]),
+    /// Query pairs, decoded.
+    Query(&'a [(String, String)]),
+    /// Request headers.
+    Header(&'a HeaderMap),
+    /// Cookies of the request headers.
+    Cookie(&'a HeaderMap),
+}
+
+fn scalar(text: &str, kind: Scalar) -> serde_json::Value {
+    match kind {
+        Scalar::String => serde_json::Value::String(text.to_string()),
+        Scalar::Number => match serde_json::from_str::<serde_json::Number>(text.trim()) {
+            Ok(n) => serde_json::Value::Number(n),
+            Err(_) => serde_json::Value::String(text.to_string()),
+        },
+        Scalar::Boolean => match text {
+            "true" => serde_json::Value::Bool(true),
+            "false" => serde_json::Value::Bool(false),
+            _ => serde_json::Value::String(text.to_string()),
+        },
+    }
+}
+
+fn object(entries: Vec<(String, String)>, props: &[(&str, Scalar)], other: Scalar) -> serde_json::Value {
+    serde_json::Value::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| {
+                let kind = props.iter().find(|(p, _)| *p == k).map_or(other, |(_, s)| *s);
+                let value = scalar(&v, kind);
+                (k, value)
+            })
+            .collect(),
+    )
+}
+
+/// `k,v,k,v` (not exploded) or `k=v` items (exploded) into entries.
+fn entries(items: Vec<String>, explode: bool) -> Vec<(String, String)> {
+    if explode {
+        items.into_iter().map(|i| i.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or((i, String::new()))).collect()
+    } else {
+        items.chunks(2).map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default())).collect()
+    }
+}
+
+fn shape(items: Vec<String>, coerce: Coerce, explode: bool) -> serde_json::Value {
+    match coerce {
+        Coerce::Scalar(kind) => scalar(&items.join(","), kind),
+        Coerce::Array(kind) => serde_json::Value::Array(items.iter().map(|t| scalar(t, kind)).collect()),
+        Coerce::Object(props, other) => {
+            if items.len() == 1 && !items[0].contains('=') && !explode {
+                return scalar(&items[0], other);
+            }
+            object(entries(items, explode), props, other)
+        }
+    }
+}
+
+fn split(text: &str, sep: char) -> Vec<String> {
+    if text.is_empty() { Vec::new() } else { text.split(sep).map(str::to_string).collect() }
+}
+
+/// The parameter's JSON value as the request writes it in its style; `None` when absent.
+pub fn param_value(source: ParamSource<'_>, spec: &ParamSpec) -> Result<Option<serde_json::Value>, String> {
+    let name = spec.name;
+    let pairs_named = |pairs: &[(String, String)]| -> Vec<String> { pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect() };
+    let raw: Vec<String> = match source {
+        ParamSource::Path(pairs) => pairs_named(pairs),
+        ParamSource::Query(pairs) => {
+            if spec.style == Style::DeepObject {
+                let prefix = format!("{name}[");
+                let found: Vec<(String, String)> = pairs
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.strip_suffix(']')?.to_string(), v.clone())))
+                    .collect();
+                if !found.is_empty() {
+                    let Coerce::Object(props, other) = spec.coerce else { return Ok(Some(object(found, &[], Scalar::String))) };
+                    return Ok(Some(object(found, props, other)));
+                }
+            }
+            if let (Style::Form, true, Coerce::Object(props, other)) = (spec.style, spec.explode, spec.coerce) {
+                let found: Vec<(String, String)> = pairs.iter().filter(|(k, _)| props.iter().any(|(p, _)| p == k)).cloned().collect();
+                if !found.is_empty() {
+                    return Ok(Some(object(found, props, other)));
+                }
+            }
+            pairs_named(pairs)
+        }
+        ParamSource::Header(headers) => {
+            let values = header_values(headers, name);
+            if values.is_empty() { values } else { vec![values.join(",")] }
+        }
+        ParamSource::Cookie(headers) => cookie_values(headers, name),
+    };
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let first = raw[0].as_str();
+    let items: Vec<String> = match spec.style {
+        Style::Json => {
+            return super::parse_json(first.as_bytes(), spec.max_depth).map(Some).map_err(|e| format!("is {e}"));
+        }
+        Style::Label => {
+            let body = first.strip_prefix('.').ok_or("must start with `.` (label style)")?;
+            split(body, if spec.explode { '.' } else { ',' })
+        }
+        Style::Matrix => {
+            let head = format!(";{name}=");
+            if spec.explode && !matches!(spec.coerce, Coerce::Object(..)) {
+                first.split(';').skip(1).map(|p| p.strip_prefix(&format!("{name}=")).unwrap_or(p).to_string()).collect()
+            } else if spec.explode {
+                first.split(';').skip(1).map(str::to_string).collect()
+            } else {
+                split(first.strip_prefix(&head).ok_or("must start with `;name=` (matrix style)")?, ',')
+            }
+        }
+        Style::SpaceDelimited => split(first, ' '),
+        Style::PipeDelimited => split(first, '|'),
+        Style::Form if spec.explode && matches!(spec.coerce, Coerce::Array(_)) => raw,
+        Style::Simple | Style::Form | Style::DeepObject => match spec.coerce {
+            Coerce::Scalar(_) => vec![first.to_string()],
+            _ => split(first, ','),
+        },
+    };
+    Ok(Some(shape(items, spec.coerce, spec.explode)))
+}
+
+/// Header values by name.
+pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect()
+}
+
+/// Reads, validates and converts one parameter; violations are collected under its name.
+pub fn read_param<T: serde::de::DeserializeOwned>(
+    source: ParamSource<'_>,
+    spec: &ParamSpec,
+    validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+    out: &mut Vec<Violation>,
+) -> Option<T> {
+    let mut path = InstancePath::root();
+    path.push_key(spec.name);
+    let value = match param_value(source, spec) {
+        Ok(v) => v,
+        Err(message) => {
+            super::violation(out, &path, "style", message);
+            return None;
+        }
+    };
+    let Some(value) = value else {
+        if spec.required {
+            super::violation(out, &path, "required", "is required");
+        }
+        return None;
+    };
+    let before = out.len();
+    validate(&value, &mut path, out);
+    if out.len() > before {
+        return None;
+    }
+    match super::convert(value) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            super::violation(out, &path, "type", e.to_string());
+            None
+        }
+    }
+}
+
+/// The request's media type essence (`application/json`), lower case.
+pub fn content_essence(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+}
+
+/// True when the request's media type essence fits the documented one (`image/*` ranges included).
+pub fn media_type_matches(expected: &str, essence: &str) -> bool {
+    expected.eq_ignore_ascii_case(essence)
+        || expected == "*/*"
+        || (expected.ends_with("/*") && essence.starts_with(&expected[..expected.len() - 1].to_ascii_lowercase()))
+}
+
+/// Which documented media type the request's `Content-Type` is: an exact match first, then a
+/// documented range (`image/*`, `*/*`).
+pub fn pick_content(essence: Option<&str>, documented: &[&str]) -> Option<usize> {
+    let essence = essence?;
+    documented
+        .iter()
+        .position(|d| d.eq_ignore_ascii_case(essence))
+        .or_else(|| documented.iter().position(|d| media_type_matches(d, essence)))
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// True when `Content-Length` announces a non-empty body (a 415 is then answered before the
+/// body is read; a body of unknown length is read first, since an empty one is no body).
+pub fn declares_body(headers: &HeaderMap) -> bool {
+    declared_length(headers).is_some_and(|n| n > 0)
+}
+
+/// Reads the whole body: 413 past [`RouterConfig::body_limit`] (checked against
+/// `Content-Length` first), 408 past [`RouterConfig::body_timeout`]. An empty result is an
+/// absent body, whatever the `Content-Type`.
+pub async fn read_body(headers: &HeaderMap, body: Body, config: &RouterConfig) -> Result<axum::body::Bytes, Rejection> {
+    let limit = config.body_limit;
+    if declared_length(headers).is_some_and(|n| n > limit as u64) {
+        return Err(Rejection::PayloadTooLarge { limit });
+    }
+    let read = axum::body::to_bytes(body, limit);
+    let read = match config.body_timeout {
+        Some(after) => tokio::time::timeout(after, read).await.map_err(|_| Rejection::RequestTimeout { after })?,
+        None => read.await,
+    };
+    read.map_err(|_| Rejection::PayloadTooLarge { limit })
+}
+
+/// The 400 of a required body that is absent (or empty); added to the parameters' violations.
+pub fn missing_body(mut violations: Vec<Violation>) -> Rejection {
+    super::violation(&mut violations, &InstancePath::root(), "required", "the request body is required");
+    Rejection::validation(violations)
+}
+
+/// Parses a JSON body strictly (see [`super::parse_json`]): malformed JSON, nesting
+/// past `max_depth` and duplicate members are a 400 about the whole body (no `fields` entry).
+pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<serde_json::Value, Rejection> {
+    super::parse_json(bytes, max_depth)
+        .map_err(|e| Rejection::BadRequest { message: format!("the request body is {e}"), violations: Vec::new() })
+}
+
+/// A `text/*` body as a `String` (400 when it is not UTF-8).
+pub fn text_body(bytes: &[u8]) -> Result<String, Rejection> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| Rejection::BadRequest { message: "the request body is not UTF-8 text".into(), violations: Vec::new() })
+}
+
+/// A form body: pairs into JSON, strings coerced to the schema's types, validated, converted.
+pub fn form_body<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+    violations: &mut Vec<Violation>,
+    max_depth: usize,
+) -> Result<T, Rejection> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
+    if pairs.iter().any(|(k, _)| k.matches('[').count() >= max_depth) {
+        return Err(Rejection::BadRequest { message: format!("the request body nests keys deeper than {max_depth} levels"), violations: Vec::new() });
+    }
+    let mut value = super::form_to_json(pairs);
+    let remaining = super::coerce_strings(&mut value, validate);
+    violations.extend(remaining);
+    if !violations.is_empty() {
+        return Err(Rejection::validation(std::mem::take(violations)));
+    }
+    super::convert(value).map_err(|e| Rejection::BadRequest { message: format!("the request body does not fit its type: {e}"), violations: Vec::new() })
+}
+
+/// A `multipart/form-data` body (already read within the limits), parsed into its parts.
+pub async fn multipart_body(headers: &HeaderMap, bytes: axum::body::Bytes) -> Result<super::Multipart, Rejection> {
+    let bad = |message: String| Rejection::BadRequest { message, violations: Vec::new() };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let boundary = multer::parse_boundary(content_type).map_err(|e| bad(format!("invalid multipart body: {e}")))?;
+    let mut parts = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
+    let mut out = super::Multipart::default();
+    loop {
+        let field = match parts.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let content_type = field.content_type().map(ToString::to_string);
+        let data = match field.bytes().await {
+            Ok(d) => d.to_vec(),
+            Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
+        };
+        out.parts.push(super::Part { name, file_name, content_type, data });
+    }
+    Ok(out)
+}
+
+/// Validates then converts a parsed body into its Rust type.
+pub fn typed_body<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
+    violations: &mut Vec<Violation>,
+) -> Result<T, Rejection> {
+    validate(&value, &mut InstancePath::root(), violations);
+    if !violations.is_empty() {
+        return Err(Rejection::validation(std::mem::take(violations)));
+    }
+    super::convert(value).map_err(|e| Rejection::BadRequest { message: format!("the request body does not fit its type: {e}"), violations: Vec::new() })
+}
+
+/// The router's state: the implementation, its settings and the concurrency gate.
+#[derive(Debug)]
+pub struct Shared<A> {
+    /// The implementation.
+    pub api: A,
+    /// The settings.
+    pub config: RouterConfig,
+    /// The concurrency limit's state, when there is a limit.
+    pub gate: Option<Gate>,
+}
+
+impl<A> Shared<A> {
+    /// The state of a router.
+    pub fn new(api: A, config: RouterConfig) -> Self {
+        let gate = config.concurrency.map(Gate::new);
+        Shared { api, config, gate }
+    }
+}
+
+/// The state handed to every route.
+pub type State<A> = axum::extract::State<Arc<Shared<A>>>;
+
+/// The result of matching a request line against the operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteMatch {
+    /// The operation's index and its path parameters (percent-decoded).
+    Found(usize, Vec<(String, String)>),
+    /// Some template matches the path, none with this method: the methods it has.
+    MethodNotAllowed(Vec<&'static str>),
+    /// No template matches the path.
+    NotFound,
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
+            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Matches one path segment against a template segment (`{id}`, `{id}.json`, `{name}:cancel`,
+/// `v{major}.{minor}`, or a literal), appending the parameters it binds.
+fn match_segment(template: &str, segment: &str, params: &mut Vec<(String, String)>) -> bool {
+    let Some(decoded) = percent_decode(segment) else { return false };
+    let mut rest = decoded.as_str();
+    let mut tpl = template;
+    loop {
+        match tpl.find('{') {
+            None => return rest == tpl,
+            Some(open) => {
+                let Some(rest_after) = rest.strip_prefix(&tpl[..open]) else { return false };
+                rest = rest_after;
+                let Some(close) = tpl[open..].find('}').map(|c| open + c) else { return rest == &tpl[open..] };
+                let name = &tpl[open + 1..close];
+                tpl = &tpl[close + 1..];
+                // The value runs to the next literal of the template (or the segment's end).
+                let next_literal = tpl.find('{').map_or(tpl, |n| &tpl[..n]);
+                let end = if next_literal.is_empty() {
+                    if tpl.is_empty() { rest.len() } else { return false }
+                } else {
+                    match rest.find(next_literal) {
+                        Some(e) => e,
+                        None => return false,
+                    }
+                };
+                if end == 0 {
+                    return false;
+                }
+                params.push((name.to_string(), rest[..end].to_string()));
+                rest = &rest[end..];
+            }
+        }
+    }
+}
+
+/// How specific a template is: literal segments beat mixed ones beat pure parameters.
+fn specificity(template: &str) -> Vec<u8> {
+    template
+        .split('/')
+        .map(|s| match (s.find('{'), s.starts_with('{') && s.ends_with('}') && s.matches('{').count() == 1) {
+            (None, _) => 2,
+            (Some(_), true) => 0,
+            (Some(_), false) => 1,
+        })
+        .collect()
+}
+
+/// A matching route: its specificity, operation index and parameters.
+type Candidate = (Vec<u8>, usize, Vec<(String, String)>);
+
+/// Finds the operation for a request: the most specific template matching the path that has the
+/// method (`HEAD` falls back to `GET`, and is allowed wherever `GET` is).
+pub fn match_route(routes: &[(&'static str, &'static str, usize)], method: &Method, path: &str) -> RouteMatch {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut best: Option<Candidate> = None;
+    let mut allow: Vec<&'static str> = Vec::new();
+    for wanted in [method.as_str(), "GET"] {
+        for (m, template, index) in routes {
+            let tpl: Vec<&str> = template.split('/').collect();
+            if tpl.len() != segments.len() {
+                continue;
+            }
+            let mut params = Vec::new();
+            if !tpl.iter().zip(&segments).all(|(t, s)| match_segment(t, s, &mut params)) {
+                continue;
+            }
+            for m in [*m].into_iter().chain((*m == "GET").then_some("HEAD")) {
+                if !allow.contains(&m) {
+                    allow.push(m);
+                }
+            }
+            if *m != wanted {
+                continue;
+            }
+            let score = specificity(template);
+            if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+                best = Some((score, *index, params));
+            }
+        }
+        if best.is_some() || *method != Method::HEAD {
+            break;
+        }
+    }
+    match best {
+        Some((_, index, params)) => RouteMatch::Found(index, params),
+        None if !allow.is_empty() => RouteMatch::MethodNotAllowed(allow),
+        None => RouteMatch::NotFound,
+    }
+}
+
+/// The context of a request, from its head.
+pub fn context(parts: axum::http::request::Parts) -> RequestContext {
+    RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, extensions: parts.extensions }
+}
