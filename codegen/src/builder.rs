@@ -13,7 +13,6 @@
 
 use std::path::{Path, PathBuf};
 
-
 use crate::options::{self, ConfigError};
 use crate::{Diagnostic, GenerateError, Generated, Options, Severity};
 
@@ -141,12 +140,24 @@ impl Builder {
     pub fn resolved_options(&self) -> Result<Options, ConfigError> {
         let mut options = self.options.clone();
         if let Some(path) = self.config_path() {
-            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError { file: path.clone(), line: None, column: None, key: None, message: format!("cannot read the configuration file: {e}") })?;
+            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                file: path.clone(),
+                line: None,
+                column: None,
+                key: None,
+                message: format!("cannot read the configuration file: {e}"),
+            })?;
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             options = options::parse_config(&path, &text, &dir, &options)?;
         }
         if !self.overrides.is_empty() {
-            options = options::layer(&options, &self.overrides).map_err(|message| ConfigError { file: "command line".into(), line: None, column: None, key: None, message })?;
+            options = options::layer(&options, &self.overrides).map_err(|message| ConfigError {
+                file: "command line".into(),
+                line: None,
+                column: None,
+                key: None,
+                message,
+            })?;
         }
         Ok(options)
     }
@@ -304,7 +315,13 @@ mod tests {
 
     #[test]
     fn set_overrides_the_options_and_single_file_parses() {
-        let g = Builder::new().spec_text("pets.yaml", SPEC).set("crate-name", "my-pets").set("server", false).set("assert-formats", true).generate().expect("generates");
+        let g = Builder::new()
+            .spec_text("pets.yaml", SPEC)
+            .set("crate-name", "my-pets")
+            .set("server", false)
+            .set("assert-formats", true)
+            .generate()
+            .expect("generates");
         let manifest = &g.files.iter().find(|f| f.path == "Cargo.toml").expect("manifest").contents;
         assert!(manifest.contains("name = \"my-pets\""), "{manifest}");
         assert!(!g.files.iter().any(|f| f.path == "src/server.rs"));

@@ -15,12 +15,12 @@ mod uri;
 
 use std::path::Path;
 
-pub use diagnostics::{Diagnostic, Location, Policy, Severity};
-pub use source::{Excerpt, Span};
-pub use emit::carries_stamp;
 pub use builder::Builder;
+pub use diagnostics::{Diagnostic, Location, Policy, Severity};
+pub use emit::carries_stamp;
 pub use emit::runtime::{RuntimeSource, SOURCES as RUNTIME_SOURCES, rewrite as rewrite_runtime_source};
 pub use options::{ConfigError, Options, RuntimeMode};
+pub use source::{Excerpt, Span};
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]

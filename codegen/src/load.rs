@@ -77,7 +77,8 @@ impl Documents {
                 return None;
             }
         };
-        let mut this = Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default(), failures: BTreeMap::new(), sources: BTreeMap::new() };
+        let mut this =
+            Documents { root: root.clone(), docs: BTreeMap::new(), index: crate::uri::Index::default(), failures: BTreeMap::new(), sources: BTreeMap::new() };
         if let Some(text) = text {
             this.sources.insert(root.clone(), Source::new(&root, text));
         }
@@ -120,7 +121,9 @@ impl Documents {
             }
             let read = match (&target.mapped, dir) {
                 (Some(_), _) => read_mapped(&self.index, &target.file).map(|(v, name, text)| (v, Some((name, text)))),
-                (None, Some(dir)) => read_document(dir, &target.file, false, diags).map(|(v, text)| (v, text.map(|t| (target.file.clone(), t)))).map_err(|f| f.message),
+                (None, Some(dir)) => {
+                    read_document(dir, &target.file, false, diags).map(|(v, text)| (v, text.map(|t| (target.file.clone(), t)))).map_err(|f| f.message)
+                }
                 (None, None) => continue,
             };
             let value = match read {
@@ -405,7 +408,8 @@ impl From<String> for ParseFailure {
 /// [`parse_text`] with the error's position in the text.
 pub(crate) fn parse_located(name: &str, text: &str) -> Result<Value, ParseFailure> {
     let value: Value = if name.ends_with(".json") {
-        serde_json::from_str(text).map_err(|e| ParseFailure { message: format!("not valid JSON: {e}"), at: Some(Source::new(name, text).at_line_byte(e.line(), e.column())) })?
+        serde_json::from_str(text)
+            .map_err(|e| ParseFailure { message: format!("not valid JSON: {e}"), at: Some(Source::new(name, text).at_line_byte(e.line(), e.column())) })?
     } else {
         yaml_to_json(text).map_err(|(message, offset)| ParseFailure { message, at: offset.map(|o| Source::new(name, text).at_offset(o)) })?
     };
@@ -428,7 +432,8 @@ fn yaml_to_json(text: &str) -> Result<Value, (String, Option<usize>)> {
         return Err((format!("flow collections (`[`, `{{`) nest deeper than {MAX_YAML_FLOW_SCAN} levels at line {line}"), Some(offset)));
     }
     let de = yaml_serde::Deserializer::from_str(text);
-    let mut value = JsonSeed.deserialize(de).map_err(|e| (format!("not valid YAML (or beyond the YAML alias/nesting limits): {e}"), e.location().map(|l| l.index())))?;
+    let mut value =
+        JsonSeed.deserialize(de).map_err(|e| (format!("not valid YAML (or beyond the YAML alias/nesting limits): {e}"), e.location().map(|l| l.index())))?;
     apply_merge_keys(&mut value, 0);
     Ok(value)
 }
@@ -680,7 +685,8 @@ mod tests {
     use super::*;
 
     fn resolve(doc: Value, from: &str, reference: &str) -> Result<(String, String), String> {
-        let docs = Documents::from_map("a/b.yaml", [("a/b.yaml".to_string(), doc), ("a/c.yaml".to_string(), Value::Null), ("c.yaml".to_string(), Value::Null)].into());
+        let docs =
+            Documents::from_map("a/b.yaml", [("a/b.yaml".to_string(), doc), ("a/c.yaml".to_string(), Value::Null), ("c.yaml".to_string(), Value::Null)].into());
         docs.index.resolve(&Location::new("a/b.yaml", from), &docs.docs["a/b.yaml"], reference, true).map(|t| (t.file, t.pointer))
     }
 
@@ -722,7 +728,8 @@ mod tests {
         let base = std::env::temp_dir().join(format!("codegen-uri-map-{}", std::process::id()));
         let mapped = base.join("mapped");
         std::fs::create_dir_all(mapped.join("sub")).expect("temp folder");
-        std::fs::write(mapped.join("sub/money.json"), r#"{"$id": "https://other.example/money", "$defs": {"cents": {"$anchor": "cents", "type": "integer"}}}"#).expect("write");
+        std::fs::write(mapped.join("sub/money.json"), r#"{"$id": "https://other.example/money", "$defs": {"cents": {"$anchor": "cents", "type": "integer"}}}"#)
+            .expect("write");
         std::fs::write(base.join("secret.json"), r#"{"type": "string"}"#).expect("write");
         let doc = serde_json::json!({"$defs": {
             "a": {"$ref": "https://schemas.example/v1/sub/money.json#/$defs/cents"},
@@ -734,9 +741,17 @@ mod tests {
         let mut docs = Documents::from_value("spec.json", doc);
         let mut diags = Diagnostics::new(false);
         docs.map_uris(&[("https://schemas.example/v1/".to_string(), mapped.clone())], &mut diags);
-        let at = |name: &str| docs.resolve(&Location::new("spec.json", format!("/$defs/{name}")), docs.get("spec.json", &format!("/$defs/{name}/$ref")).and_then(Value::as_str).unwrap_or_default());
+        let at = |name: &str| {
+            docs.resolve(
+                &Location::new("spec.json", format!("/$defs/{name}")),
+                docs.get("spec.json", &format!("/$defs/{name}/$ref")).and_then(Value::as_str).unwrap_or_default(),
+            )
+        };
         let (loc, value) = at("a").expect("mapped document resolves");
-        assert_eq!((loc.file.as_str(), loc.pointer.as_str(), &value["type"]), ("https://schemas.example/v1/sub/money.json", "/$defs/cents", &serde_json::json!("integer")));
+        assert_eq!(
+            (loc.file.as_str(), loc.pointer.as_str(), &value["type"]),
+            ("https://schemas.example/v1/sub/money.json", "/$defs/cents", &serde_json::json!("integer"))
+        );
         // Its own `$id` and anchors are indexed too.
         assert_eq!(at("e").map(|(l, _)| l.pointer), Ok("/$defs/cents".to_string()));
         // `..` (plain, normalised away, or encoded) never leaves the mapped folder, and an unmapped URL is never read.
@@ -750,7 +765,11 @@ mod tests {
     #[test]
     fn uri_map_prefixes_end_at_a_segment() {
         let mut index = crate::uri::Index::default();
-        index.set_map(&[("https://a.example/v1".into(), PathBuf::from("v1")), ("urn:example:".into(), PathBuf::from("urns")), ("https://a.example/one.json".into(), PathBuf::from("one.json"))]);
+        index.set_map(&[
+            ("https://a.example/v1".into(), PathBuf::from("v1")),
+            ("urn:example:".into(), PathBuf::from("urns")),
+            ("https://a.example/one.json".into(), PathBuf::from("one.json")),
+        ]);
         assert_eq!(index.mapped_path("https://a.example/v1/x/y.json").map(|p| p.0), Some(PathBuf::from("v1/x/y.json")));
         assert_eq!(index.mapped_path("https://a.example/v10/y.json"), None);
         assert_eq!(index.mapped_path("urn:example:money.json").map(|p| p.0), Some(PathBuf::from("urns/money.json")));

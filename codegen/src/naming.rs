@@ -11,11 +11,9 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Rust keywords (strict, reserved and edition-2024) that cannot be plain identifiers.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
-    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static",
-    "struct", "super", "trait", "true", "try", "type", "typeof", "union", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self",
+    "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Reduces arbitrary text to ASCII words: letters are transliterated (`café` -> `cafe`,
@@ -179,12 +177,56 @@ pub fn prelude_is_free<'a>(mut type_names: impl Iterator<Item = &'a str>) -> boo
 /// adds (`Api`). A test keeps this list in step with the templates.
 pub const MODULE_ITEMS: &[&str] = &[
     // runtime/src/client.rs (glob re-exported by client.rs) and client.rs's imports
-    "Future", "Pin", "Arc", "HeaderMap", "HeaderName", "HeaderValue", "InstancePath", "Violation", "BoxError", "TokenProvider", "StaticToken",
-    "ClientError", "Client", "Connection", "Style", "Parts", "client_type",
+    "Future",
+    "Pin",
+    "Arc",
+    "HeaderMap",
+    "HeaderName",
+    "HeaderValue",
+    "InstancePath",
+    "Violation",
+    "BoxError",
+    "TokenProvider",
+    "StaticToken",
+    "ClientError",
+    "Client",
+    "Connection",
+    "Style",
+    "Parts",
+    "client_type",
     // runtime/src/server.rs (glob re-exported by server.rs) and server.rs's imports
-    "BTreeMap", "AtomicUsize", "Ordering", "Duration", "Body", "Extensions", "Method", "StatusCode", "Uri", "header", "IntoResponse", "Response",
-    "RequestContext", "Credentials", "AuthRequest", "AuthRejection", "ApiError", "Rejection", "ConcurrencyLimit", "RouterConfig", "Gate", "Waiting",
-    "Scalar", "Coerce", "ParamSpec", "ParamSource", "Shared", "State", "RouteMatch", "Candidate", "ErrorShape", "Extract",
+    "BTreeMap",
+    "AtomicUsize",
+    "Ordering",
+    "Duration",
+    "Body",
+    "Extensions",
+    "Method",
+    "StatusCode",
+    "Uri",
+    "header",
+    "IntoResponse",
+    "Response",
+    "RequestContext",
+    "Credentials",
+    "AuthRequest",
+    "AuthRejection",
+    "ApiError",
+    "Rejection",
+    "ConcurrencyLimit",
+    "RouterConfig",
+    "Gate",
+    "Waiting",
+    "Scalar",
+    "Coerce",
+    "ParamSpec",
+    "ParamSource",
+    "Shared",
+    "State",
+    "RouteMatch",
+    "Candidate",
+    "ErrorShape",
+    "Extract",
     // server.rs
     "Api",
 ];
@@ -241,7 +283,6 @@ impl Scope {
             n += 1;
         }
     }
-
 }
 
 #[cfg(test)]

@@ -456,7 +456,8 @@ pub fn parse_config(file: &Path, text: &str, dir: &Path, base: &Options) -> Resu
     // Unknown keys and wrong types, with the span of the offending key or value.
     let mut parsed: Options = toml::from_str(text).map_err(|e| located(file, text, &e))?;
     parsed.resolve_paths(dir);
-    let resolved = toml::Table::try_from(&parsed).map_err(|e| ConfigError { file: file.into(), line: None, column: None, key: None, message: e.to_string() })?;
+    let resolved =
+        toml::Table::try_from(&parsed).map_err(|e| ConfigError { file: file.into(), line: None, column: None, key: None, message: e.to_string() })?;
     // Only the keys the file sets (with paths resolved) go over `base`.
     let mut set = toml::Table::new();
     for (k, _) in &table {
@@ -623,7 +624,12 @@ mod tests {
     fn operation_filters() {
         let all = OperationFilter::default();
         assert!(all.keeps(Some("a"), &[], "/x"));
-        let f = OperationFilter { include_tags: vec!["pets".into()], exclude_ids: vec!["deletePet".into()], exclude_paths: vec!["/admin".into()], ..OperationFilter::default() };
+        let f = OperationFilter {
+            include_tags: vec!["pets".into()],
+            exclude_ids: vec!["deletePet".into()],
+            exclude_paths: vec!["/admin".into()],
+            ..OperationFilter::default()
+        };
         assert!(f.keeps(Some("listPets"), &["pets"], "/pets"));
         assert!(!f.keeps(Some("listUsers"), &["users"], "/users"), "not included");
         assert!(!f.keeps(Some("deletePet"), &["pets"], "/pets/{id}"), "excluded by id");

@@ -369,7 +369,13 @@ fn json_nodes(text: &str, wanted: &HashSet<&str>, lines: &LineIndex) -> HashMap<
         }
     }
     let pos = |o: usize| lines.pos(text, o);
-    walker.found.into_iter().map(|(p, f)| (p, Node { key: f.key.map(|(a, b)| (pos(a), pos(b))), collection: f.collection, start: pos(f.start), end: pos(f.end.unwrap_or(f.start)) })).collect()
+    walker
+        .found
+        .into_iter()
+        .map(|(p, f)| {
+            (p, Node { key: f.key.map(|(a, b)| (pos(a), pos(b))), collection: f.collection, start: pos(f.start), end: pos(f.end.unwrap_or(f.start)) })
+        })
+        .collect()
 }
 
 fn yaml_nodes(text: &str, wanted: &HashSet<&str>) -> HashMap<String, Node> {

@@ -290,4 +290,3 @@ fn without_fragment(u: &Url) -> String {
     u.set_fragment(None);
     u.to_string()
 }
-

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use codegen::load::Documents;
 use codegen::Location;
+use codegen::load::Documents;
 use serde_json::{Map, Value};
 
 /// The URI the bundle is registered under in `jsonschema` (references are absolute, so a copy
@@ -41,11 +41,7 @@ pub struct Bundle {
 
 /// Where the schema written at `file`/`pointer` is in the bundle.
 pub fn pointer_in_bundle(docs: &Documents, file: &str, pointer: &str) -> String {
-    if file == docs.root {
-        pointer.to_string()
-    } else {
-        format!("/{FILES}/{}{pointer}", escape(file))
-    }
+    if file == docs.root { pointer.to_string() } else { format!("/{FILES}/{}{pointer}", escape(file)) }
 }
 
 fn escape(segment: &str) -> String {
@@ -79,8 +75,25 @@ const DATA: &[&str] = &["enum", "const", "default", "example", "examples"];
 /// Members whose keys are names the document chooses (a status `default`, a property `enum`),
 /// not keywords: below them a [`DATA`] word is a name.
 const NAMES: &[&str] = &[
-    "paths", "webhooks", "callbacks", "responses", "properties", "patternProperties", "dependentSchemas", "$defs", "definitions",
-    "schemas", "parameters", "requestBodies", "headers", "securitySchemes", "links", "pathItems", "content", "encoding", "mapping",
+    "paths",
+    "webhooks",
+    "callbacks",
+    "responses",
+    "properties",
+    "patternProperties",
+    "dependentSchemas",
+    "$defs",
+    "definitions",
+    "schemas",
+    "parameters",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "pathItems",
+    "content",
+    "encoding",
+    "mapping",
 ];
 
 /// `names`: the keys of `v` are names (see [`NAMES`]).
@@ -161,7 +174,10 @@ mod tests {
         let schemas = &b.value["components"]["schemas"];
         assert_eq!(schemas["A"]["$ref"], "#/x-fidelity-files/models~1pet.yaml/Pet");
         assert_eq!(schemas["B"]["$ref"], "#/components/schemas/A");
-        assert_eq!(b.value.pointer("/x-fidelity-files/models~1pet.yaml/Pet/properties/self/$ref"), Some(&Value::from("#/x-fidelity-files/models~1pet.yaml/Pet")));
+        assert_eq!(
+            b.value.pointer("/x-fidelity-files/models~1pet.yaml/Pet/properties/self/$ref"),
+            Some(&Value::from("#/x-fidelity-files/models~1pet.yaml/Pet"))
+        );
         // A reference that leads nowhere is dropped: the schema is its siblings (any value here).
         assert_eq!(schemas["C"], serde_json::json!({"type": "string"}));
         assert_eq!(b.dangling, 1);

@@ -92,13 +92,7 @@ impl Outcome {
 /// Compares `results` (one verdict per case, as [`crate::targets::harness`] writes them) with
 /// `jsonschema` on `reference` (the bundle, read as JSON Schema); `alternatives` are the bundle
 /// read with each documented deviation.
-pub fn compare(
-    targets: &[Target],
-    reference: Value,
-    alternatives: Vec<(&'static str, Value)>,
-    cases: &[(usize, Value)],
-    results: &[Value],
-) -> Outcome {
+pub fn compare(targets: &[Target], reference: Value, alternatives: Vec<(&'static str, Value)>, cases: &[(usize, Value)], results: &[Value]) -> Outcome {
     let mut out = Outcome { compared: vec![false; targets.len()], ..Outcome::default() };
     let mut main = Reference::new(reference);
     let mut alternatives: Vec<(&'static str, Option<Reference>, Value)> = alternatives.into_iter().map(|(r, v)| (r, None, v)).collect();
@@ -209,7 +203,14 @@ mod tests {
     use serde_json::json;
 
     fn target(pointer: &str) -> Target {
-        Target { kind: Kind::Component, file: "spec.yaml".into(), pointer: pointer.into(), bundled: pointer.into(), rust_type: String::new(), validator: String::new() }
+        Target {
+            kind: Kind::Component,
+            file: "spec.yaml".into(),
+            pointer: pointer.into(),
+            bundled: pointer.into(),
+            rust_type: String::new(),
+            validator: String::new(),
+        }
     }
 
     #[test]
@@ -254,7 +255,8 @@ mod tests {
         let mut reference = raw.clone();
         ::tests::instances::normalise_30(&mut reference, false);
         let stable = json!({"valid": true, "converted": {"x": null}, "revalid": true, "stable": true});
-        let out = compare(&[target("/components/schemas/S/anyOf/0")], reference, ::tests::instances::alternatives(&raw, true), &[(0, json!({"x": null}))], &[stable]);
+        let out =
+            compare(&[target("/components/schemas/S/anyOf/0")], reference, ::tests::instances::alternatives(&raw, true), &[(0, json!({"x": null}))], &[stable]);
         assert_eq!((out.instances, out.agreed, out.documented()), (1, 0, 1), "{:?} {:?}", out.deviations, out.failures);
         assert!(out.failures.is_empty());
     }

@@ -22,7 +22,20 @@ pub fn table(rows: &[SpecReport]) -> String {
     let _ = writeln!(
         out,
         "{:<30} {:>7} {:>16} {:>16} {:>7} {:>8} {:>7} {:>8} {:>7} {:>5} {:>15} {:>5} {:>10} {:>6}",
-        "spec", "openapi", "schemas c/n/i", "compared c/n/i", "comp %", "inst", "valid", "agree %", "document", "fail", "round-trip", "dangl", "untyped(t)", "status"
+        "spec",
+        "openapi",
+        "schemas c/n/i",
+        "compared c/n/i",
+        "comp %",
+        "inst",
+        "valid",
+        "agree %",
+        "document",
+        "fail",
+        "round-trip",
+        "dangl",
+        "untyped(t)",
+        "status"
     );
     for r in rows {
         let o = &r.outcome;

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use codegen::Options;
 use codegen::diagnostics::Diagnostics;
 use codegen::ir::Ir;
 use codegen::ir::untyped::Untyped;
 use codegen::load::Documents;
-use codegen::Options;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::Value;
 use tests::instances::{Gen, alternatives, normalise_30};
@@ -307,7 +307,8 @@ pub fn run(config: &Config, mut progress: impl FnMut(&str)) -> Result<Vec<SpecRe
     }
     progress(&format!("generated {} crates and their instances in {:.1} s", prepared.iter().flatten().count(), started.elapsed().as_secs_f64()));
     let t = Instant::now();
-    let members: Vec<(String, String)> = specs.iter().zip(&prepared).filter_map(|((name, _, _), p)| p.as_ref().map(|p| (name.clone(), p.crate_name.clone()))).collect();
+    let members: Vec<(String, String)> =
+        specs.iter().zip(&prepared).filter_map(|((name, _, _), p)| p.as_ref().map(|p| (name.clone(), p.crate_name.clone()))).collect();
     let mut built = if members.is_empty() { Vec::new() } else { build(config, &members)? }.into_iter();
     progress(&format!("built {} harnesses in {:.1} s", members.len(), t.elapsed().as_secs_f64()));
     let t = Instant::now();

@@ -6,18 +6,19 @@
 //! Modules: `types` (serde types), `validate` (JSON Schema validators), `server` (axum, feature
 //! `server`), `client` (reqwest, feature `client`). Requests are validated as JSON before they
 //! are converted; responses are decoded tolerantly unless the client is strict.
-#![allow(
-    clippy::large_enum_variant,
-    clippy::too_many_arguments,
-    clippy::doc_markdown,
-    clippy::needless_lifetimes
-)]
+#![allow(clippy::large_enum_variant)]
+#![allow(clippy::too_many_arguments)]
+#![allow(clippy::doc_markdown)]
+#![allow(clippy::needless_lifetimes)]
 #![allow(deprecated)]
-pub mod runtime;
+#[rustfmt::skip]
 pub mod types;
+#[rustfmt::skip]
 pub mod validate;
 #[cfg(feature = "server")]
+#[rustfmt::skip]
 pub mod server;
 #[cfg(feature = "client")]
+#[rustfmt::skip]
 pub mod client;
 pub use runtime::{Validate, Violation};

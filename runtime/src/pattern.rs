@@ -62,4 +62,3 @@ pub fn key_matches(re: &Pattern, key: &str, path: &InstancePath, out: &mut Vec<V
         false
     })
 }
-

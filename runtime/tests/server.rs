@@ -65,7 +65,9 @@ fn credentials_are_parsed_or_refused() {
     assert!(matches!(bearer_credentials(&with("bearer abc")), Some(Ok(Credentials::Bearer(_)))));
     assert!(matches!(bearer_credentials(&with("Basic abc")), Some(Err(_))));
     // user:pass
-    assert!(matches!(basic_credentials(&with("Basic dXNlcjpwYXNz")), Some(Ok(Credentials::Basic { username, password })) if username == "user" && password == "pass"));
+    assert!(
+        matches!(basic_credentials(&with("Basic dXNlcjpwYXNz")), Some(Ok(Credentials::Basic { username, password })) if username == "user" && password == "pass")
+    );
     assert!(matches!(basic_credentials(&with("Basic !!!")), Some(Err(_))));
     let mut h = HeaderMap::new();
     h.insert(header::COOKIE, HeaderValue::from_static("a=1; session=xyz"));
@@ -75,7 +77,8 @@ fn credentials_are_parsed_or_refused() {
 
 #[test]
 fn routes_match_by_specificity_and_method() {
-    let routes: &[(&'static str, &'static str, usize)] = &[("GET", "/calls/{id}", 0), ("GET", "/calls/me", 1), ("POST", "/calls/{id}", 2), ("GET", "/files/{name}.json", 3)];
+    let routes: &[(&'static str, &'static str, usize)] =
+        &[("GET", "/calls/{id}", 0), ("GET", "/calls/me", 1), ("POST", "/calls/{id}", 2), ("GET", "/files/{name}.json", 3)];
     assert!(matches!(match_route(routes, &Method::GET, "/calls/me"), RouteMatch::Found(1, p) if p.is_empty()));
     assert!(matches!(match_route(routes, &Method::GET, "/calls/42"), RouteMatch::Found(0, p) if p == pairs(&[("id", "42")])));
     assert!(matches!(match_route(routes, &Method::GET, "/calls/a%20b"), RouteMatch::Found(0, p) if p == pairs(&[("id", "a b")])));

@@ -27,16 +27,12 @@ fn full_pipeline(bytes: &[u8]) -> V1RoomTokenPostRequest {
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("revdesk_request");
-    group.bench_function("serde_json::from_slice", |b| {
-        b.iter(|| serde_json::from_slice::<V1RoomTokenPostRequest>(black_box(BODY)).expect("json"))
-    });
+    group.bench_function("serde_json::from_slice", |b| b.iter(|| serde_json::from_slice::<V1RoomTokenPostRequest>(black_box(BODY)).expect("json")));
     assert!(read_v1_room_token_post_request(BODY).is_some(), "the valid body takes the fast path");
     group.bench_function("server pipeline (valid body)", |b| b.iter(|| server_pipeline(black_box(BODY))));
     group.bench_function("full path: parse+validate+convert", |b| b.iter(|| full_pipeline(black_box(BODY))));
     // The stages alone, to see where the time goes.
-    group.bench_function("stage: parse to serde_json::Value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(BODY)).expect("json"))
-    });
+    group.bench_function("stage: parse to serde_json::Value", |b| b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(BODY)).expect("json")));
     let value: serde_json::Value = serde_json::from_slice(BODY).expect("json");
     group.bench_function("stage: validate", |b| {
         b.iter(|| {

@@ -167,9 +167,42 @@ pub struct Gen<'a> {
 /// Strings that tell validators apart: empty, ASCII, E.164 and its Arabic-Indic twin, a trailing
 /// newline, ECMA white space, an astral character, unknown enum spellings.
 const STRINGS: &[&str] = &[
-    "", "a", "ab", "abc", "abcd", "abc-abc", "abc-abd", "ABC", "+14155550100", "+1٤١٥٥٥٥٠١٠٠", "+14155550100\n", "x+14155550100", " ",
-    "\u{a0}", "😀", "😀😀", "1", "1.5", "true", "null", "a-1.example.com", "a-.example.com", "aaa!", "aaaa", "dev", "long",
-    "123e4567-e89b-12d3-a456-426614174000", "2024-02-29T23:59:60Z", "one", "One", "fixed", "x-env", "n_a", "s_b", "card", "cvc",
+    "",
+    "a",
+    "ab",
+    "abc",
+    "abcd",
+    "abc-abc",
+    "abc-abd",
+    "ABC",
+    "+14155550100",
+    "+1٤١٥٥٥٥٠١٠٠",
+    "+14155550100\n",
+    "x+14155550100",
+    " ",
+    "\u{a0}",
+    "😀",
+    "😀😀",
+    "1",
+    "1.5",
+    "true",
+    "null",
+    "a-1.example.com",
+    "a-.example.com",
+    "aaa!",
+    "aaaa",
+    "dev",
+    "long",
+    "123e4567-e89b-12d3-a456-426614174000",
+    "2024-02-29T23:59:60Z",
+    "one",
+    "One",
+    "fixed",
+    "x-env",
+    "n_a",
+    "s_b",
+    "card",
+    "cvc",
 ];
 
 impl<'a> Gen<'a> {
@@ -433,10 +466,8 @@ pub fn key_pool(root: &Value) -> Vec<String> {
             _ => {}
         }
     }
-    let mut out: Vec<String> = ["unknown", "x-env", "x-", "n_a", "s_b", "env", "ABC", "abcdef", "card", "cvc", "bill", "address", "é"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut out: Vec<String> =
+        ["unknown", "x-env", "x-", "n_a", "s_b", "env", "ABC", "abcdef", "card", "cvc", "bill", "address", "é"].iter().map(|s| s.to_string()).collect();
     walk(root, &mut out);
     out.sort();
     out.dedup();
@@ -473,7 +504,8 @@ pub fn harness(rows: &[(&str, &NamedSchema, Option<&str>)]) -> String {
             Some(r) => format!("Some(|b| {krate}::validate::{r}(b).map(|t| serde_json::to_value(t).expect(\"serializes\")))"),
             None => "None".to_string(),
         };
-        let (full, convert) = (format!("{krate}::runtime::is_valid(v, {krate}::validate::{})", t.validator), format!("{krate}::runtime::convert::<{ty}>(v.clone())"));
+        let (full, convert) =
+            (format!("{krate}::runtime::is_valid(v, {krate}::validate::{})", t.validator), format!("{krate}::runtime::convert::<{ty}>(v.clone())"));
         let _ = writeln!(table, "    (|v| check({full}, || {convert}.map(|t| serde_json::to_value(t).expect(\"serializes\"))), {fast}),");
     }
     format!(

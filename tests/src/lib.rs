@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use revdesk_api::server::{self, Api, ApiError, AuthRejection, AuthRequest, Credentials, RequestContext, RouterConfig, V1RoomTokenPostResponse};
-use revdesk_api::types::{ErrorEnvelope, ErrorEnvelopeError, V1RoomTokenPostParams, V1RoomTokenPostRequest, V1RoomTokenPostResponse200, V1RoomTokenPostResponse200Data};
+use revdesk_api::types::{
+    ErrorEnvelope, ErrorEnvelopeError, V1RoomTokenPostParams, V1RoomTokenPostRequest, V1RoomTokenPostResponse200, V1RoomTokenPostResponse200Data,
+};
 
 /// `to_number`s that make the fake answer with a documented error status.
 pub const CONFLICT_NUMBER: &str = "+15550000409";

@@ -35,11 +35,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "derived \"any\"",
         "an `enum` with values that are not all strings is held as serde_json::Value; the validator enforces the values",
     ),
-    (
-        "tests/fixtures/each_keyword.yaml#/components/schemas/Const:",
-        "derived \"any\"",
-        "a `const` is held as serde_json::Value; the validator enforces it",
-    ),
+    ("tests/fixtures/each_keyword.yaml#/components/schemas/Const:", "derived \"any\"", "a `const` is held as serde_json::Value; the validator enforces it"),
     (
         "tests/fixtures/keywords.yaml#/components/schemas/Everything/properties/kind:",
         "derived \"any\"",
@@ -103,9 +99,7 @@ fn inline(v: &Value, loc: &Location, depth: usize, resolve: &Resolver<'_>) -> Va
             }
             let data = ["enum", "const", "default", "example", "examples"];
             Value::Object(
-                o.iter()
-                    .map(|(k, x)| (k.clone(), if data.contains(&k.as_str()) { x.clone() } else { inline(x, &loc.join(k), depth + 1, resolve) }))
-                    .collect(),
+                o.iter().map(|(k, x)| (k.clone(), if data.contains(&k.as_str()) { x.clone() } else { inline(x, &loc.join(k), depth + 1, resolve) })).collect(),
             )
         }
         Value::Array(a) => Value::Array(a.iter().enumerate().map(|(i, x)| inline(x, &loc.index(i), depth + 1, resolve)).collect()),
@@ -223,7 +217,8 @@ fn shape(root: &Value, v: &Value, depth: usize, openapi_30: bool) -> Value {
         if alternatives.len() == 1 && out.is_empty() {
             let mut only = alternatives.remove(0);
             if let (Some(m), false) = (only.as_object_mut(), types.is_empty()) {
-                let mut t: BTreeSet<String> = m.get("type").and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+                let mut t: BTreeSet<String> =
+                    m.get("type").and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
                 t.extend(types.iter().cloned());
                 m.insert("type".into(), json!(t));
             }

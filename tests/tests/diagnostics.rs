@@ -85,7 +85,10 @@ fn string_input_gets_the_same_positions() {
 /// A document that does not parse is located where the parser stopped (JSON and YAML).
 #[test]
 fn parse_errors_point_where_the_parser_stopped() {
-    for (name, text, line) in [("bad.json", "{\n  \"openapi\": \"3.1.0\",\n  \"info\": {\"title\": x}\n}\n", 3), ("bad.yaml", "openapi: 3.1.0\ninfo: {title: x, version: \"1\"\npaths: {}\n", 3)] {
+    for (name, text, line) in [
+        ("bad.json", "{\n  \"openapi\": \"3.1.0\",\n  \"info\": {\"title\": x}\n}\n", 3),
+        ("bad.yaml", "openapi: 3.1.0\ninfo: {title: x, version: \"1\"\npaths: {}\n", 3),
+    ] {
         let Err(codegen::GenerateError::Spec(diags)) = codegen::generate_str(name, text, &Options::default()) else { panic!("{name} is refused") };
         let d = diags.iter().find(|d| d.severity == Severity::Error).expect("an error");
         assert_eq!(d.span.map(|s| s.line), Some(line), "{d}");

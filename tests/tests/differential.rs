@@ -41,10 +41,8 @@ fn options(krate: &str) -> Options {
 }
 
 /// Schemas `jsonschema` cannot build, with the reason; their instances are not compared.
-const UNBUILDABLE: &[(&str, &str)] = &[(
-    "tests/fixtures/patterns.yaml#/components/schemas/Names",
-    "jsonschema rejects the ECMA-262 named backreference `\\k<word>` as not a regex",
-)];
+const UNBUILDABLE: &[(&str, &str)] =
+    &[("tests/fixtures/patterns.yaml#/components/schemas/Names", "jsonschema rejects the ECMA-262 named backreference `\\k<word>` as not a regex")];
 
 #[test]
 fn generated_validators_agree_with_jsonschema() {
@@ -110,5 +108,10 @@ fn generated_validators_agree_with_jsonschema() {
     assert_eq!(*unbuildable, expected, "the schemas jsonschema cannot build are documented in UNBUILDABLE");
     assert!(total >= 3000, "several thousand instances: {total}");
     assert!(valid * 5 >= total && valid * 5 <= total * 4, "instances must mix valid and invalid: {valid} of {total} valid");
-    assert!(mismatches.is_empty(), "{} disagreements with jsonschema:\n{}", mismatches.len(), mismatches.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} disagreements with jsonschema:\n{}",
+        mismatches.len(),
+        mismatches.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+    );
 }

@@ -182,10 +182,7 @@ async fn documented_errors_arrive_typed_at_the_client() {
     }
     // Without a token, the 401 is typed as well.
     let anonymous = Client::new(format!("http://{addr}"));
-    assert!(matches!(
-        anonymous.v1_room_token_post(&params, &body).await,
-        Err(ClientError::Api(V1RoomTokenPostError::Unauthorized(_)))
-    ));
+    assert!(matches!(anonymous.v1_room_token_post(&params, &body).await, Err(ClientError::Api(V1RoomTokenPostError::Unauthorized(_)))));
 }
 
 #[tokio::test]
@@ -360,7 +357,14 @@ async fn too_many_or_too_large_headers_are_431() {
     assert_eq!(r.status().as_u16(), 431);
     let json: Value = r.json().await.expect("json");
     assert_eq!(json["error"]["code"], "request_header_fields_too_large", "{json}");
-    let r = reqwest::Client::new().post(format!("http://{addr}/v1/room-token")).bearer_auth("t").header("x-big", "y".repeat(17 * 1024)).body(body.clone()).send().await.expect("sent");
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/v1/room-token"))
+        .bearer_auth("t")
+        .header("x-big", "y".repeat(17 * 1024))
+        .body(body.clone())
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(r.status().as_u16(), 431);
     // Just under both limits: answered.
     let mut fine = reqwest::Client::new().post(format!("http://{addr}/v1/room-token")).bearer_auth("t").header("content-type", "application/json");
@@ -390,7 +394,11 @@ struct Slow(std::time::Duration);
 
 impl revdesk_api::server::Api for Slow {
     type Principal = ();
-    async fn authenticate(&self, _: &revdesk_api::server::RequestContext, _: revdesk_api::server::AuthRequest) -> Result<(), revdesk_api::server::AuthRejection> {
+    async fn authenticate(
+        &self,
+        _: &revdesk_api::server::RequestContext,
+        _: revdesk_api::server::AuthRequest,
+    ) -> Result<(), revdesk_api::server::AuthRejection> {
         Ok(())
     }
     async fn v1_room_token_post(
@@ -448,7 +456,9 @@ async fn the_concurrency_limit_queues_then_sheds_with_503() {
     assert!(shed.iter().all(|(_, retry, json)| *retry && json["error"]["code"] == "service_unavailable"), "{shed:?}");
     // A short queue timeout sheds a waiting request too.
     let limit = ConcurrencyLimit { max_in_flight: 1, max_queued: 8, queue_timeout: std::time::Duration::from_millis(50) };
-    let addr = tests::serve(router_with_config(Slow(std::time::Duration::from_millis(400)), RouterConfig { concurrency: Some(limit), ..RouterConfig::default() })).await;
+    let addr =
+        tests::serve(router_with_config(Slow(std::time::Duration::from_millis(400)), RouterConfig { concurrency: Some(limit), ..RouterConfig::default() }))
+            .await;
     let sends = (0..2).map(|_| {
         let http = http.clone();
         async move { http.post(format!("http://{addr}/v1/room-token")).bearer_auth("t").json(&valid_body()).send().await.expect("sent").status().as_u16() }

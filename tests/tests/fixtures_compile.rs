@@ -1,7 +1,6 @@
 //! Goldens must compile: every fixture's generated crate is built (server and client) in one
 //! scratch workspace, with clippy and warnings denied, so no spec text can break the output.
 
-
 use codegen::Options;
 use tests::scratch;
 use xtask::project_root;
@@ -44,11 +43,7 @@ fn fixture_crates_compile_without_warnings() {
     scratch::workspace(&work, &members);
     let output =
         scratch::cargo(&work, &["clippy", "--workspace", "--all-targets", "--features", "server,client,schemars", "--quiet", "--", "-D", "warnings"], &[]);
-    assert!(
-        output.status.success(),
-        "generated fixture crates do not build cleanly:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "generated fixture crates do not build cleanly:\n{}", String::from_utf8_lossy(&output.stderr));
     let output = scratch::cargo(&work, &["test", "--workspace", "--features", "server,client"], &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "fixture behaviour tests failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));

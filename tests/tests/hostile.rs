@@ -91,27 +91,201 @@ fn ok_get(params: Value) -> Value {
 /// Names of the public items of the generated runtime, server and client (and derive macros the
 /// generated code uses), each of which a spec may also use as a schema, property or operation name.
 const GENERATED_ITEMS: &[&str] = &[
-    "Api", "ApiError", "AuthRejection", "AuthRequest", "Base64", "BoxError", "Client", "ClientError", "Coerce", "Credentials", "DEFAULT_BASE_URL",
-    "InstancePath", "Multipart", "NullableSchema", "ParamSource", "ParamSpec", "Part", "Pattern", "Rejection", "RequestContext", "RouteMatch",
-    "RouterConfig", "Scalar", "Segment", "Shared", "State", "Style", "TokenProvider", "Unit", "Validate", "Violation", "JsonSchema", "Serialize",
-    "Deserialize", "Value", "Map", "Router", "Json", "Bytes", "StatusCode", "HeaderMap", "Response", "Request", "Error", "Default", "Debug", "Clone",
-    "router", "router_with_config", "runtime", "server", "client", "types", "validate", "validation", "serde", "serde_json", "axum", "reqwest",
-    "std", "core", "alloc", "crate", "Self", "super", "String", "Option", "Result", "Box", "Vec", "Some", "None", "Ok", "Err", "From", "Into",
-    "Send", "Sync", "Sized", "Fn", "Future", "Iterator", "ToString", "PartialEq", "Eq", "Hash", "Copy", "Drop", "u8", "i64", "f64", "str", "bool",
-    "UnknownValue", "EchoParams", "EchoResponse", "EchoError", "EchoSuccess", "EchoRequest",
+    "Api",
+    "ApiError",
+    "AuthRejection",
+    "AuthRequest",
+    "Base64",
+    "BoxError",
+    "Client",
+    "ClientError",
+    "Coerce",
+    "Credentials",
+    "DEFAULT_BASE_URL",
+    "InstancePath",
+    "Multipart",
+    "NullableSchema",
+    "ParamSource",
+    "ParamSpec",
+    "Part",
+    "Pattern",
+    "Rejection",
+    "RequestContext",
+    "RouteMatch",
+    "RouterConfig",
+    "Scalar",
+    "Segment",
+    "Shared",
+    "State",
+    "Style",
+    "TokenProvider",
+    "Unit",
+    "Validate",
+    "Violation",
+    "JsonSchema",
+    "Serialize",
+    "Deserialize",
+    "Value",
+    "Map",
+    "Router",
+    "Json",
+    "Bytes",
+    "StatusCode",
+    "HeaderMap",
+    "Response",
+    "Request",
+    "Error",
+    "Default",
+    "Debug",
+    "Clone",
+    "router",
+    "router_with_config",
+    "runtime",
+    "server",
+    "client",
+    "types",
+    "validate",
+    "validation",
+    "serde",
+    "serde_json",
+    "axum",
+    "reqwest",
+    "std",
+    "core",
+    "alloc",
+    "crate",
+    "Self",
+    "super",
+    "String",
+    "Option",
+    "Result",
+    "Box",
+    "Vec",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "From",
+    "Into",
+    "Send",
+    "Sync",
+    "Sized",
+    "Fn",
+    "Future",
+    "Iterator",
+    "ToString",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "Copy",
+    "Drop",
+    "u8",
+    "i64",
+    "f64",
+    "str",
+    "bool",
+    "UnknownValue",
+    "EchoParams",
+    "EchoResponse",
+    "EchoError",
+    "EchoSuccess",
+    "EchoRequest",
 ];
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let",
-    "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe",
-    "use", "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
-    "gen", "union", "macro_rules", "raw", "safe", "_", "r#type",
+    "as",
+    "async",
+    "await",
+    "break",
+    "const",
+    "continue",
+    "crate",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "fn",
+    "for",
+    "if",
+    "impl",
+    "in",
+    "let",
+    "loop",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "pub",
+    "ref",
+    "return",
+    "self",
+    "Self",
+    "static",
+    "struct",
+    "super",
+    "trait",
+    "true",
+    "type",
+    "unsafe",
+    "use",
+    "where",
+    "while",
+    "abstract",
+    "become",
+    "box",
+    "do",
+    "final",
+    "macro",
+    "override",
+    "priv",
+    "typeof",
+    "unsized",
+    "virtual",
+    "yield",
+    "try",
+    "gen",
+    "union",
+    "macro_rules",
+    "raw",
+    "safe",
+    "_",
+    "r#type",
 ];
 
 /// Strings that break naive code generation in every slot they can reach.
 const INJECTIONS: &[&str] = &[
-    "*/", "/*", "\"#", "\"##", "r#\"", "\u{0}", "]]", "\n#[cfg(any())]\n", "#![deny(warnings)]", "\r\n", "\\", "\\u{0}", "}", "{", "`", "```rust\npanic!()\n```",
-    "<script>", "$ref", "'", "\u{2028}", "\u{202e}", "\u{feff}", "\u{1b}[31m", "//", "///", "//!", "#[doc = \"x\"]", "{{", "%s", "$", "\t",
+    "*/",
+    "/*",
+    "\"#",
+    "\"##",
+    "r#\"",
+    "\u{0}",
+    "]]",
+    "\n#[cfg(any())]\n",
+    "#![deny(warnings)]",
+    "\r\n",
+    "\\",
+    "\\u{0}",
+    "}",
+    "{",
+    "`",
+    "```rust\npanic!()\n```",
+    "<script>",
+    "$ref",
+    "'",
+    "\u{2028}",
+    "\u{202e}",
+    "\u{feff}",
+    "\u{1b}[31m",
+    "//",
+    "///",
+    "//!",
+    "#[doc = \"x\"]",
+    "{{",
+    "%s",
+    "$",
+    "\t",
 ];
 
 fn malformed() -> Vec<Case> {
@@ -141,23 +315,52 @@ fn malformed() -> Vec<Case> {
         ("paths a string", json!({"openapi": "3.0.0", "info": {"title": "x", "version": "1"}, "paths": "/a"})),
         ("path item a string", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": "get"}})),
         ("operation an array", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": []}}})),
-        ("parameters an object", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": {"a": 1}, "responses": {}}}}})),
-        ("parameter without name", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"in": "query"}], "responses": {"200": {"description": "x"}}}}}})),
-        ("parameter in nowhere", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"name": "a", "in": "body"}], "responses": {"200": {"description": "x"}}}}}})),
+        (
+            "parameters an object",
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": {"a": 1}, "responses": {}}}}}),
+        ),
+        (
+            "parameter without name",
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"in": "query"}], "responses": {"200": {"description": "x"}}}}}}),
+        ),
+        (
+            "parameter in nowhere",
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"name": "a", "in": "body"}], "responses": {"200": {"description": "x"}}}}}}),
+        ),
         ("responses an array", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"responses": [200]}}}})),
         ("components a number", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}, "components": 5})),
         ("schema a number", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}, "components": {"schemas": {"A": 5}}})),
         ("schemas an array", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}, "components": {"schemas": [{"type": "string"}]}})),
         ("info an array", json!({"openapi": "3.1.0", "info": [], "paths": {}})),
         ("type not a type", doc(uses("A"), json!({"A": {"type": "strin"}}))),
-        ("keywords of the wrong type", doc(uses("A"), json!({"A": {"type": "object", "properties": [], "required": "a", "maxLength": "3", "pattern": 5, "enum": {}}}))),
-        ("request body content an array", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"post": {"requestBody": {"content": []}, "responses": {"200": {"description": "x"}}}}}})),
-        ("security an object", json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "security": {"a": []}, "paths": {"/a": {"get": {"responses": {"200": {"description": "x"}}}}}})),
+        (
+            "keywords of the wrong type",
+            doc(uses("A"), json!({"A": {"type": "object", "properties": [], "required": "a", "maxLength": "3", "pattern": 5, "enum": {}}})),
+        ),
+        (
+            "request body content an array",
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"post": {"requestBody": {"content": []}, "responses": {"200": {"description": "x"}}}}}}),
+        ),
+        (
+            "security an object",
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "security": {"a": []}, "paths": {"/a": {"get": {"responses": {"200": {"description": "x"}}}}}}),
+        ),
     ] {
         out.push(json_case(c, name, Expect::Either, value));
     }
     // These cannot be code: the outcome must be a refusal.
-    let cannot_be_code = ["top-level array", "top-level string", "top-level null", "top-level number", "openapi missing", "openapi 4.0", "openapi garbage", "swagger 2", "paths an array", "paths a string"];
+    let cannot_be_code = [
+        "top-level array",
+        "top-level string",
+        "top-level null",
+        "top-level number",
+        "openapi missing",
+        "openapi 4.0",
+        "openapi garbage",
+        "swagger 2",
+        "paths an array",
+        "paths a string",
+    ];
     for case in &mut out {
         if cannot_be_code.contains(&case.name.as_str()) {
             case.expect = Refuse;
@@ -207,7 +410,11 @@ fn bombs() -> Vec<Case> {
     // 40 levels: within every limit, must generate.
     let mut moderate = json!({"type": "integer", "minimum": 1});
     for i in 0..40 {
-        moderate = if i % 2 == 0 { json!({"type": "object", "required": ["n"], "properties": {"n": moderate}}) } else { json!({"type": "array", "items": moderate, "maxItems": 3}) };
+        moderate = if i % 2 == 0 {
+            json!({"type": "object", "required": ["n"], "properties": {"n": moderate}})
+        } else {
+            json!({"type": "array", "items": moderate, "maxItems": 3})
+        };
     }
     let enum_values: Vec<Value> = (0..10_000).map(|i| json!(format!("v{i}-{}", i % 7))).collect();
     let mut schemas = serde_json::Map::new();
@@ -255,7 +462,12 @@ fn refs() -> Vec<Case> {
     let outside = |reference: &str| Input::Files {
         root: "spec/openapi.yaml".into(),
         files: vec![
-            ("spec/openapi.yaml".into(), format!("openapi: 3.1.0\ninfo: {{title: x, version: '1'}}\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '{reference}'}}\n      responses:\n        '200': {{description: ok}}\n")),
+            (
+                "spec/openapi.yaml".into(),
+                format!(
+                    "openapi: 3.1.0\ninfo: {{title: x, version: '1'}}\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '{reference}'}}\n      responses:\n        '200': {{description: ok}}\n"
+                ),
+            ),
             ("secret.yaml".into(), "type: string\ndescription: SECRET-MARKER-OUTSIDE-THE-TREE\n".into()),
             ("spec/inside.yaml".into(), "type: string\n".into()),
         ],
@@ -264,10 +476,33 @@ fn refs() -> Vec<Case> {
     vec![
         json_case(c, "self reference", Either, s(json!({"A": {"$ref": "#/components/schemas/A"}}), "A")),
         json_case(c, "two-step cycle of aliases", Either, s(json!({"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/A"}}), "A")),
-        json_case(c, "recursion through properties", Generate, s(json!({"T": {"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/components/schemas/T"}}, "me": {"$ref": "#/components/schemas/T"}}}}), "T")),
-        json_case(c, "recursion through allOf and oneOf", Either, s(json!({"A": {"allOf": [{"$ref": "#/components/schemas/B"}]}, "B": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"type": "string"}]}}), "A")),
-        json_case(c, "recursion through additionalProperties", Generate, s(json!({"M": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/M"}}}), "M")),
-        json_case(c, "alias chain to a string", Generate, s(json!({"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/C"}, "C": {"type": "string", "minLength": 2}}), "A")),
+        json_case(
+            c,
+            "recursion through properties",
+            Generate,
+            s(
+                json!({"T": {"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/components/schemas/T"}}, "me": {"$ref": "#/components/schemas/T"}}}}),
+                "T",
+            ),
+        ),
+        json_case(
+            c,
+            "recursion through allOf and oneOf",
+            Either,
+            s(json!({"A": {"allOf": [{"$ref": "#/components/schemas/B"}]}, "B": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"type": "string"}]}}), "A"),
+        ),
+        json_case(
+            c,
+            "recursion through additionalProperties",
+            Generate,
+            s(json!({"M": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/M"}}}), "M"),
+        ),
+        json_case(
+            c,
+            "alias chain to a string",
+            Generate,
+            s(json!({"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/C"}, "C": {"type": "string", "minLength": 2}}), "A"),
+        ),
         json_case(c, "remote http ref", Either, s(json!({"A": {"$ref": "http://example.com/schema.json"}}), "A")),
         json_case(c, "remote https ref with pointer", Either, s(json!({"A": {"$ref": "https://example.com/s.yaml#/A"}}), "A")),
         json_case(c, "absolute path ref", Either, s(json!({"A": {"$ref": "/etc/passwd"}}), "A")),
@@ -278,7 +513,12 @@ fn refs() -> Vec<Case> {
         on_disk("absolute path on disk", Either, "/etc/hostname"),
         on_disk("windows path on disk", Either, "C:\\secret.yaml"),
         on_disk("inside the tree on disk", Generate, "inside.yaml"),
-        json_case(c, "ref to a parameter", Either, json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": uses("A"), "components": {"schemas": {"A": {"$ref": "#/components/parameters/P"}}, "parameters": {"P": {"name": "p", "in": "query", "schema": {"type": "string"}}}}})),
+        json_case(
+            c,
+            "ref to a parameter",
+            Either,
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": uses("A"), "components": {"schemas": {"A": {"$ref": "#/components/parameters/P"}}, "parameters": {"P": {"name": "p", "in": "query", "schema": {"type": "string"}}}}}),
+        ),
         json_case(c, "ref to info", Either, s(json!({"A": {"$ref": "#/info"}}), "A")),
         json_case(c, "ref to paths", Either, s(json!({"A": {"$ref": "#/paths"}}), "A")),
         json_case(c, "ref to the root", Either, s(json!({"A": {"$ref": "#"}}), "A")),
@@ -288,11 +528,39 @@ fn refs() -> Vec<Case> {
         json_case(c, "ref not a string", Either, s(json!({"A": {"$ref": 5}}), "A")),
         json_case(c, "ref with bad escapes", Either, s(json!({"A": {"$ref": "#/components/schemas/~2x%zz"}}), "A")),
         json_case(c, "ref with escaped slash", Generate, s(json!({"a/b~c": {"type": "string"}, "A": {"$ref": "#/components/schemas/a~1b~0c"}}), "A")),
-        json_case(c, "parameter ref to a schema", Either, json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"$ref": "#/components/schemas/S"}], "responses": {"200": {"description": "ok"}}}}}, "components": {"schemas": {"S": {"type": "string"}}}})),
-        json_case(c, "parameter ref cycle", Either, json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"$ref": "#/components/parameters/P"}], "responses": {"200": {"description": "ok"}}}}}, "components": {"parameters": {"P": {"$ref": "#/components/parameters/Q"}, "Q": {"$ref": "#/components/parameters/P"}}}})),
-        json_case(c, "response ref cycle", Either, json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"$ref": "#/components/responses/R"}}}}}, "components": {"responses": {"R": {"$ref": "#/components/responses/R"}}}})),
-        json_case(c, "path item ref to itself", Either, json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"$ref": "#/paths/~1a"}}})),
-        json_case(c, "discriminator mapping to nowhere and to info", Either, s(json!({"U": {"oneOf": [{"$ref": "#/components/schemas/X"}], "discriminator": {"propertyName": "k", "mapping": {"a": "#/info", "b": "Nope", "c": "../x.json"}}}, "X": {"type": "object", "properties": {"k": {"type": "string"}}}}), "U")),
+        json_case(
+            c,
+            "parameter ref to a schema",
+            Either,
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"$ref": "#/components/schemas/S"}], "responses": {"200": {"description": "ok"}}}}}, "components": {"schemas": {"S": {"type": "string"}}}}),
+        ),
+        json_case(
+            c,
+            "parameter ref cycle",
+            Either,
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"$ref": "#/components/parameters/P"}], "responses": {"200": {"description": "ok"}}}}}, "components": {"parameters": {"P": {"$ref": "#/components/parameters/Q"}, "Q": {"$ref": "#/components/parameters/P"}}}}),
+        ),
+        json_case(
+            c,
+            "response ref cycle",
+            Either,
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"$ref": "#/components/responses/R"}}}}}, "components": {"responses": {"R": {"$ref": "#/components/responses/R"}}}}),
+        ),
+        json_case(
+            c,
+            "path item ref to itself",
+            Either,
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"$ref": "#/paths/~1a"}}}),
+        ),
+        json_case(
+            c,
+            "discriminator mapping to nowhere and to info",
+            Either,
+            s(
+                json!({"U": {"oneOf": [{"$ref": "#/components/schemas/X"}], "discriminator": {"propertyName": "k", "mapping": {"a": "#/info", "b": "Nope", "c": "../x.json"}}}, "X": {"type": "object", "properties": {"k": {"type": "string"}}}}),
+                "U",
+            ),
+        ),
         json_case(c, "$id tricks", Either, s(json!({"A": {"$id": "http://evil/", "$ref": "x.json"}, "B": {"$id": "file:///etc/", "$ref": "passwd"}}), "A")),
     ]
 }
@@ -310,7 +578,8 @@ fn identifiers() -> Vec<Case> {
             schemas.insert(n.to_string(), json!({"type": "object", "properties": props.clone(), "required": [names[0]]}));
         }
         schemas.insert("EnumOfNames".into(), json!({"type": "string", "enum": names}));
-        let refs: serde_json::Map<String, Value> = names.iter().map(|n| (n.to_string(), json!({"$ref": format!("#/components/schemas/{}", n.replace('~', "~0").replace('/', "~1"))}))).collect();
+        let refs: serde_json::Map<String, Value> =
+            names.iter().map(|n| (n.to_string(), json!({"$ref": format!("#/components/schemas/{}", n.replace('~', "~0").replace('/', "~1"))}))).collect();
         schemas.insert("All".into(), json!({"type": "object", "properties": refs, "additionalProperties": {"$ref": "#/components/schemas/EnumOfNames"}}));
         let mut paths = serde_json::Map::new();
         for (i, n) in names.iter().enumerate() {
@@ -333,11 +602,26 @@ fn identifiers() -> Vec<Case> {
         ("emoji names", vec!["🙂", "🙃", "👨‍👩‍👧", "🇫🇷", "x🙂", "x🙃"]),
         ("case collisions", vec!["FooBar", "foo_bar", "foo-bar", "FOO_BAR", "fooBar", "foo bar", "Foo.Bar", "foo__bar", "FooBar2", "FooBar_2"]),
         ("digits and punctuation", vec!["123", "1", "0x", "+", "-", "+1", "-1", "1.5", "$", "@", "#", "::", "a::b", "r#x", "<T>", "a,b"]),
-        ("names of derived types", vec!["Echo", "EchoParams", "EchoRequest", "EchoResponse", "EchoResponse200", "EchoError", "EchoSuccess", "EchoRequestBody", "validate_echo", "ValidateEcho"]),
+        (
+            "names of derived types",
+            vec![
+                "Echo",
+                "EchoParams",
+                "EchoRequest",
+                "EchoResponse",
+                "EchoResponse200",
+                "EchoError",
+                "EchoSuccess",
+                "EchoRequestBody",
+                "validate_echo",
+                "ValidateEcho",
+            ],
+        ),
     ] {
         let mut schemas = serde_json::Map::new();
         let props: serde_json::Map<String, Value> = names.iter().map(|n| (n.to_string(), json!({"type": "integer"}))).collect();
-        let refs: serde_json::Map<String, Value> = names.iter().map(|n| (format!("r{n}"), json!({"$ref": format!("#/components/schemas/{}", n.replace('~', "~0").replace('/', "~1"))}))).collect();
+        let refs: serde_json::Map<String, Value> =
+            names.iter().map(|n| (format!("r{n}"), json!({"$ref": format!("#/components/schemas/{}", n.replace('~', "~0").replace('/', "~1"))}))).collect();
         for n in &names {
             schemas.insert(n.to_string(), json!({"type": "object", "properties": props.clone(), "additionalProperties": {"type": "string"}}));
         }
@@ -351,8 +635,33 @@ fn identifiers() -> Vec<Case> {
         paths.insert("/echo".into(), uses("Root")["/echo"].clone());
         out.push(json_case(c, label, Generate, doc(Value::Object(paths), Value::Object(schemas))));
     }
-    let arg_names = ["configuration", "body", "params", "ctx", "self", "principal", "client", "request", "response", "headers", "path", "query", "api", "state", "req", "res", "url", "builder", "value", "status", "e", "err", "_"];
-    let params: Vec<Value> = arg_names.iter().flat_map(|n| ["query", "header", "cookie"].map(|loc| json!({"name": n, "in": loc, "schema": {"type": "string"}}))).collect();
+    let arg_names = [
+        "configuration",
+        "body",
+        "params",
+        "ctx",
+        "self",
+        "principal",
+        "client",
+        "request",
+        "response",
+        "headers",
+        "path",
+        "query",
+        "api",
+        "state",
+        "req",
+        "res",
+        "url",
+        "builder",
+        "value",
+        "status",
+        "e",
+        "err",
+        "_",
+    ];
+    let params: Vec<Value> =
+        arg_names.iter().flat_map(|n| ["query", "header", "cookie"].map(|loc| json!({"name": n, "in": loc, "schema": {"type": "string"}}))).collect();
     let mut path_params = params.clone();
     path_params.extend(arg_names.iter().map(|n| json!({"name": n, "in": "path", "required": true, "schema": {"type": "integer"}})));
     let template: String = arg_names.iter().map(|n| format!("/{{{n}}}")).collect();
@@ -373,7 +682,12 @@ fn identifiers() -> Vec<Case> {
         "paths": {"/a": {"get": {"tags": ["type", "🙂"], "responses": {"200": {"description": "ok"}}}}},
         "components": {"securitySchemes": {"self": {"type": "http", "scheme": "bearer"}, "🙂 key": {"type": "apiKey", "in": "header", "name": "X-🙂"}, "Api": {"type": "apiKey", "in": "cookie", "name": "ctx"}}}
     })));
-    out.push(json_case(c, "title makes no crate name", Either, json!({"openapi": "3.1.0", "info": {"title": "🙂 -- v1 API", "version": "not semver \"x\""}, "paths": {}})));
+    out.push(json_case(
+        c,
+        "title makes no crate name",
+        Either,
+        json!({"openapi": "3.1.0", "info": {"title": "🙂 -- v1 API", "version": "not semver \"x\""}, "paths": {}}),
+    ));
     out
 }
 
@@ -415,15 +729,23 @@ fn injections() -> Vec<Case> {
         });
         out.push(json_case(c, &format!("injections {}", i + 1), Generate, spec));
     }
-    out.push(json_case(c, "header names with odd characters", Generate, doc(json!({"/h": ok_get(json!([
-        {"name": "X-\"evil", "in": "header", "schema": {"type": "string"}},
-        {"name": "X évil", "in": "header", "schema": {"type": "string"}},
-        {"name": "", "in": "header", "schema": {"type": "string"}},
-        {"name": "Content-Type", "in": "header", "schema": {"type": "string"}},
-        {"name": "a\nb", "in": "cookie", "schema": {"type": "string"}},
-        {"name": "a b", "in": "query", "schema": {"type": "string"}},
-        {"name": "a[b]", "in": "query", "style": "deepObject", "schema": {"type": "object", "properties": {"*/": {"type": "string"}}}},
-    ]))}), json!({}))));
+    out.push(json_case(
+        c,
+        "header names with odd characters",
+        Generate,
+        doc(
+            json!({"/h": ok_get(json!([
+                {"name": "X-\"evil", "in": "header", "schema": {"type": "string"}},
+                {"name": "X évil", "in": "header", "schema": {"type": "string"}},
+                {"name": "", "in": "header", "schema": {"type": "string"}},
+                {"name": "Content-Type", "in": "header", "schema": {"type": "string"}},
+                {"name": "a\nb", "in": "cookie", "schema": {"type": "string"}},
+                {"name": "a b", "in": "query", "schema": {"type": "string"}},
+                {"name": "a[b]", "in": "query", "style": "deepObject", "schema": {"type": "object", "properties": {"*/": {"type": "string"}}}},
+            ]))}),
+            json!({}),
+        ),
+    ));
     out.push(json_case(c, "patterns that are not regexes", Expect::Either, doc(uses("P"), json!({"P": {"type": "object", "properties": {
         "a": {"type": "string", "pattern": "("}, "b": {"type": "string", "pattern": "\\"}, "c": {"type": "string", "pattern": "(?<n>a)\\k<n>"}, "d": {"type": "string", "pattern": "[z-a]"},
         "e": {"type": "string", "pattern": "\u{0}"}, "f": {"type": "string", "pattern": "(a+)+$"}, "g": {"type": "string", "pattern": "\\p{Nope}"}, "h": {"type": "string", "pattern": "x{99999999999}"}
@@ -450,23 +772,94 @@ fn regex_escape(s: &str) -> String {
 fn numbers() -> Vec<Case> {
     use Expect::{Either, Generate};
     let c = "numbers";
-    let raw = |body: &str| format!("{{\"openapi\": \"3.1.0\", \"info\": {{\"title\": \"x\", \"version\": \"1\"}}, \"paths\": {}, \"components\": {{\"schemas\": {{\"N\": {body}}}}}}}", echo(json!({"$ref": "#/components/schemas/N"})));
+    let raw = |body: &str| {
+        format!(
+            "{{\"openapi\": \"3.1.0\", \"info\": {{\"title\": \"x\", \"version\": \"1\"}}, \"paths\": {}, \"components\": {{\"schemas\": {{\"N\": {body}}}}}}}",
+            echo(json!({"$ref": "#/components/schemas/N"}))
+        )
+    };
     let mut out = vec![
         text_case(c, "1e400 maximum (json)", Either, "openapi.json", raw("{\"type\": \"number\", \"maximum\": 1e400}")),
         text_case(c, "-1e400 minimum (json)", Either, "openapi.json", raw("{\"type\": \"number\", \"minimum\": -1e400}")),
-        text_case(c, "1e400 in yaml", Either, "openapi.yaml", "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    N: {type: number, maximum: 1e400, minimum: -1e400, multipleOf: .inf, default: .nan}\n"),
-        text_case(c, "2^64 as bounds", Generate, "openapi.json", raw("{\"type\": \"integer\", \"minimum\": -18446744073709551616, \"maximum\": 18446744073709551616, \"exclusiveMaximum\": 18446744073709551617}")),
+        text_case(
+            c,
+            "1e400 in yaml",
+            Either,
+            "openapi.yaml",
+            "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    N: {type: number, maximum: 1e400, minimum: -1e400, multipleOf: .inf, default: .nan}\n",
+        ),
+        text_case(
+            c,
+            "2^64 as bounds",
+            Generate,
+            "openapi.json",
+            raw("{\"type\": \"integer\", \"minimum\": -18446744073709551616, \"maximum\": 18446744073709551616, \"exclusiveMaximum\": 18446744073709551617}"),
+        ),
         text_case(c, "2^64 as multipleOf", Either, "openapi.json", raw("{\"type\": \"integer\", \"multipleOf\": 18446744073709551616}")),
-        text_case(c, "2^64 in enum and default", Either, "openapi.json", raw("{\"type\": \"integer\", \"enum\": [18446744073709551616, -9223372036854775809, 1], \"default\": 18446744073709551616}")),
+        text_case(
+            c,
+            "2^64 in enum and default",
+            Either,
+            "openapi.json",
+            raw("{\"type\": \"integer\", \"enum\": [18446744073709551616, -9223372036854775809, 1], \"default\": 18446744073709551616}"),
+        ),
         text_case(c, "2^64 as const of a number", Generate, "openapi.json", raw("{\"type\": \"number\", \"const\": 18446744073709551616}")),
-        text_case(c, "2^64 as lengths", Either, "openapi.json", raw("{\"type\": \"object\", \"properties\": {\"s\": {\"type\": \"string\", \"maxLength\": 18446744073709551616, \"minLength\": 18446744073709551615}, \"a\": {\"type\": \"array\", \"maxItems\": 1e30, \"minItems\": -1}}, \"maxProperties\": 18446744073709551615}")),
-        text_case(c, "tiny and zero multipleOf", Either, "openapi.json", raw("{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"number\", \"multipleOf\": 1e-400}, \"b\": {\"type\": \"number\", \"multipleOf\": 0}, \"c\": {\"type\": \"number\", \"multipleOf\": -2}, \"d\": {\"type\": \"number\", \"multipleOf\": 5e-324}}}")),
-        text_case(c, "f64 extremes on an integer", Generate, "openapi.json", raw("{\"type\": \"integer\", \"minimum\": -1.7976931348623157e308, \"maximum\": 1.7976931348623157e308, \"multipleOf\": 0.5}")),
-        text_case(c, "contradictory bounds", Generate, "openapi.json", raw("{\"type\": \"integer\", \"minimum\": 10, \"maximum\": 1, \"exclusiveMinimum\": 10, \"format\": \"int32\", \"default\": 9223372036854775807}")),
-        text_case(c, "integer format overflows", Generate, "openapi.json", raw("{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\", \"format\": \"int32\", \"maximum\": 1e12, \"default\": 1e12}, \"b\": {\"type\": \"integer\", \"format\": \"uint8\", \"minimum\": -5}, \"c\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 1.5}}}")),
-        text_case(c, "3.0 exclusive booleans with huge bounds", Generate, "openapi.json", doc30(echo(json!({"type": "number", "maximum": 1.0e300, "exclusiveMaximum": true, "minimum": -1.0e300, "exclusiveMinimum": true})), json!({})).to_string()),
+        text_case(
+            c,
+            "2^64 as lengths",
+            Either,
+            "openapi.json",
+            raw(
+                "{\"type\": \"object\", \"properties\": {\"s\": {\"type\": \"string\", \"maxLength\": 18446744073709551616, \"minLength\": 18446744073709551615}, \"a\": {\"type\": \"array\", \"maxItems\": 1e30, \"minItems\": -1}}, \"maxProperties\": 18446744073709551615}",
+            ),
+        ),
+        text_case(
+            c,
+            "tiny and zero multipleOf",
+            Either,
+            "openapi.json",
+            raw(
+                "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"number\", \"multipleOf\": 1e-400}, \"b\": {\"type\": \"number\", \"multipleOf\": 0}, \"c\": {\"type\": \"number\", \"multipleOf\": -2}, \"d\": {\"type\": \"number\", \"multipleOf\": 5e-324}}}",
+            ),
+        ),
+        text_case(
+            c,
+            "f64 extremes on an integer",
+            Generate,
+            "openapi.json",
+            raw("{\"type\": \"integer\", \"minimum\": -1.7976931348623157e308, \"maximum\": 1.7976931348623157e308, \"multipleOf\": 0.5}"),
+        ),
+        text_case(
+            c,
+            "contradictory bounds",
+            Generate,
+            "openapi.json",
+            raw("{\"type\": \"integer\", \"minimum\": 10, \"maximum\": 1, \"exclusiveMinimum\": 10, \"format\": \"int32\", \"default\": 9223372036854775807}"),
+        ),
+        text_case(
+            c,
+            "integer format overflows",
+            Generate,
+            "openapi.json",
+            raw(
+                "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\", \"format\": \"int32\", \"maximum\": 1e12, \"default\": 1e12}, \"b\": {\"type\": \"integer\", \"format\": \"uint8\", \"minimum\": -5}, \"c\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 1.5}}}",
+            ),
+        ),
+        text_case(
+            c,
+            "3.0 exclusive booleans with huge bounds",
+            Generate,
+            "openapi.json",
+            doc30(echo(json!({"type": "number", "maximum": 1.0e300, "exclusiveMaximum": true, "minimum": -1.0e300, "exclusiveMinimum": true})), json!({}))
+                .to_string(),
+        ),
     ];
-    out.push(json_case(c, "numbers in string slots", Either, doc(uses("N"), json!({"N": {"type": "string", "maxLength": 3.5, "pattern": 12, "format": 1, "description": 1e300, "enum": [1, "a", null, true, 1.5]}}))));
+    out.push(json_case(
+        c,
+        "numbers in string slots",
+        Either,
+        doc(uses("N"), json!({"N": {"type": "string", "maxLength": 3.5, "pattern": 12, "format": 1, "description": 1e300, "enum": [1, "a", null, true, 1.5]}})),
+    ));
     out
 }
 
@@ -478,16 +871,32 @@ fn statuses() -> Vec<Case> {
     vec![
         json_case(c, "euro sign", Either, with(json!({"€": body(1), "200": body(2)}))),
         json_case(c, "non-ASCII status keys", Either, with(json!({"2€": body(1), "é0": body(1), "€XX": body(1), "4é": body(1), "200": body(2)}))),
-        json_case(c, "2XX overlapping 200 and default", Generate, with(json!({"200": body(1), "2XX": body(2), "default": body(3), "4XX": body(4), "404": body(5)}))),
+        json_case(
+            c,
+            "2XX overlapping 200 and default",
+            Generate,
+            with(json!({"200": body(1), "2XX": body(2), "default": body(3), "4XX": body(4), "404": body(5)})),
+        ),
         json_case(c, "lower-case ranges", Generate, with(json!({"2xx": body(1), "5xx": body(2), "1XX": body(3), "3XX": body(4)}))),
         json_case(c, "same range twice", Either, with(json!({"2XX": body(1), "2xx": body(2)}))),
         json_case(c, "999 and 100", Either, with(json!({"999": body(1), "100": body(2), "600": body(3), "000": body(4), "099": body(5)}))),
         json_case(c, "empty status", Either, with(json!({"": body(1), "200": body(2)}))),
-        json_case(c, "odd lengths", Either, with(json!({"2": body(1), "20": body(1), "2000": body(1), "0XX": body(1), "9XX": body(1), "XX2": body(1), "X": body(1)}))),
+        json_case(
+            c,
+            "odd lengths",
+            Either,
+            with(json!({"2": body(1), "20": body(1), "2000": body(1), "0XX": body(1), "9XX": body(1), "XX2": body(1), "X": body(1)})),
+        ),
         json_case(c, "DEFAULT and x- keys", Either, with(json!({"DEFAULT": body(1), "x-200": body(1), "200": body(2)}))),
         json_case(c, "only default", Generate, with(json!({"default": body(1)}))),
         json_case(c, "no responses", Either, with(json!({}))),
-        text_case(c, "yaml integer status keys", Generate, "openapi.yaml", "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths:\n  /s:\n    get:\n      responses:\n        200: {description: ok}\n        404: {description: nf}\n        2XX: {description: r}\n"),
+        text_case(
+            c,
+            "yaml integer status keys",
+            Generate,
+            "openapi.yaml",
+            "openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths:\n  /s:\n    get:\n      responses:\n        200: {description: ok}\n        404: {description: nf}\n        2XX: {description: r}\n",
+        ),
     ]
 }
 
@@ -495,20 +904,81 @@ fn media_types() -> Vec<Case> {
     use Expect::{Either, Generate};
     let c = "media types";
     let obj = json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "integer", "minimum": 1}, "b": {"type": "string", "maxLength": 4}}});
-    let with = |content: Value| doc(json!({"/m": {"post": {"operationId": "m", "requestBody": {"required": true, "content": content.clone()}, "responses": {"200": {"description": "ok", "content": content}}}}}), json!({}));
+    let with = |content: Value| {
+        doc(
+            json!({"/m": {"post": {"operationId": "m", "requestBody": {"required": true, "content": content.clone()}, "responses": {"200": {"description": "ok", "content": content}}}}}),
+            json!({}),
+        )
+    };
     vec![
-        json_case(c, "json and form, each validated", Generate, with(json!({"application/json": {"schema": obj.clone()}, "application/x-www-form-urlencoded": {"schema": obj.clone()}}))),
-        json_case(c, "json, form and multipart with the same ref", Generate, doc(json!({"/m": {"post": {"requestBody": {"content": {
+        json_case(
+            c,
+            "json and form, each validated",
+            Generate,
+            with(json!({"application/json": {"schema": obj.clone()}, "application/x-www-form-urlencoded": {"schema": obj.clone()}})),
+        ),
+        json_case(
+            c,
+            "json, form and multipart with the same ref",
+            Generate,
+            doc(
+                json!({"/m": {"post": {"requestBody": {"content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/O"}}, "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/O"}}, "multipart/form-data": {"schema": {"$ref": "#/components/schemas/O"}}
-        }}, "responses": {"200": {"description": "ok"}}}}}), json!({"O": obj.clone()}))),
+        }}, "responses": {"200": {"description": "ok"}}}}}),
+                json!({"O": obj.clone()}),
+            ),
+        ),
         json_case(c, "wildcards", Generate, with(json!({"*/*": {"schema": obj.clone()}, "application/*": {"schema": {"type": "string"}}}))),
-        json_case(c, "parameters and upper case", Generate, with(json!({"APPLICATION/JSON; charset=UTF-8": {"schema": obj.clone()}, "Application/Json": {"schema": obj.clone()}, "text/plain; charset=\"utf-8\"": {"schema": {"type": "string"}}}))),
-        json_case(c, "vendor json and problem json", Generate, with(json!({"application/vnd.api+json": {"schema": obj.clone()}, "application/problem+json": {"schema": obj.clone()}, "application/json": {"schema": {"type": "string"}}}))),
-        json_case(c, "media types without slash or empty", Either, with(json!({"json": {"schema": obj.clone()}, "": {"schema": obj.clone()}, "/": {}, "a/b/c": {}}))),
-        json_case(c, "media types without schema", Generate, with(json!({"image/png": {}, "application/octet-stream": {}, "text/html": {"schema": {"type": "string", "maxLength": 3}}}))),
-        json_case(c, "form with nested and odd fields", Generate, with(json!({"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"a[b]": {"type": "object", "properties": {"c": {"type": "integer"}}}, "": {"type": "array", "items": {"type": "number"}}, "🙂": {"type": "boolean"}}}, "encoding": {"a[b]": {"style": "deepObject", "explode": true}, "nope": {}}}}))),
-        json_case(c, "form body not an object", Either, with(json!({"application/x-www-form-urlencoded": {"schema": {"type": "array", "items": {"type": "string"}}}, "multipart/form-data": {"schema": {"type": "string"}}}))),
-        json_case(c, "text body with json schema", Generate, with(json!({"text/plain": {"schema": obj.clone()}, "application/json": {"schema": {"type": "integer"}}}))),
+        json_case(
+            c,
+            "parameters and upper case",
+            Generate,
+            with(
+                json!({"APPLICATION/JSON; charset=UTF-8": {"schema": obj.clone()}, "Application/Json": {"schema": obj.clone()}, "text/plain; charset=\"utf-8\"": {"schema": {"type": "string"}}}),
+            ),
+        ),
+        json_case(
+            c,
+            "vendor json and problem json",
+            Generate,
+            with(
+                json!({"application/vnd.api+json": {"schema": obj.clone()}, "application/problem+json": {"schema": obj.clone()}, "application/json": {"schema": {"type": "string"}}}),
+            ),
+        ),
+        json_case(
+            c,
+            "media types without slash or empty",
+            Either,
+            with(json!({"json": {"schema": obj.clone()}, "": {"schema": obj.clone()}, "/": {}, "a/b/c": {}})),
+        ),
+        json_case(
+            c,
+            "media types without schema",
+            Generate,
+            with(json!({"image/png": {}, "application/octet-stream": {}, "text/html": {"schema": {"type": "string", "maxLength": 3}}})),
+        ),
+        json_case(
+            c,
+            "form with nested and odd fields",
+            Generate,
+            with(
+                json!({"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"a[b]": {"type": "object", "properties": {"c": {"type": "integer"}}}, "": {"type": "array", "items": {"type": "number"}}, "🙂": {"type": "boolean"}}}, "encoding": {"a[b]": {"style": "deepObject", "explode": true}, "nope": {}}}}),
+            ),
+        ),
+        json_case(
+            c,
+            "form body not an object",
+            Either,
+            with(
+                json!({"application/x-www-form-urlencoded": {"schema": {"type": "array", "items": {"type": "string"}}}, "multipart/form-data": {"schema": {"type": "string"}}}),
+            ),
+        ),
+        json_case(
+            c,
+            "text body with json schema",
+            Generate,
+            with(json!({"text/plain": {"schema": obj.clone()}, "application/json": {"schema": {"type": "integer"}}})),
+        ),
     ]
 }
 
@@ -525,26 +995,52 @@ fn paths() -> Vec<Case> {
         json_case(c, "unbalanced braces", Either, one("/a/{a/b}/}{/{", json!([p("a")]))),
         json_case(c, "non-ASCII path and parameter", Generate, one("/é/{ü}/🙂", json!([p("ü")]))),
         json_case(c, "query string and fragment in path", Either, one("/a?b=1#frag", json!([]))),
-        json_case(c, "templates that differ only in names", Either, doc(json!({"/a/{id}": ok_get(json!([p("id")])), "/a/{name}": ok_get(json!([p("name")])), "/a/b": ok_get(json!([]))}), json!({}))),
+        json_case(
+            c,
+            "templates that differ only in names",
+            Either,
+            doc(json!({"/a/{id}": ok_get(json!([p("id")])), "/a/{name}": ok_get(json!([p("name")])), "/a/b": ok_get(json!([]))}), json!({})),
+        ),
         json_case(c, "the root and the empty path", Either, doc(json!({"/": ok_get(json!([])), "": ok_get(json!([]))}), json!({}))),
         json_case(c, "spaces, percent and colon", Generate, one("/a b/%20/{x}:do/*", json!([p("x")]))),
         json_case(c, "undeclared and missing path parameters", Either, one("/a/{x}", json!([p("y")]))),
         json_case(c, "the same template twice", Either, one("/{a}/{a}", json!([p("a")]))),
-        json_case(c, "path parameter not required and with a complex schema", Either, one("/a/{x}", json!([{"name": "x", "in": "path", "schema": {"type": "object", "properties": {"🙂": {"type": "integer"}}}, "style": "matrix", "explode": true}]))),
-        json_case(c, "parameters of every style", Generate, one("/s/{l}/{m}/{x}", json!([
-            {"name": "l", "in": "path", "required": true, "style": "label", "explode": true, "schema": {"type": "array", "items": {"type": "integer"}}},
-            {"name": "m", "in": "path", "required": true, "style": "matrix", "schema": {"type": "object", "properties": {"a": {"type": "string"}}}},
-            {"name": "x", "in": "path", "required": true, "style": "simple", "schema": {"type": "boolean"}},
-            {"name": "f", "in": "query", "style": "form", "explode": false, "schema": {"type": "array", "items": {"type": "string"}}},
-            {"name": "s", "in": "query", "style": "spaceDelimited", "schema": {"type": "array", "items": {"type": "number"}}},
-            {"name": "p", "in": "query", "style": "pipeDelimited", "schema": {"type": "array", "items": {"type": "integer"}}},
-            {"name": "d", "in": "query", "style": "deepObject", "schema": {"type": "object", "additionalProperties": {"type": "integer"}}},
-            {"name": "j", "in": "query", "content": {"application/json": {"schema": {"type": "object"}}}},
-            {"name": "h", "in": "header", "style": "simple", "explode": true, "schema": {"type": "object", "properties": {"a": {"type": "integer"}}}},
-            {"name": "c", "in": "cookie", "style": "form", "schema": {"type": "array", "items": {"type": "string"}}},
-            {"name": "bad", "in": "query", "style": "matrix", "schema": {"type": "string"}},
-        ]))),
-        json_case(c, "webhooks and callbacks with odd keys", Either, json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"callbacks": {"cb": {"{$request.body#/url}": {"post": {"responses": {"200": {"description": "ok"}}}}}}, "responses": {"200": {"description": "ok"}}}}}, "webhooks": {"": {"post": {"responses": {"€": {"description": "x"}}}}}})),
+        json_case(
+            c,
+            "path parameter not required and with a complex schema",
+            Either,
+            one(
+                "/a/{x}",
+                json!([{"name": "x", "in": "path", "schema": {"type": "object", "properties": {"🙂": {"type": "integer"}}}, "style": "matrix", "explode": true}]),
+            ),
+        ),
+        json_case(
+            c,
+            "parameters of every style",
+            Generate,
+            one(
+                "/s/{l}/{m}/{x}",
+                json!([
+                    {"name": "l", "in": "path", "required": true, "style": "label", "explode": true, "schema": {"type": "array", "items": {"type": "integer"}}},
+                    {"name": "m", "in": "path", "required": true, "style": "matrix", "schema": {"type": "object", "properties": {"a": {"type": "string"}}}},
+                    {"name": "x", "in": "path", "required": true, "style": "simple", "schema": {"type": "boolean"}},
+                    {"name": "f", "in": "query", "style": "form", "explode": false, "schema": {"type": "array", "items": {"type": "string"}}},
+                    {"name": "s", "in": "query", "style": "spaceDelimited", "schema": {"type": "array", "items": {"type": "number"}}},
+                    {"name": "p", "in": "query", "style": "pipeDelimited", "schema": {"type": "array", "items": {"type": "integer"}}},
+                    {"name": "d", "in": "query", "style": "deepObject", "schema": {"type": "object", "additionalProperties": {"type": "integer"}}},
+                    {"name": "j", "in": "query", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    {"name": "h", "in": "header", "style": "simple", "explode": true, "schema": {"type": "object", "properties": {"a": {"type": "integer"}}}},
+                    {"name": "c", "in": "cookie", "style": "form", "schema": {"type": "array", "items": {"type": "string"}}},
+                    {"name": "bad", "in": "query", "style": "matrix", "schema": {"type": "string"}},
+                ]),
+            ),
+        ),
+        json_case(
+            c,
+            "webhooks and callbacks with odd keys",
+            Either,
+            json!({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {"/a": {"get": {"callbacks": {"cb": {"{$request.body#/url}": {"post": {"responses": {"200": {"description": "ok"}}}}}}, "responses": {"200": {"description": "ok"}}}}}, "webhooks": {"": {"post": {"responses": {"€": {"description": "x"}}}}}}),
+        ),
     ]
 }
 
@@ -605,7 +1101,9 @@ fn run(case: &Case, index: usize, options: Options) -> (Outcome, Duration) {
                 Ok(Ok(g)) => Outcome::Generated(Box::new(g)),
                 Ok(Err(GenerateError::Spec(d))) => Outcome::Refused(d),
                 Ok(Err(GenerateError::Internal(e))) => Outcome::Internal(e),
-                Err(p) => Outcome::Panicked(p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()),
+                Err(p) => {
+                    Outcome::Panicked(p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())
+                }
             };
             let _ = tx.send(outcome);
         })
@@ -676,7 +1174,10 @@ fn merged_manifest(package: &str, manifests: &[&str]) -> String {
             }
         }
     }
-    let mut out = format!("[package]\nname = \"{package}\"\nversion = \"0.0.0\"\npublish = false\n{}\n\n[lib]\ndoctest = false\ntest = false\n\n[features]\n", package_keys.join("\n"));
+    let mut out = format!(
+        "[package]\nname = \"{package}\"\nversion = \"0.0.0\"\npublish = false\n{}\n\n[lib]\ndoctest = false\ntest = false\n\n[features]\n",
+        package_keys.join("\n")
+    );
     for (name, items) in &features {
         out.push_str(&format!("{name} = [{}]\n", items.join(", ")));
     }
@@ -709,7 +1210,8 @@ fn build_batch(work: &std::path::Path, batch: &[(usize, String, Vec<codegen::Gen
         return Some(format!("a generated manifest is not valid:\n{}", String::from_utf8_lossy(&output.stderr)));
     }
     scratch::workspace(work, &names);
-    let output = scratch::cargo(work, &["clippy", "--workspace", "--lib", "--tests", "--features", "server,client,schemars", "--quiet", "--", "-D", "warnings"], &[]);
+    let output =
+        scratch::cargo(work, &["clippy", "--workspace", "--lib", "--tests", "--features", "server,client,schemars", "--quiet", "--", "-D", "warnings"], &[]);
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Some(format!("generated hostile crates do not build cleanly:\n{}", stderr.chars().take(30_000).collect::<String>()));
@@ -754,7 +1256,6 @@ fn write_batch_crate(work: &std::path::Path, k: usize, batch: &[&(usize, String,
     std::fs::write(krate.join("tests/smoke.rs"), smoke).expect("batch smoke test");
 }
 
-
 #[test]
 fn hostile_specs_never_panic_hang_or_miscompile() {
     let cases = all_cases();
@@ -792,7 +1293,10 @@ fn hostile_specs_never_panic_hang_or_miscompile() {
                 row.1 += 1;
                 let errors: Vec<_> = diags.iter().filter(|d| d.severity == Severity::Error).collect();
                 if case.expect == Expect::Generate {
-                    failures.push(format!("{label}: refused, but must generate:\n{}", errors.iter().take(5).map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n")));
+                    failures.push(format!(
+                        "{label}: refused, but must generate:\n{}",
+                        errors.iter().take(5).map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n")
+                    ));
                 }
                 if errors.is_empty() || errors.iter().any(|d| d.location.file.is_empty() || d.message.is_empty()) {
                     failures.push(format!("{label}: refused without a located error: {diags:?}"));

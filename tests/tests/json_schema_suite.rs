@@ -102,7 +102,9 @@ fn classify(group: &mut Group) {
     let diags = codegen::diagnose(&documents(&[group]), &options("probe"));
     // A schema degraded to any value (a reference that leads nowhere, a remote one) is out of
     // scope too; a default that does not fit is only documentation and keeps the group in.
-    if let Some(d) = diags.iter().find(|d| d.severity == Severity::Error || d.policy == Policy::NotEnforced || (d.leniency && d.policy == Policy::FellBackToValue)) {
+    if let Some(d) =
+        diags.iter().find(|d| d.severity == Severity::Error || d.policy == Policy::NotEnforced || (d.leniency && d.policy == Policy::FellBackToValue))
+    {
         group.out_of_scope = Some(d.message.clone());
     }
 }
@@ -172,8 +174,7 @@ fn json_schema_test_suite() {
         let dir = work.join(draft);
         scratch::write_files(&dir, &generated.files);
         scratch::add_test(&dir, "suite", &harness(&krate, &in_scope), "serde = \"1\"\nserde_json = \"1\"\n");
-        let cases: Vec<(String, Value)> =
-            in_scope.iter().flat_map(|g| g.tests.iter().map(|(_, data, _)| (g.component.clone(), data.clone()))).collect();
+        let cases: Vec<(String, Value)> = in_scope.iter().flat_map(|g| g.tests.iter().map(|(_, data, _)| (g.component.clone(), data.clone()))).collect();
         std::fs::write(dir.join("cases.json"), serde_json::to_string(&cases).expect("json")).expect("cases");
         members.push(draft.to_string());
         all.push((draft.to_string(), groups));
@@ -189,11 +190,7 @@ fn json_schema_test_suite() {
         let results_path = dir.join("results.json");
         let cases_path = dir.join("cases.json");
         let output = scratch::cargo(&dir, &["test", "--quiet", "--test", "suite"], &[("SUITE_CASES", &cases_path), ("SUITE_RESULTS", &results_path)]);
-        assert!(
-            output.status.success(),
-            "{draft}: the generated suite crate does not build or run:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{draft}: the generated suite crate does not build or run:\n{}", String::from_utf8_lossy(&output.stderr));
         let results: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&results_path).expect("results")).expect("json");
         let mut outcomes = results.into_iter();
         // Per keyword file: groups in scope / all, cases passed / failed.
@@ -217,10 +214,7 @@ fn json_schema_test_suite() {
                 } else {
                     failed += 1;
                     row.3 += 1;
-                    failures.push(format!(
-                        "{draft}/{}: {} / {description}: data {data} expected valid={valid}, got {}",
-                        g.file, g.description, outcome
-                    ));
+                    failures.push(format!("{draft}/{}: {} / {description}: data {data} expected valid={valid}, got {}", g.file, g.description, outcome));
                 }
             }
         }

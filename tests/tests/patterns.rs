@@ -15,9 +15,7 @@ impl Compiled {
         let t = translate(source, unicode).unwrap_or_else(|e| panic!("{source}: {e}"));
         let c = match t.engine {
             Engine::Linear => Compiled::Linear(regex::Regex::new(&t.source).unwrap_or_else(|e| panic!("{source} -> {}: {e}", t.source))),
-            Engine::Backtracking => {
-                Compiled::Backtracking(fancy_regex::Regex::new(&t.source).unwrap_or_else(|e| panic!("{source} -> {}: {e}", t.source)))
-            }
+            Engine::Backtracking => Compiled::Backtracking(fancy_regex::Regex::new(&t.source).unwrap_or_else(|e| panic!("{source} -> {}: {e}", t.source))),
         };
         (c, t.engine)
     }
@@ -85,9 +83,59 @@ const ANNEX_B_PATTERNS: &[&str] = &[r"^\:\-$", r"a{", r"x{,2}", r"]", r"^\a\e$"]
 /// Characters that tell the engines apart: ASCII classes, their Unicode look-alikes, every ECMA
 /// line terminator and white space, astral characters and regex syntax.
 const ALPHABET: &[char] = &[
-    'a', 'b', 'c', 'd', 'A', 'Z', 'z', 'k', '0', '1', '9', '_', '-', '+', '.', '[', ']', '\\', '^', '$', '/', '*', '&', '~', '#', ' ',
-    '\t', '\n', '\r', '\u{0B}', '\u{0C}', '\u{08}', '\u{0}', '\u{85}', '\u{A0}', '\u{2028}', '\u{2029}', '\u{FEFF}', '\u{3000}',
-    '\u{1680}', '\u{200B}', '٤', '١', 'é', 'É', 'ſ', '\u{212A}', 'α', 'Ω', '😀', '\u{10FFFF}', ':', 'e',
+    'a',
+    'b',
+    'c',
+    'd',
+    'A',
+    'Z',
+    'z',
+    'k',
+    '0',
+    '1',
+    '9',
+    '_',
+    '-',
+    '+',
+    '.',
+    '[',
+    ']',
+    '\\',
+    '^',
+    '$',
+    '/',
+    '*',
+    '&',
+    '~',
+    '#',
+    ' ',
+    '\t',
+    '\n',
+    '\r',
+    '\u{0B}',
+    '\u{0C}',
+    '\u{08}',
+    '\u{0}',
+    '\u{85}',
+    '\u{A0}',
+    '\u{2028}',
+    '\u{2029}',
+    '\u{FEFF}',
+    '\u{3000}',
+    '\u{1680}',
+    '\u{200B}',
+    '٤',
+    '١',
+    'é',
+    'É',
+    'ſ',
+    '\u{212A}',
+    'α',
+    'Ω',
+    '😀',
+    '\u{10FFFF}',
+    ':',
+    'e',
 ];
 
 fn text() -> impl Strategy<Value = String> {

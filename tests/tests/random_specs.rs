@@ -49,8 +49,32 @@ const PATTERNS: &[(&str, &str)] = &[
 /// Property names: plain, keywords, names that only differ in punctuation, a leading digit,
 /// non-ASCII.
 const PROPERTIES: &[&str] = &[
-    "id", "name", "type", "self", "value", "a-b", "a_b", "camelCase", "snake_case", "x", "9lives", "kind", "ok", "Option", "String", "box",
-    "default", "items", "tags", "é", "created_at", "createdAt", "ref", "$ref", "match", "count",
+    "id",
+    "name",
+    "type",
+    "self",
+    "value",
+    "a-b",
+    "a_b",
+    "camelCase",
+    "snake_case",
+    "x",
+    "9lives",
+    "kind",
+    "ok",
+    "Option",
+    "String",
+    "box",
+    "default",
+    "items",
+    "tags",
+    "é",
+    "created_at",
+    "createdAt",
+    "ref",
+    "$ref",
+    "match",
+    "count",
 ];
 const COMPONENTS: &[&str] = &["Pet", "Order", "user", "Item-List", "error_body", "Thing", "Type", "Self_", "Box", "Value", "Node", "owner.profile"];
 const PLAIN_NAMES: &[&str] = &["Result", "Option", "String", "Vec", "Error"];
@@ -210,7 +234,9 @@ impl SpecGen {
             }
             // OpenAPI 3.0 has no way to make a `$ref` nullable but `allOf` + `nullable` (a
             // documented deviation: the generator allows null there).
-            return if o.contains_key("$ref") { json!({"allOf": [Value::Object(o)], "nullable": true}) } else {
+            return if o.contains_key("$ref") {
+                json!({"allOf": [Value::Object(o)], "nullable": true})
+            } else {
                 o.insert("nullable".into(), json!(true));
                 Value::Object(o)
             };
@@ -245,11 +271,8 @@ impl SpecGen {
         let n = self.below(5);
         for _ in 0..n {
             let name = self.pick(PROPERTIES);
-            let mut s = if flat {
-                if self.one_in(4) { json!({"type": "array", "items": self.scalar()}) } else { self.scalar() }
-            } else {
-                self.schema(depth + 1)
-            };
+            let mut s =
+                if flat { if self.one_in(4) { json!({"type": "array", "items": self.scalar()}) } else { self.scalar() } } else { self.schema(depth + 1) };
             if !flat && self.one_in(6) {
                 s = self.nullable(s);
             }
@@ -403,7 +426,8 @@ impl SpecGen {
     fn kind(s: &Value) -> Kind {
         let flat_member = |p: &Value| {
             matches!(p.get("type").and_then(Value::as_str), Some("string" | "integer" | "number" | "boolean"))
-                || p.get("type").and_then(Value::as_str) == Some("array") && p["items"].get("type").and_then(Value::as_str).is_some_and(|t| t != "object" && t != "array")
+                || p.get("type").and_then(Value::as_str) == Some("array")
+                    && p["items"].get("type").and_then(Value::as_str).is_some_and(|t| t != "object" && t != "array")
         };
         match s.get("type").and_then(Value::as_str) {
             Some("string" | "integer" | "number" | "boolean") if s.get("nullable").is_none() => Kind::Scalar,
@@ -512,7 +536,13 @@ impl SpecGen {
 
     /// An operation: its path (`shared`: the path and path parameters of an earlier one, for
     /// another method on the same path), method, Operation Object and path parameters.
-    fn operation(&mut self, index: usize, shared: Option<(String, Vec<Value>)>, taken: &[String], ids: &mut BTreeSet<String>) -> (String, String, Value, Vec<Value>) {
+    fn operation(
+        &mut self,
+        index: usize,
+        shared: Option<(String, Vec<Value>)>,
+        taken: &[String],
+        ids: &mut BTreeSet<String>,
+    ) -> (String, String, Value, Vec<Value>) {
         let methods: Vec<&str> = ["get", "post", "put", "patch", "delete"].into_iter().filter(|m| !taken.iter().any(|t| t == m)).collect();
         let method = self.pick(&methods);
         let mut used = BTreeSet::new();
@@ -549,7 +579,11 @@ impl SpecGen {
         }
         let mut op = json!({"responses": self.responses()});
         // Operation ids, some of them spellings of one name (`listItems`, `list_items`).
-        let id = if self.one_in(5) { self.pick(&["listItems", "list_items", "ListItems", "list-items", "getR0", "get_r0"]).to_string() } else { format!("op{index}{}", self.pick(&["List", "_create", "-get", ""])) };
+        let id = if self.one_in(5) {
+            self.pick(&["listItems", "list_items", "ListItems", "list-items", "getR0", "get_r0"]).to_string()
+        } else {
+            format!("op{index}{}", self.pick(&["List", "_create", "-get", ""]))
+        };
         if self.one_in(3) && ids.insert(id.clone()) {
             op["operationId"] = json!(id);
         }
@@ -710,12 +744,53 @@ fn coverage(spec: &Value, counts: &mut BTreeMap<String, usize>) {
 
 /// What [`coverage`] must find in a default-sized run.
 const COVERED: &[&str] = &[
-    "OpenAPI 3.0", "OpenAPI 3.1", "oneOf", "anyOf", "discriminator", "pattern", "$ref", "uniqueItems", "nullable (3.0)", "type with null (3.1)", "minItems",
-    "maxItems", "minLength", "minimum", "exclusiveMinimum", "additionalProperties true", "additionalProperties false", "additionalProperties schema",
-    "string enum", "other enum", "path simple", "path label", "path matrix", "path matrix exploded", "query form exploded", "query form",
-    "query spaceDelimited", "query pipeDelimited", "query deepObject exploded", "header simple", "cookie form exploded", "body application/json",
-    "body application/x-www-form-urlencoded", "response 200", "response 201", "response 204", "response 4XX", "response default", "allOf", "format",
-    "readOnly", "writeOnly", "minProperties", "maxProperties", "query content", "methods sharing a path", "path item parameters",
+    "OpenAPI 3.0",
+    "OpenAPI 3.1",
+    "oneOf",
+    "anyOf",
+    "discriminator",
+    "pattern",
+    "$ref",
+    "uniqueItems",
+    "nullable (3.0)",
+    "type with null (3.1)",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "minimum",
+    "exclusiveMinimum",
+    "additionalProperties true",
+    "additionalProperties false",
+    "additionalProperties schema",
+    "string enum",
+    "other enum",
+    "path simple",
+    "path label",
+    "path matrix",
+    "path matrix exploded",
+    "query form exploded",
+    "query form",
+    "query spaceDelimited",
+    "query pipeDelimited",
+    "query deepObject exploded",
+    "header simple",
+    "cookie form exploded",
+    "body application/json",
+    "body application/x-www-form-urlencoded",
+    "response 200",
+    "response 201",
+    "response 204",
+    "response 4XX",
+    "response default",
+    "allOf",
+    "format",
+    "readOnly",
+    "writeOnly",
+    "minProperties",
+    "maxProperties",
+    "query content",
+    "methods sharing a path",
+    "path item parameters",
 ];
 
 fn rng(seed: u64) -> TestRng {
@@ -781,7 +856,9 @@ fn random_specs_generate_compile_and_agree_with_jsonschema() {
             }
             Ok(Err(e)) => {
                 let detail = match &e {
-                    codegen::GenerateError::Spec(d) => d.iter().filter(|d| d.severity == Severity::Error).map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"),
+                    codegen::GenerateError::Spec(d) => {
+                        d.iter().filter(|d| d.severity == Severity::Error).map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n")
+                    }
                     other => other.to_string(),
                 };
                 generation_errors.push(format!("{file}: {e}\n{detail}"));
@@ -831,7 +908,8 @@ fn random_specs_generate_compile_and_agree_with_jsonschema() {
     }
     std::fs::create_dir_all(harness_dir.join("src")).expect("harness dir");
     std::fs::write(harness_dir.join("src/lib.rs"), "//! The harness lives in `tests/diff.rs`.\n").expect("harness lib");
-    std::fs::write(harness_dir.join("Cargo.toml"), "[package]\nname = \"rs-harness\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n").expect("harness manifest");
+    std::fs::write(harness_dir.join("Cargo.toml"), "[package]\nname = \"rs-harness\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n")
+        .expect("harness manifest");
     scratch::add_test(&harness_dir, "diff", &harness(&rows), &format!("serde = \"1\"\nserde_json = \"1\"\n{dependencies}"));
     let mut members: Vec<String> = runs.iter().map(|r| r.krate.clone()).collect();
     members.push("rs_harness".into());
@@ -839,7 +917,20 @@ fn random_specs_generate_compile_and_agree_with_jsonschema() {
 
     let output = scratch::cargo(
         &work,
-        &["clippy", "--keep-going", "--workspace", "--exclude", "rs-harness", "--all-targets", "--features", "server,client,schemars", "--quiet", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--keep-going",
+            "--workspace",
+            "--exclude",
+            "rs-harness",
+            "--all-targets",
+            "--features",
+            "server,client,schemars",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -900,7 +991,12 @@ fn random_specs_generate_compile_and_agree_with_jsonschema() {
     assert!(tally.unbuildable.is_empty(), "jsonschema cannot build: {:?}\n{repro}", tally.unbuildable);
     assert!(tally.fast_mismatches.is_empty(), "the fast path disagrees with the full path:\n{}\n{repro}", tally.fast_mismatches.join("\n"));
     assert!(schemas >= count * 2, "the specs must have named schemas: {schemas}");
-    assert!(tally.valid * 10 >= tally.total && tally.valid * 10 <= tally.total * 9, "instances must mix valid and invalid: {} of {} valid", tally.valid, tally.total);
+    assert!(
+        tally.valid * 10 >= tally.total && tally.valid * 10 <= tally.total * 9,
+        "instances must mix valid and invalid: {} of {} valid",
+        tally.valid,
+        tally.total
+    );
     assert!(
         tally.mismatches.is_empty(),
         "{} disagreements with jsonschema:\n{}\n{repro}",

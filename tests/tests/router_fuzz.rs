@@ -65,8 +65,22 @@ fn header_value() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn headers() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
-    let auth = prop::sample::select(vec!["Bearer good", "Bearer good", "Bearer good", "Bearer good", "Bearer good", "Bearer good", "Bearer good", "Bearer good", "Bearer", "Bearer revoked", "Basic dXNlcjpwYXNz", "bearer  good", "Bearer a b"])
-        .prop_map(|a| ("authorization".to_string(), a.as_bytes().to_vec()));
+    let auth = prop::sample::select(vec![
+        "Bearer good",
+        "Bearer good",
+        "Bearer good",
+        "Bearer good",
+        "Bearer good",
+        "Bearer good",
+        "Bearer good",
+        "Bearer good",
+        "Bearer",
+        "Bearer revoked",
+        "Basic dXNlcjpwYXNz",
+        "bearer  good",
+        "Bearer a b",
+    ])
+    .prop_map(|a| ("authorization".to_string(), a.as_bytes().to_vec()));
     let content_type = prop::sample::select(vec![
         "application/json",
         "application/json",
@@ -82,7 +96,12 @@ fn headers() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
     .prop_map(|c| ("content-type".to_string(), c.as_bytes().to_vec()));
     let named = (prop::sample::select(vec!["idempotency-key", "idempotency-key", "authorization", "x-custom", "cookie", "content-length"]), header_value())
         .prop_map(|(n, v)| (n.to_string(), v));
-    (prop::option::weighted(0.9, auth), prop::option::weighted(0.85, content_type), prop::collection::vec(named, 0..3), prop::option::weighted(0.03, 60usize..90))
+    (
+        prop::option::weighted(0.9, auth),
+        prop::option::weighted(0.85, content_type),
+        prop::collection::vec(named, 0..3),
+        prop::option::weighted(0.03, 60usize..90),
+    )
         .prop_map(|(auth, ct, mut extra, many)| {
             extra.extend(auth);
             extra.extend(ct);
@@ -159,7 +178,12 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    (method(), path(), query(), headers(), body()).prop_map(|(method, path, query, headers, (body, _))| Case { method, target: format!("{path}{query}"), headers, body })
+    (method(), path(), query(), headers(), body()).prop_map(|(method, path, query, headers, (body, _))| Case {
+        method,
+        target: format!("{path}{query}"),
+        headers,
+        body,
+    })
 }
 
 fn request(case: &Case) -> Option<Request<Body>> {

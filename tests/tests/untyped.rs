@@ -43,8 +43,5 @@ fn each_untyped_place_has_its_reason() {
         assert!(u.reason.contains(reason), "{prop}: {}", u.reason);
         assert_eq!(u.typable, typable, "{prop}: {}", u.reason);
     }
-    assert!(
-        !generated.untyped.iter().any(|u| u.location.pointer.starts_with("/components/schemas/Typed")),
-        "typed places are not reported"
-    );
+    assert!(!generated.untyped.iter().any(|u| u.location.pointer.starts_with("/components/schemas/Typed")), "typed places are not reported");
 }

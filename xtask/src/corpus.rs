@@ -63,11 +63,7 @@ pub fn discover(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
                 out.push((stem, root));
                 continue;
             }
-            let mut found: Vec<PathBuf> = std::fs::read_dir(&path)?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| is_spec_file(p) && declares_openapi(p))
-                .collect();
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&path)?.flatten().map(|e| e.path()).filter(|p| is_spec_file(p) && declares_openapi(p)).collect();
             found.sort();
             if let Some(root) = found.into_iter().next() {
                 out.push((stem, root));
@@ -117,9 +113,7 @@ fn is_spec_file(p: &Path) -> bool {
 }
 
 fn declares_openapi(p: &Path) -> bool {
-    std::fs::read_to_string(p)
-        .map(|t| t.lines().take(50).any(|l| l.starts_with("openapi:") || l.trim_start().starts_with("\"openapi\"")))
-        .unwrap_or(false)
+    std::fs::read_to_string(p).map(|t| t.lines().take(50).any(|l| l.starts_with("openapi:") || l.trim_start().starts_with("\"openapi\""))).unwrap_or(false)
 }
 
 /// Peak resident set size of this process in KiB (Linux `VmHWM`; 0 elsewhere).
@@ -227,12 +221,7 @@ pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path, check_over_lines: Option<
         if let Some(r) = spec_root {
             child.arg("--spec-root").arg(r);
         }
-        let child = child
-            .arg("--out")
-            .arg(&out)
-            .args(["--name", &crate_name])
-            .output()
-            .context("running the generator")?;
+        let child = child.arg("--out").arg(&out).args(["--name", &crate_name]).output().context("running the generator")?;
         let stdout = String::from_utf8_lossy(&child.stdout);
         match stdout.lines().last().and_then(|l| serde_json::from_str::<Value>(l).ok()) {
             Some(v) => {
@@ -259,10 +248,7 @@ pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path, check_over_lines: Option<
         }
         rows.push(row);
     }
-    let manifest = format!(
-        "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
-        members.iter().map(|(n, _)| format!("{n:?}")).collect::<Vec<_>>().join(", ")
-    );
+    let manifest = format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.iter().map(|(n, _)| format!("{n:?}")).collect::<Vec<_>>().join(", "));
     std::fs::write(work.join("Cargo.toml"), manifest)?;
     std::fs::copy(lock, work.join("Cargo.lock")).context("copying Cargo.lock")?;
     let target = work.join("target");
@@ -272,7 +258,8 @@ pub fn run(dirs: &[PathBuf], work: &Path, lock: &Path, check_over_lines: Option<
     let lean = [("CARGO_PROFILE_DEV_DEBUG", "0"), ("CARGO_PROFILE_TEST_DEBUG", "0"), ("CARGO_INCREMENTAL", "0")];
     // Crates past `check_over_lines` are only checked (`cargo check`, tests included): the CI
     // budget cannot build the largest documents; `None` builds everything.
-    let checked: Vec<&(String, String)> = members.iter().filter(|(name, _)| check_over_lines.is_some_and(|n| rows.iter().any(|r| &r.name == name && r.lines > n))).collect();
+    let checked: Vec<&(String, String)> =
+        members.iter().filter(|(name, _)| check_over_lines.is_some_and(|n| rows.iter().any(|r| &r.name == name && r.lines > n))).collect();
     let built: Vec<&(String, String)> = members.iter().filter(|m| !checked.contains(m)).collect();
     let mut warnings: BTreeMap<String, u64> = BTreeMap::new();
     let mut failed: BTreeMap<String, bool> = BTreeMap::new();

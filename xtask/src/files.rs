@@ -124,7 +124,12 @@ pub fn plan(out: &Path, files: &[GeneratedFile], force: bool) -> Result<Plan> {
         plan.files.push((i, action, None));
     }
     if !blocked.is_empty() {
-        bail!("cannot write the generated crate into {}: {} {} a folder; nothing was written", out.display(), blocked.join(", "), if blocked.len() == 1 { "is" } else { "are" });
+        bail!(
+            "cannot write the generated crate into {}: {} {} a folder; nothing was written",
+            out.display(),
+            blocked.join(", "),
+            if blocked.len() == 1 { "is" } else { "are" }
+        );
     }
     let produced: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for rel in walk(out) {
@@ -172,7 +177,8 @@ pub fn apply(out: &Path, files: &[GeneratedFile], plan: &Plan, writer: &mut dyn 
         if matches!(action, Action::Create | Action::Replace) {
             let file = &files[*i];
             let path: PathBuf = out.join(&file.path);
-            writer(&path, &file.contents).with_context(|| format!("writing {} (files written before it are complete; this one is unchanged)", path.display()))?;
+            writer(&path, &file.contents)
+                .with_context(|| format!("writing {} (files written before it are complete; this one is unchanged)", path.display()))?;
         }
     }
     for orphan in &plan.orphans {

@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use files::Action;
 use codegen::builder::BuildError;
 use codegen::{Diagnostic, GenerateError, Options, Severity};
+use files::Action;
 
 /// Write the files, or only compare them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,11 +201,7 @@ pub fn run_with_writer(job: &Job, mode: Mode, writer: &mut dyn FnMut(&Path, &str
                 if mode == Mode::Check {
                     let old = current.clone().unwrap_or_default();
                     let diff = similar::TextDiff::from_lines(&old, &file.contents);
-                    let _ = write!(
-                        report.diff,
-                        "{}",
-                        diff.unified_diff().context_radius(3).header(&format!("a/{}", file.path), &format!("b/{}", file.path))
-                    );
+                    let _ = write!(report.diff, "{}", diff.unified_diff().context_radius(3).header(&format!("a/{}", file.path), &format!("b/{}", file.path)));
                 }
             }
         }

@@ -215,11 +215,8 @@ fn start_mock(exe: &Path) -> Result<(Server, String)> {
         let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
     let line = rx.recv_timeout(Duration::from_secs(20)).context("the mock printed no listening address within 20 s")?;
-    let addr = line
-        .trim()
-        .strip_prefix("revdesk-mock listening on http://")
-        .with_context(|| format!("unexpected first line from the mock: {line:?}"))?
-        .to_string();
+    let addr =
+        line.trim().strip_prefix("revdesk-mock listening on http://").with_context(|| format!("unexpected first line from the mock: {line:?}"))?.to_string();
     if !addr.starts_with("127.0.0.1:") {
         bail!("the mock listens on {addr}, not on 127.0.0.1");
     }
@@ -233,7 +230,8 @@ fn ensure_wrk() -> Result<()> {
         return Ok(());
     }
     println!("load: wrk not found; installing it with `apt-get install -y wrk`");
-    let install = || Command::new("apt-get").env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "wrk"]).status().map(|s| s.success()).unwrap_or(false);
+    let install =
+        || Command::new("apt-get").env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "wrk"]).status().map(|s| s.success()).unwrap_or(false);
     if !install() {
         println!("load: apt-get install failed; running `apt-get update` and trying again");
         let _ = Command::new("apt-get").arg("update").status();

@@ -211,7 +211,8 @@ fn main() -> ExitCode {
         }
         Command::Fidelity { args } => {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = std::process::Command::new(cargo).current_dir(xtask::project_root()).args(["run", "--quiet", "-p", "fidelity", "--"]).args(&args).status();
+            let status =
+                std::process::Command::new(cargo).current_dir(xtask::project_root()).args(["run", "--quiet", "-p", "fidelity", "--"]).args(&args).status();
             match status {
                 Ok(s) if s.success() => ExitCode::SUCCESS,
                 Ok(_) => ExitCode::FAILURE,
@@ -299,7 +300,21 @@ mod tests {
     #[test]
     fn gen_takes_the_option_flags_and_its_own() {
         let args = options_cli::option_args();
-        let m = command(&args).try_get_matches_from(["xtask", "gen", "--spec", "a.yaml", "--config", "c.toml", "--uri-map", "http://localhost:1234/=remotes", "--uri-map", "urn:a:=b.json", "--strict"]).expect("parses");
+        let m = command(&args)
+            .try_get_matches_from([
+                "xtask",
+                "gen",
+                "--spec",
+                "a.yaml",
+                "--config",
+                "c.toml",
+                "--uri-map",
+                "http://localhost:1234/=remotes",
+                "--uri-map",
+                "urn:a:=b.json",
+                "--strict",
+            ])
+            .expect("parses");
         let Command::Gen(t) = Cli::from_arg_matches(&m).expect("gen").command else { panic!("gen") };
         let (table, shown) = options_cli::overrides(m.subcommand().expect("sub").1, &args).expect("flags");
         let job = job(t, table, shown);

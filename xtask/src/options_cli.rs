@@ -70,7 +70,11 @@ fn walk(root: &Value, node: &Value, prefix: &str, out: &mut Vec<OptionArg>) {
             .get("enum")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .or_else(|| def.get("oneOf").and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.get("const").and_then(Value::as_str)).map(str::to_string).collect()))
+            .or_else(|| {
+                def.get("oneOf")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|v| v.get("const").and_then(Value::as_str)).map(str::to_string).collect())
+            })
             .unwrap_or_default();
         let kind = match types.first().copied() {
             Some("boolean") => Kind::Bool,
@@ -189,7 +193,25 @@ mod tests {
     #[test]
     fn every_key_of_the_schema_is_a_flag() {
         let keys: Vec<String> = option_args().into_iter().map(|a| a.key).collect();
-        for k in ["crate-name", "strict", "force", "spec-root", "uri-map", "assert-formats", "pattern-backtrack-limit", "types.by-format", "types.by-name", "derives.all", "rename.schemas", "operations.include-tags", "unknown-fields.requests", "unknown-enum-values.responses", "server", "client", "crate-version"] {
+        for k in [
+            "crate-name",
+            "strict",
+            "force",
+            "spec-root",
+            "uri-map",
+            "assert-formats",
+            "pattern-backtrack-limit",
+            "types.by-format",
+            "types.by-name",
+            "derives.all",
+            "rename.schemas",
+            "operations.include-tags",
+            "unknown-fields.requests",
+            "unknown-enum-values.responses",
+            "server",
+            "client",
+            "crate-version",
+        ] {
             assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
         }
         assert!(!keys.iter().any(|k| k == "command" || k == "spec-label"), "caller-set fields are not options");
@@ -197,7 +219,25 @@ mod tests {
 
     #[test]
     fn flags_become_the_same_keys_as_the_file() {
-        let t = parse(&["--strict", "--server=false", "--name", "pets", "--pattern-backtrack-limit", "5", "--unknown-fields.requests", "deny", "--types.by-format", "decimal={ type = \"rust_decimal::Decimal\" }", "--uri-map", "urn:a:=b", "--derives.all", "Hash", "--derives.all", "Eq"]).expect("parses");
+        let t = parse(&[
+            "--strict",
+            "--server=false",
+            "--name",
+            "pets",
+            "--pattern-backtrack-limit",
+            "5",
+            "--unknown-fields.requests",
+            "deny",
+            "--types.by-format",
+            "decimal={ type = \"rust_decimal::Decimal\" }",
+            "--uri-map",
+            "urn:a:=b",
+            "--derives.all",
+            "Hash",
+            "--derives.all",
+            "Eq",
+        ])
+        .expect("parses");
         let want: toml::Table = toml::from_str(
             "strict = true\nserver = false\ncrate-name = \"pets\"\npattern-backtrack-limit = 5\n[unknown-fields]\nrequests = \"deny\"\n[types.by-format]\ndecimal = { type = \"rust_decimal::Decimal\" }\n[uri-map]\n\"urn:a:\" = \"b\"\n[derives]\nall = [\"Hash\", \"Eq\"]\n",
         )

@@ -39,7 +39,8 @@ fn gen_prints_located_json_lines() {
 
 #[test]
 fn check_prints_errors_as_json_lines_and_fails() {
-    let (ok, messages, stderr) = run(&["check", "--spec", "tests/fixtures/refused/unparseable.json", "--out", "target/never-written", "--message-format", "json"]);
+    let (ok, messages, stderr) =
+        run(&["check", "--spec", "tests/fixtures/refused/unparseable.json", "--out", "target/never-written", "--message-format", "json"]);
     assert!(!ok);
     assert!(stderr.contains("nothing was written"), "{stderr}");
     let [m] = messages.as_slice() else { panic!("{messages:?}") };

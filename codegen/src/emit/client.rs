@@ -60,7 +60,6 @@ pub fn emit(ir: &Ir) -> TokenStream {
     }
 }
 
-
 /// An enum of responses (success or error) with one variant per status.
 fn status_enum(ir: &Ir, name: &proc_macro2::Ident, about: &str, rs: &[&Response]) -> TokenStream {
     let d = lit(about);
@@ -108,11 +107,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     if many {
         types.push(status_enum(ir, &ok_name, &format!(" Documented success responses of `{}`.", op.fn_name), &successes));
     }
-    let ok_type = if many {
-        quote!(#ok_name)
-    } else {
-        successes.first().and_then(|r| super::response_payload(ir, r)).unwrap_or(quote!(()))
-    };
+    let ok_type = if many { quote!(#ok_name) } else { successes.first().and_then(|r| super::response_payload(ir, r)).unwrap_or(quote!(())) };
 
     let mut arms = Vec::new();
     let mut default_arm = None;
@@ -187,11 +182,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
                 ParamIn::Header => quote!(request = request.header(#wire, simple_text(value, #explode));),
                 ParamIn::Cookie => quote!(request = request.header(reqwest::header::COOKIE, format!("{}={}", #wire, simple_text(value, #explode)));),
             };
-            prep.push(if p.required {
-                quote!({ let value = &params.#f; #apply })
-            } else {
-                quote!(if let Some(value) = &params.#f { #apply })
-            });
+            prep.push(if p.required { quote!({ let value = &params.#f; #apply }) } else { quote!(if let Some(value) = &params.#f { #apply }) });
         }
     }
     let mut auth = Vec::new();
@@ -300,11 +291,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
     let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
     let sep = if docs.is_empty() { TokenStream::new() } else { quote!(#[doc = ""]) };
-    let mutable = if prep.is_empty() && auth.iter().all(TokenStream::is_empty) && send_body.is_empty() {
-        TokenStream::new()
-    } else {
-        quote!(mut)
-    };
+    let mutable = if prep.is_empty() && auth.iter().all(TokenStream::is_empty) && send_body.is_empty() { TokenStream::new() } else { quote!(mut) };
     let method_tokens = quote! {
         #docs
         #sep

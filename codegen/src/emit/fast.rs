@@ -23,9 +23,10 @@ use crate::ir::{Additional, BodyKind, Facts, Ir, SchemaId, Shape};
 pub fn reader_name(ir: &Ir, id: SchemaId) -> Option<proc_macro2::Ident> {
     let id = through_refs(ir, id);
     let node = &ir.schemas[id];
-    let is_body = ir.operations.iter().any(|op| {
-        op.body.as_ref().is_some_and(|b| b.contents.iter().any(|c| matches!(c.kind, BodyKind::Json(s) if through_refs(ir, s) == id)))
-    });
+    let is_body = ir
+        .operations
+        .iter()
+        .any(|op| op.body.as_ref().is_some_and(|b| b.contents.iter().any(|c| matches!(c.kind, BodyKind::Json(s) if through_refs(ir, s) == id))));
     if !is_body || node.nullable || node.extras.is_some() || node.rust_type.is_some() {
         return None;
     }
@@ -73,9 +74,11 @@ pub fn reader(ir: &Ir, id: SchemaId) -> TokenStream {
     let deny = (node.facts.additional == Additional::Deny).then(|| quote!(#[serde(deny_unknown_fields)]));
     // serde refuses a known member twice but skips unknown ones unseen: where they are allowed,
     // the top level is checked for duplicates first (the full path refuses them).
-    let unique = (node.facts.additional != Additional::Deny).then(|| quote! {
-        if !rt::top_level_members_unique(bytes) {
-            return None;
+    let unique = (node.facts.additional != Additional::Deny).then(|| {
+        quote! {
+            if !rt::top_level_members_unique(bytes) {
+                return None;
+            }
         }
     });
     let mut members = Vec::new();
@@ -157,8 +160,7 @@ fn value_checks(ir: &Ir, id: SchemaId, depth: usize) -> Option<TokenStream> {
     match &node.shape {
         Shape::Bool => (*f == base).then(TokenStream::new),
         Shape::String => {
-            let allowed =
-                Facts { min_length: f.min_length, max_length: f.max_length, pattern: f.pattern.clone(), format_check: f.format_check, ..base };
+            let allowed = Facts { min_length: f.min_length, max_length: f.max_length, pattern: f.pattern.clone(), format_check: f.format_check, ..base };
             (*f == allowed).then(|| {
                 let c = string_checks_on_s(f);
                 if c.is_empty() { c } else { quote!(let s: &str = x; #c) }

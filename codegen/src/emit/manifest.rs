@@ -76,10 +76,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     package.insert("edition".into(), Value::String("2024".into()));
     package.insert("rust-version".into(), Value::String("1.85".into()));
     package.insert("publish".into(), Value::Boolean(false));
-    let description: String = format!("Generated from the OpenAPI document `{}` ({}).", ir.info.title, ir.info.version)
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
+    let description: String =
+        format!("Generated from the OpenAPI document `{}` ({}).", ir.info.title, ir.info.version).chars().filter(|c| !c.is_control()).collect();
     package.insert("description".into(), Value::String(description));
     let mut lib = Table::new();
     lib.insert("doctest".into(), Value::Boolean(false));
@@ -190,6 +188,7 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     let server = if options.server {
         quote! {
             #[cfg(feature = "server")]
+            #[rustfmt::skip]
             pub mod server;
         }
     } else {
@@ -198,13 +197,14 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     let client = if options.client {
         quote! {
             #[cfg(feature = "client")]
+            #[rustfmt::skip]
             pub mod client;
         }
     } else {
         TokenStream::new()
     };
     let runtime = match &options.runtime {
-        crate::RuntimeMode::Embedded => quote!(pub mod runtime;),
+        crate::RuntimeMode::Embedded => quote!(),
         crate::RuntimeMode::Dependency { .. } => quote! {
             /// The runtime (validation, server and client support), shared by every crate that
             /// depends on the same `codegen-runtime`.
@@ -225,11 +225,18 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         #![doc = " Modules: `types` (serde types), `validate` (JSON Schema validators), `server` (axum, feature"]
         #![doc = " `server`), `client` (reqwest, feature `client`). Requests are validated as JSON before they"]
         #![doc = " are converted; responses are decoded tolerantly unless the client is strict."]
-        #![allow(clippy::large_enum_variant, clippy::too_many_arguments, clippy::doc_markdown, clippy::needless_lifetimes)]
+        #![allow(clippy::large_enum_variant)]
+        #![allow(clippy::too_many_arguments)]
+        #![allow(clippy::doc_markdown)]
+        #![allow(clippy::needless_lifetimes)]
         #![allow(deprecated)]
 
+        // The modules are written by prettyplease, and `cargo fmt` leaves them as they are, so
+        // the drift check holds under any rustfmt configuration.
         #runtime
+        #[rustfmt::skip]
         pub mod types;
+        #[rustfmt::skip]
         pub mod validate;
         #server
         #client

@@ -89,10 +89,8 @@ mod tests {
     #[test]
     fn every_source_file_of_the_runtime_is_listed() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src");
-        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
-            .expect("runtime/src")
-            .map(|e| format!("src/{}", e.expect("entry").file_name().to_string_lossy()))
-            .collect();
+        let mut on_disk: Vec<String> =
+            std::fs::read_dir(&dir).expect("runtime/src").map(|e| format!("src/{}", e.expect("entry").file_name().to_string_lossy())).collect();
         on_disk.sort();
         let mut listed: Vec<String> = SOURCES.iter().map(|s| s.crate_path.to_string()).collect();
         listed.sort();

@@ -30,8 +30,7 @@ pub fn head() -> TokenStream {
 
 /// The items of `types.rs`, in output order (named types by name, then per operation).
 pub fn units(ir: &Ir) -> Vec<Unit> {
-    let mut named: Vec<(&str, SchemaId)> =
-        ir.schemas.iter().enumerate().filter_map(|(id, n)| n.name.as_deref().map(|name| (name, id))).collect();
+    let mut named: Vec<(&str, SchemaId)> = ir.schemas.iter().enumerate().filter_map(|(id, n)| n.name.as_deref().map(|name| (name, id))).collect();
     named.sort();
     let mut out: Vec<Unit> = named.into_iter().map(|(_, id)| Unit::Schema(id)).collect();
     for (i, op) in ir.operations.iter().enumerate() {
@@ -74,10 +73,8 @@ pub fn unit(ir: &Ir, u: &Unit) -> TokenStream {
                     pub #f: #o<#t>,
                 }
             });
-            let about = lit(&format!(
-                " Headers of the `{}` response of `{}` (all optional: a client tolerates a server that omits one).",
-                r.status, op.fn_name
-            ));
+            let about =
+                lit(&format!(" Headers of the `{}` response of `{}` (all optional: a client tolerates a server that omits one).", r.status, op.fn_name));
             quote! {
                 #[doc = #about]
                 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -344,11 +341,8 @@ fn union_item(
         let b = prelude(ir, "Box");
         if v.boxed { quote!(#b<#t>) } else { t }
     });
-    let wraps: Vec<TokenStream> = variants
-        .iter()
-        .zip(&idents)
-        .map(|(v, i)| if v.boxed { quote!(|x| Self::#i(::std::boxed::Box::new(x))) } else { quote!(Self::#i) })
-        .collect();
+    let wraps: Vec<TokenStream> =
+        variants.iter().zip(&idents).map(|(v, i)| if v.boxed { quote!(|x| Self::#i(::std::boxed::Box::new(x))) } else { quote!(Self::#i) }).collect();
     let validators = variants.iter().map(|v| super::validate::validator_path(ir, v.schema));
     let kind = if node.facts.one_of.is_empty() { "anyOf" } else { "oneOf" };
     let about = lit(&format!(" One of the `{kind}` alternatives; the variant is the first alternative the value is valid against."));

@@ -31,7 +31,8 @@ pub fn units(ir: &Ir) -> Vec<(SchemaId, bool)> {
 
 /// In-place applicators of a schema: the subschemas that evaluate the same instance.
 fn in_place(f: &Facts) -> Vec<SchemaId> {
-    let mut out: Vec<SchemaId> = f.reference.into_iter().chain(f.all_of.iter().copied()).chain(f.any_of.iter().copied()).chain(f.one_of.iter().copied()).collect();
+    let mut out: Vec<SchemaId> =
+        f.reference.into_iter().chain(f.all_of.iter().copied()).chain(f.any_of.iter().copied()).chain(f.one_of.iter().copied()).collect();
     if let Some((c, t, e)) = f.if_then_else {
         out.push(c);
         out.extend(t);
@@ -414,17 +415,17 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
             }));
         }
         if !checks.is_empty() {
-        body.push(quote! {
-            let mut props: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-            let mut items: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
-            {
-                let props = &mut props;
-                let items = &mut items;
-                let _ = (&props, &items);
-                #evaluated
-            }
-            #(#checks)*
-        });
+            body.push(quote! {
+                let mut props: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+                let mut items: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+                {
+                    let props = &mut props;
+                    let items = &mut items;
+                    let _ = (&props, &items);
+                    #evaluated
+                }
+                #(#checks)*
+            });
         }
     }
     let body: TokenStream = body.into_iter().collect();
@@ -432,11 +433,7 @@ fn facts_code(ir: &Ir, id: SchemaId) -> TokenStream {
     if body.is_empty() {
         return body;
     }
-    if f.nullable {
-        quote!(if !v.is_null() { #body })
-    } else {
-        body
-    }
+    if f.nullable { quote!(if !v.is_null() { #body }) } else { body }
 }
 
 fn string_checks(f: &Facts) -> TokenStream {
@@ -527,7 +524,9 @@ fn type_const(t: JsonType) -> &'static str {
 pub(super) fn number_checks(f: &Facts) -> TokenStream {
     let mut c = Vec::new();
     if f.format_check == Some(crate::ir::Format::Int32) {
-        c.push(quote!(if !(-2_147_483_648f64..=2_147_483_647f64).contains(&n) { rt::violation(out, path, "format", "must be a valid int32"); }));
+        c.push(quote!(if !(-2_147_483_648f64..=2_147_483_647f64).contains(&n) {
+            rt::violation(out, path, "format", "must be a valid int32");
+        }));
     }
     if f.minimum.is_some() || f.maximum.is_some() {
         let min = opt_bound(f.minimum);
@@ -555,7 +554,9 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
         c.push(quote!(if (a.len() as u64) > #n { rt::violation(out, path, "maxItems", #msg); }));
     }
     if f.unique_items {
-        c.push(quote!(if !rt::all_unique(a) { rt::violation(out, path, "uniqueItems", "items must be unique"); }));
+        c.push(quote!(if !rt::all_unique(a) {
+            rt::violation(out, path, "uniqueItems", "items must be unique");
+        }));
     }
     for (i, s) in f.prefix_items.iter().enumerate() {
         let sub = check(ir, *s);
@@ -579,11 +580,7 @@ fn array_checks(ir: &Ir, f: &Facts) -> TokenStream {
             quote!(if (found as u64) > #m { rt::violation(out, path, "maxContains", #msg); })
         });
         let msg = lit(&format!("must contain at least {min} matching items"));
-        let count = if !has_checks(ir, s) {
-            quote!(a.len())
-        } else {
-            quote!(a.iter().filter(|v| { let v: &Value = v; #sub }).count())
-        };
+        let count = if !has_checks(ir, s) { quote!(a.len()) } else { quote!(a.iter().filter(|v| { let v: &Value = v; #sub }).count()) };
         let keyword = if min == 1 { "contains" } else { "minContains" };
         let min_check = (min > 0).then(|| quote!(if (found as u64) < #min { rt::violation(out, path, #keyword, #msg); }));
         c.push(quote! {
@@ -709,7 +706,6 @@ pub fn validator_path(ir: &Ir, id: SchemaId) -> TokenStream {
     let f = ident(ir.schemas[id].validator.as_deref().unwrap_or("missing_validator"));
     quote!(crate::validate::#f)
 }
-
 
 /// `if condition { then } else { otherwise }` without empty branches.
 fn if_else(condition: TokenStream, then: TokenStream, otherwise: TokenStream) -> TokenStream {

@@ -115,9 +115,7 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
         return (Shape::Any, false);
     }
     let non_null = f.non_null_types();
-    let string_enum = f.enum_values.as_ref().filter(|vals| {
-        vals.iter().any(Value::is_string) && vals.iter().all(|v| v.is_string() || v.is_null())
-    });
+    let string_enum = f.enum_values.as_ref().filter(|vals| vals.iter().any(Value::is_string) && vals.iter().all(|v| v.is_string() || v.is_null()));
     let kind = match non_null.as_deref() {
         // Without `type`, every JSON type is valid unless the enum says otherwise: object
         // keywords alone do not make a struct (a valid value could be a number).
@@ -331,7 +329,8 @@ fn cycle_heads(len: usize, step: impl Fn(SchemaId) -> Option<SchemaId>) -> Vec<S
 /// The subschemas that apply to the same instance as the schema itself (no member or item is
 /// taken on the way): a cycle of these would make validation recurse forever.
 pub(super) fn in_place(f: &Facts) -> Vec<SchemaId> {
-    let mut out: Vec<SchemaId> = f.reference.into_iter().chain(f.all_of.iter().copied()).chain(f.any_of.iter().copied()).chain(f.one_of.iter().copied()).collect();
+    let mut out: Vec<SchemaId> =
+        f.reference.into_iter().chain(f.all_of.iter().copied()).chain(f.any_of.iter().copied()).chain(f.one_of.iter().copied()).collect();
     out.extend(f.not);
     if let Some((c, t, e)) = f.if_then_else {
         out.push(c);
@@ -407,7 +406,10 @@ fn break_in_place_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
         diags.lenient(
             ir.schemas[u].loc.clone(),
             Policy::NotEnforced,
-            format!("this schema reaches `{}` again without taking a member or item of the value (validation would never end); that reference is read as `true`", ir.schemas[v].loc),
+            format!(
+                "this schema reaches `{}` again without taking a member or item of the value (validation would never end); that reference is read as `true`",
+                ir.schemas[v].loc
+            ),
         );
     }
 }
@@ -427,11 +429,7 @@ fn break_alias_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
     };
     for start in cycle_heads(ir.schemas.len(), |id| through_containers(ir, id)) {
         if !matches!(ir.schemas[start].shape, Shape::Any) {
-            diags.warn(
-                ir.schemas[start].loc.clone(),
-                Policy::FellBackToValue,
-                "recursive array/map without an object in between; held as serde_json::Value",
-            );
+            diags.warn(ir.schemas[start].loc.clone(), Policy::FellBackToValue, "recursive array/map without an object in between; held as serde_json::Value");
             ir.schemas[start].shape = Shape::Any;
         }
     }
@@ -545,8 +543,7 @@ fn assign_members(ir: &mut Ir, renames: &BTreeMap<String, String>) {
                     let renamed = components[id].as_ref().and_then(|c| renames.get(&format!("{c}.{}", f.wire))).filter(|n| !naming::snake(n).is_empty());
                     f.ident = scope.claim(&naming::snake(renamed.unwrap_or(&f.wire)));
                 }
-                let extras = !fields.is_empty()
-                    && (matches!(node.facts.additional, Additional::Schema(_)) || !node.facts.pattern_properties.is_empty());
+                let extras = !fields.is_empty() && (matches!(node.facts.additional, Additional::Schema(_)) || !node.facts.pattern_properties.is_empty());
                 if extras {
                     node.extras = Some(scope.claim("additional_properties"));
                 }
@@ -739,7 +736,11 @@ fn check_discriminators(ir: &Ir, diags: &mut Diagnostics) {
                     diags.lenient(
                         node.loc.join("discriminator"),
                         Policy::Noted,
-                        format!("the variant for `{}` has no property `{}`; it is chosen by validation, not by its tag", value.escape_debug(), d.property.escape_debug()),
+                        format!(
+                            "the variant for `{}` has no property `{}`; it is chosen by validation, not by its tag",
+                            value.escape_debug(),
+                            d.property.escape_debug()
+                        ),
                     );
                 }
             }

@@ -30,7 +30,10 @@ pub fn apply(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
                     deps.push(line.clone());
                 }
             }
-            _ => diags.error(config(&format!("{key}.crate")), format!("`{line}` is not one Cargo.toml dependency line (`name = \"1\"` or `name = {{ version = \"1\", .. }}`)")),
+            _ => diags.error(
+                config(&format!("{key}.crate")),
+                format!("`{line}` is not one Cargo.toml dependency line (`name = \"1\"` or `name = {{ version = \"1\", .. }}`)"),
+            ),
         }
     };
     let valid_type = |key: &str, t: &str, diags: &mut Diagnostics| {
@@ -74,10 +77,18 @@ pub fn apply(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
     ir.dependencies = deps;
     member_and_enum_policies(ir, options, diags);
     decorate(ir, "derives", &options.derives, diags, |n, v| n.extra_derives = v, |s| syn::parse_str::<syn::Path>(s).is_ok());
-    decorate(ir, "attributes", &options.attributes, diags, |n, v| n.extra_attributes = v, |s| {
-        syn::parse::Parser::parse_str(syn::Attribute::parse_outer, s).is_ok_and(|a| !a.is_empty())
-    });
-    for (kind, map) in [("schemas", options.rename.schemas.keys().cloned().collect::<Vec<_>>()), ("properties", options.rename.properties.keys().map(|k| k.split('.').next().unwrap_or_default().to_string()).collect())] {
+    decorate(
+        ir,
+        "attributes",
+        &options.attributes,
+        diags,
+        |n, v| n.extra_attributes = v,
+        |s| syn::parse::Parser::parse_str(syn::Attribute::parse_outer, s).is_ok_and(|a| !a.is_empty()),
+    );
+    for (kind, map) in [
+        ("schemas", options.rename.schemas.keys().cloned().collect::<Vec<_>>()),
+        ("properties", options.rename.properties.keys().map(|k| k.split('.').next().unwrap_or_default().to_string()).collect()),
+    ] {
         for name in map {
             if !components.iter().any(|(_, n)| *n == name) {
                 diags.warn(config(&format!("rename.{kind}.{name}")), Policy::Skipped, format!("no component schema `{name}`"));
@@ -174,7 +185,8 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
         for (id, n) in ir.schemas.iter_mut().enumerate() {
             let f = &n.facts;
             let denied = f.additional == super::Additional::Deny && f.pattern_properties.is_empty();
-            let silent = f.additional == super::Additional::Any && !f.additional_present && f.pattern_properties.is_empty() && f.unevaluated_properties.is_none();
+            let silent =
+                f.additional == super::Additional::Any && !f.additional_present && f.pattern_properties.is_empty() && f.unevaluated_properties.is_none();
             let named_struct = n.name.is_some() && n.rust_type.is_none() && n.extras.is_none() && matches!(n.shape, Shape::Struct(_));
             if named_struct && (denied || silent) && (!from_requests[id] || denied) {
                 n.deny_unknown_members = true;

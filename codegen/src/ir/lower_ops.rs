@@ -19,10 +19,34 @@ const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "p
 /// Every method of the client support code's `impl Client` must be here (a unit test below
 /// reads the template), or an operation named like one (`decode`, in Vault's spec) collides.
 pub const RESERVED_METHODS: &[&str] = &[
-    "authenticate", "rejection_response", "error_response", "new", "with_base_url", "from_reqwest", "with_header",
-    "with_bearer_token", "with_token_provider", "with_basic_auth", "with_api_key", "strict", "validate_requests", "check_request",
-    "base_url", "http_client", "request", "bearer", "basic", "key_header", "key_query", "key_cookie", "execute", "decode", "router",
-    "clone", "fmt", "default",
+    "authenticate",
+    "rejection_response",
+    "error_response",
+    "new",
+    "with_base_url",
+    "from_reqwest",
+    "with_header",
+    "with_bearer_token",
+    "with_token_provider",
+    "with_basic_auth",
+    "with_api_key",
+    "strict",
+    "validate_requests",
+    "check_request",
+    "base_url",
+    "http_client",
+    "request",
+    "bearer",
+    "basic",
+    "key_header",
+    "key_query",
+    "key_cookie",
+    "execute",
+    "decode",
+    "router",
+    "clone",
+    "fmt",
+    "default",
 ];
 
 /// Follows `$ref`s (of any Components kind) to the object they name, tracking its location. A
@@ -62,9 +86,21 @@ fn container<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, what: &str, 
 }
 
 /// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
-pub fn lower_operations<'a>(lower: &mut SchemaLowerer<'a>, root_loc: &Location, root: &'a Value, options: &crate::Options, diags: &mut Diagnostics) -> Vec<Operation> {
+pub fn lower_operations<'a>(
+    lower: &mut SchemaLowerer<'a>,
+    root_loc: &Location,
+    root: &'a Value,
+    options: &crate::Options,
+    diags: &mut Diagnostics,
+) -> Vec<Operation> {
     let mut ops = Vec::new();
-    let mut ctx = OpContext { methods: Scope::with_reserved(&[RESERVED_METHODS, naming::BLANKET_METHODS].concat()), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: root.get("security"), options: Some(options) };
+    let mut ctx = OpContext {
+        methods: Scope::with_reserved(&[RESERVED_METHODS, naming::BLANKET_METHODS].concat()),
+        type_prefixes: naming::type_prefix_scope(),
+        root_loc,
+        root_security: root.get("security"),
+        options: Some(options),
+    };
     match root.get("paths") {
         None if root.get("openapi").and_then(Value::as_str).unwrap_or("").starts_with("3.0") => {
             diags.error(root_loc.join("paths"), "OpenAPI 3.0 documents must have `paths`");
@@ -156,7 +192,9 @@ fn lower_path_item<'a>(
                 continue;
             }
         }
-        let renamed = ctx.options.and_then(|o| o.rename.operations.get(operation_id.map_or_else(|| format!("{} {path}", method.to_ascii_uppercase()), str::to_string).as_str()));
+        let renamed = ctx
+            .options
+            .and_then(|o| o.rename.operations.get(operation_id.map_or_else(|| format!("{} {path}", method.to_ascii_uppercase()), str::to_string).as_str()));
         let raw_name = match (renamed, operation_id) {
             (Some(new), _) if !naming::snake(new).is_empty() => new.clone(),
             (_, Some(id)) if !naming::snake(id).is_empty() => id.to_string(),
@@ -237,7 +275,9 @@ fn params<'a>(
     // Where each of `out` is declared, and in which list (0 path item, 1 operation).
     let mut declared: Vec<(Location, usize)> = Vec::new();
     let mut fields = Scope::default();
-    for (level, (loc, list)) in [(item_loc.join("parameters"), item.get("parameters")), (op_loc.join("parameters"), op.get("parameters"))].into_iter().enumerate() {
+    for (level, (loc, list)) in
+        [(item_loc.join("parameters"), item.get("parameters")), (op_loc.join("parameters"), op.get("parameters"))].into_iter().enumerate()
+    {
         let Some(list) = list else { continue };
         let Some((loc, list)) = container(docs, &loc, list, "the parameter list", diags) else { continue };
         let Some(list) = list.as_array() else {
@@ -254,7 +294,11 @@ fn params<'a>(
                 Some("cookie") => ParamIn::Cookie,
                 other => {
                     let shown = other.map_or_else(|| "none".to_string(), |o| format!("`{}`", o.escape_debug()));
-                    diags.lenient(ploc.join("in"), Policy::Skipped, format!("parameter location {shown} is not path, query, header or cookie; the parameter is skipped"));
+                    diags.lenient(
+                        ploc.join("in"),
+                        Policy::Skipped,
+                        format!("parameter location {shown} is not path, query, header or cookie; the parameter is skipped"),
+                    );
                     continue;
                 }
             };
@@ -314,7 +358,16 @@ fn params<'a>(
             match by_key.get(&(location, name.clone())) {
                 // Declared twice in one list: the first declaration is kept.
                 Some(&idx) if declared[idx].1 == level => {
-                    diags.lenient(ploc, Policy::Skipped, format!("parameter `{}` (in {}) is declared twice in this list; this declaration is ignored (the first, at {}, is kept)", name.escape_debug(), format!("{location:?}").to_lowercase(), declared[idx].0.pointer));
+                    diags.lenient(
+                        ploc,
+                        Policy::Skipped,
+                        format!(
+                            "parameter `{}` (in {}) is declared twice in this list; this declaration is ignored (the first, at {}, is kept)",
+                            name.escape_debug(),
+                            format!("{location:?}").to_lowercase(),
+                            declared[idx].0.pointer
+                        ),
+                    );
                 }
                 // The operation's declaration overrides the path item's.
                 Some(&idx) => {
@@ -335,7 +388,11 @@ fn params<'a>(
         let mut i = 0;
         while i < out.len() {
             if out[i].location == ParamIn::Path && !names.contains(&out[i].name) {
-                diags.lenient(declared[i].0.clone(), Policy::Skipped, format!("path parameter `{}` does not appear in the path `{}`; it is skipped", out[i].name.escape_debug(), path.escape_debug()));
+                diags.lenient(
+                    declared[i].0.clone(),
+                    Policy::Skipped,
+                    format!("path parameter `{}` does not appear in the path `{}`; it is skipped", out[i].name.escape_debug(), path.escape_debug()),
+                );
                 out.remove(i);
                 declared.remove(i);
             } else {
@@ -345,10 +402,33 @@ fn params<'a>(
         // A template variable no parameter declares is read as a required string.
         for name in names {
             if !out.iter().any(|p| p.location == ParamIn::Path && p.name == name) {
-                diags.lenient(op_loc.clone(), Policy::Noted, format!("the path `{}` names `{{{}}}`, which no parameter declares; it is a required string path parameter", path.escape_debug(), name.escape_debug()));
+                diags.lenient(
+                    op_loc.clone(),
+                    Policy::Noted,
+                    format!(
+                        "the path `{}` names `{{{}}}`, which no parameter declares; it is a required string path parameter",
+                        path.escape_debug(),
+                        name.escape_debug()
+                    ),
+                );
                 let dialect = lower.dialect();
-                let schema = lower.lower(&op_loc.join("parameters").join(&format!("{{{name}}}")), &STRING_SCHEMA, vec![prefix.to_string(), name.clone()], dialect, diags);
-                out.push(Param { ident: String::new(), name, location: ParamIn::Path, required: true, schema, doc: None, style: ParamStyle::Simple, explode: false });
+                let schema = lower.lower(
+                    &op_loc.join("parameters").join(&format!("{{{name}}}")),
+                    &STRING_SCHEMA,
+                    vec![prefix.to_string(), name.clone()],
+                    dialect,
+                    diags,
+                );
+                out.push(Param {
+                    ident: String::new(),
+                    name,
+                    location: ParamIn::Path,
+                    required: true,
+                    schema,
+                    doc: None,
+                    style: ParamStyle::Simple,
+                    explode: false,
+                });
             }
         }
     }
@@ -392,7 +472,15 @@ fn essence(media_type: &str) -> String {
     media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
-fn body_kind<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, mt: &str, media: &'a Value, hint: Vec<String>, request: bool, diags: &mut Diagnostics) -> BodyKind {
+fn body_kind<'a>(
+    lower: &mut SchemaLowerer<'a>,
+    loc: &Location,
+    mt: &str,
+    media: &'a Value,
+    hint: Vec<String>,
+    request: bool,
+    diags: &mut Diagnostics,
+) -> BodyKind {
     let e = essence(mt);
     let schema = || media.get("schema").unwrap_or(&TRUE_SCHEMA);
     if is_json(mt) {
@@ -461,7 +549,11 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
         let valid = status == "default"
             || matches!(status.as_bytes(), [b'1'..=b'9', b, c] if (b.is_ascii_digit() && c.is_ascii_digit()) || b"XX".eq_ignore_ascii_case(&[*b, *c]));
         if !valid {
-            diags.lenient(rloc.join(status), Policy::Skipped, format!("`{status}` is not a status code (100 to 999), a range like `4XX`, or `default`; the response is skipped"));
+            diags.lenient(
+                rloc.join(status),
+                Policy::Skipped,
+                format!("`{status}` is not a status code (100 to 999), a range like `4XX`, or `default`; the response is skipped"),
+            );
             continue;
         }
         // `2XX` and `2xx` are one range: a second arm for it would be unreachable.
@@ -474,10 +566,7 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
             let (mt, media) = pick_media(c)?;
             if c.len() > 1 {
                 let others: Vec<&str> = c.keys().filter(|k| *k != mt).map(String::as_str).collect();
-                diags.info(
-                    loc.join("content"),
-                    format!("the `{status}` response is typed as `{mt}`; also documented: {} (not typed)", others.join(", ")),
-                );
+                diags.info(loc.join("content"), format!("the `{status}` response is typed as `{mt}`; also documented: {} (not typed)", others.join(", ")));
             }
             let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, diags);
             Some((mt.clone(), kind))
@@ -586,7 +675,8 @@ fn idempotency_key(op: &Operation, config: Option<&crate::options::Idempotency>)
         return Some(IdempotencyKey { header: op.params[i].name.clone(), param: Some(i) });
     }
     let unsafe_method = matches!(op.method.as_str(), "post" | "patch");
-    (config.operations == crate::options::IdempotencyScope::UnsafeMethods && unsafe_method).then(|| IdempotencyKey { header: config.header.clone(), param: None })
+    (config.operations == crate::options::IdempotencyScope::UnsafeMethods && unsafe_method)
+        .then(|| IdempotencyKey { header: config.header.clone(), param: None })
 }
 
 #[cfg(test)]
@@ -635,7 +725,11 @@ mod idempotency_tests {
         let docs = crate::load::Documents::from_value("spec.json", spec);
         let mut diags = crate::diagnostics::Diagnostics::new(false);
         let ir = crate::ir::Ir::build(&docs, options, &mut diags);
-        let mut out: Vec<_> = ir.operations.iter().map(|o| (o.fn_name.clone(), o.idempotency_key.as_ref().map(|k| k.header.clone()), o.idempotency_key.as_ref().and_then(|k| k.param))).collect();
+        let mut out: Vec<_> = ir
+            .operations
+            .iter()
+            .map(|o| (o.fn_name.clone(), o.idempotency_key.as_ref().map(|k| k.header.clone()), o.idempotency_key.as_ref().and_then(|k| k.param)))
+            .collect();
         out.sort();
         out
     }

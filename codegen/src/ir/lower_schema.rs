@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
-use super::{pattern, Additional, Bound, Discriminator, DynamicRef, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Shape};
+use super::{Additional, Bound, Discriminator, DynamicRef, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Shape, pattern};
 use crate::Options;
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
@@ -40,9 +40,7 @@ impl Dialect {
         let u = uri.trim_end_matches('#').trim_end_matches('/');
         let u = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u);
         match u {
-            "json-schema.org/draft-07/schema" | "json-schema.org/draft-06/schema" | "json-schema.org/draft-04/schema" => {
-                Some(Dialect::Draft7)
-            }
+            "json-schema.org/draft-07/schema" | "json-schema.org/draft-06/schema" | "json-schema.org/draft-04/schema" => Some(Dialect::Draft7),
             "json-schema.org/draft/2020-12/schema"
             | "json-schema.org/draft/2019-09/schema"
             | "spec.openapis.org/oas/3.1/dialect/base"
@@ -59,9 +57,28 @@ impl Dialect {
 
 /// Annotation keywords: read for docs or ignored, never asserted.
 const ANNOTATIONS: &[&str] = &[
-    "title", "description", "default", "examples", "example", "readOnly", "writeOnly", "deprecated", "$comment",
-    "xml", "externalDocs", "discriminator", "$schema", "$id", "$anchor", "$defs", "definitions", "contentEncoding",
-    "contentMediaType", "contentSchema", "$vocabulary", "$dynamicAnchor",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "example",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "$comment",
+    "xml",
+    "externalDocs",
+    "discriminator",
+    "$schema",
+    "$id",
+    "$anchor",
+    "$defs",
+    "definitions",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "$vocabulary",
+    "$dynamicAnchor",
 ];
 
 /// Where a subschema is being lowered from: its parent's location, name hint and dialect.
@@ -207,14 +224,7 @@ impl<'a> SchemaLowerer<'a> {
     }
 
     /// Lowers the schema `value` written at `loc`; `hint` names its type if it gets one.
-    pub fn lower(
-        &mut self,
-        loc: &Location,
-        value: &'a Value,
-        hint: Vec<String>,
-        dialect: Dialect,
-        diags: &mut Diagnostics,
-    ) -> SchemaId {
+    pub fn lower(&mut self, loc: &Location, value: &'a Value, hint: Vec<String>, dialect: Dialect, diags: &mut Diagnostics) -> SchemaId {
         let (id, new) = self.alloc(loc, hint, dialect);
         if new {
             self.fill(id, value, diags);
@@ -305,7 +315,11 @@ impl<'a> SchemaLowerer<'a> {
             for (value, target) in m {
                 let entry = loc.join("mapping").join(value);
                 let Some(target) = target.as_str() else {
-                    diags.lenient(entry, Policy::Skipped, "a discriminator mapping must be a string; the entry is dropped and the variant is chosen by validation");
+                    diags.lenient(
+                        entry,
+                        Policy::Skipped,
+                        "a discriminator mapping must be a string; the entry is dropped and the variant is chosen by validation",
+                    );
                     continue;
                 };
                 let reference = if target.contains('#') || target.contains('/') || target.contains('.') {
@@ -373,11 +387,7 @@ impl<'a> SchemaLowerer<'a> {
             Err(e) => {
                 // Only this schema is lost: it accepts any JSON value (the safest reading that
                 // rejects nothing the author may have meant), held as `serde_json::Value`.
-                diags.lenient(
-                    from.clone(),
-                    Policy::FellBackToValue,
-                    format!("{e}; this schema accepts any JSON value and is held as serde_json::Value"),
-                );
+                diags.lenient(from.clone(), Policy::FellBackToValue, format!("{e}; this schema accepts any JSON value and is held as serde_json::Value"));
                 let mut hint = hint_from_location(from);
                 hint.push("Value".into());
                 let (id, new) = self.alloc(&from.join(keyword), hint, dialect);
@@ -413,11 +423,7 @@ impl<'a> SchemaLowerer<'a> {
             Some(Value::String(uri)) => match Dialect::from_uri(uri) {
                 Some(d) => {
                     if uri.contains("draft-04") || uri.contains("draft-06") || uri.contains("2019-09") {
-                        diags.warn(
-                            loc.join("$schema"),
-                            Policy::Noted,
-                            format!("`{uri}` is read by the nearest supported dialect's rules"),
-                        );
+                        diags.warn(loc.join("$schema"), Policy::Noted, format!("`{uri}` is read by the nearest supported dialect's rules"));
                     }
                     d
                 }
@@ -471,16 +477,9 @@ impl<'a> SchemaLowerer<'a> {
             };
             f.reference = self.lower_ref(loc, r, d, diags);
             if d.ref_overrides_siblings() {
-                let ignored: Vec<&str> = o
-                    .keys()
-                    .map(String::as_str)
-                    .filter(|k| *k != "$ref" && !k.starts_with("x-") && !ANNOTATIONS.contains(k))
-                    .collect();
+                let ignored: Vec<&str> = o.keys().map(String::as_str).filter(|k| *k != "$ref" && !k.starts_with("x-") && !ANNOTATIONS.contains(k)).collect();
                 if !ignored.is_empty() {
-                    diags.info(
-                        loc.clone(),
-                        format!("keywords beside `$ref` are ignored by this dialect's rules: {}", ignored.join(", ")),
-                    );
+                    diags.info(loc.clone(), format!("keywords beside `$ref` are ignored by this dialect's rules: {}", ignored.join(", ")));
                 }
                 return f;
             }
@@ -549,7 +548,11 @@ impl<'a> SchemaLowerer<'a> {
                                 (l, t)
                             }
                             Err(e) => {
-                                diags.lenient(kl, Policy::NotEnforced, format!("{e}; `properties` is left out (unknown members are still governed by `additionalProperties`)"));
+                                diags.lenient(
+                                    kl,
+                                    Policy::NotEnforced,
+                                    format!("{e}; `properties` is left out (unknown members are still governed by `additionalProperties`)"),
+                                );
                                 continue;
                             }
                         },
@@ -616,9 +619,7 @@ impl<'a> SchemaLowerer<'a> {
                     };
                     for (prop, dep) in m {
                         if dep.is_array() {
-                            f.dependent_required.extend(dependent_required(&Value::Object(
-                                [(prop.clone(), dep.clone())].into_iter().collect(),
-                            )));
+                            f.dependent_required.extend(dependent_required(&Value::Object([(prop.clone(), dep.clone())].into_iter().collect())));
                         } else {
                             let mut h = hint.to_vec();
                             h.push(format!("{prop}Dependency"));
@@ -877,8 +878,24 @@ fn one_direction(docs: &Documents, loc: &Location, v: &Value) -> bool {
 }
 
 const STRUCTURAL: &[&str] = &[
-    "properties", "items", "prefixItems", "additionalProperties", "allOf", "anyOf", "oneOf", "not", "schema",
-    "content", "components", "schemas", "$defs", "definitions", "paths", "responses", "requestBody", "parameters",
+    "properties",
+    "items",
+    "prefixItems",
+    "additionalProperties",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "schema",
+    "content",
+    "components",
+    "schemas",
+    "$defs",
+    "definitions",
+    "paths",
+    "responses",
+    "requestBody",
+    "parameters",
     "patternProperties",
 ];
 

@@ -144,10 +144,7 @@ impl Format {
 
     /// True for formats with a dedicated Rust type.
     pub fn is_rich(self) -> bool {
-        matches!(
-            self,
-            Format::Uuid | Format::DateTime | Format::Date | Format::Time | Format::Ipv4 | Format::Ipv6 | Format::Byte | Format::Int32
-        )
+        matches!(self, Format::Uuid | Format::DateTime | Format::Date | Format::Time | Format::Ipv4 | Format::Ipv6 | Format::Byte | Format::Int32)
     }
 
     /// The keyword spelling.
@@ -362,7 +359,13 @@ impl Facts {
     /// True when no other schema is applied to the same instance from here (`allOf`, `$ref`,
     /// ...): the schema's `properties` are all the members it knows.
     pub fn in_place_free(&self) -> bool {
-        self.reference.is_none() && self.all_of.is_empty() && self.any_of.is_empty() && self.one_of.is_empty() && self.if_then_else.is_none() && self.dependent_schemas.is_empty() && self.dynamic_ref.is_none()
+        self.reference.is_none()
+            && self.all_of.is_empty()
+            && self.any_of.is_empty()
+            && self.one_of.is_empty()
+            && self.if_then_else.is_none()
+            && self.dependent_schemas.is_empty()
+            && self.dynamic_ref.is_none()
     }
 
     /// True when the schema asserts nothing beyond its `$ref` (a pure alias).
@@ -876,10 +879,5 @@ fn read_info(root: &Value, loc: &Location, diags: &mut Diagnostics) -> Info {
     }
     let info = root.get("info");
     let text = |k: &str| info.and_then(|i| i.get(k)).and_then(Value::as_str).map(str::to_string);
-    Info {
-        title: text("title").unwrap_or_default(),
-        version: text("version").unwrap_or_default(),
-        description: text("description"),
-        openapi,
-    }
+    Info { title: text("title").unwrap_or_default(), version: text("version").unwrap_or_default(), description: text("description"), openapi }
 }

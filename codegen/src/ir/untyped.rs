@@ -46,7 +46,11 @@ pub fn report(ir: &Ir) -> Vec<Untyped> {
             }
             // A tuple is a list of values: its items are what is untyped.
             Shape::Array(None) if !node.facts.prefix_items.is_empty() => {
-                out.push(Untyped { location: node.loc.clone(), reason: "tuple array (`prefixItems`) is not typed yet: its items are serde_json::Value".into(), typable: true });
+                out.push(Untyped {
+                    location: node.loc.clone(),
+                    reason: "tuple array (`prefixItems`) is not typed yet: its items are serde_json::Value".into(),
+                    typable: true,
+                });
             }
             Shape::Array(Some(t)) | Shape::Map(Some(t)) | Shape::Alias(t) => stack.push(*t),
             Shape::Struct(fields) => stack.extend(fields.iter().map(|f| f.schema)),

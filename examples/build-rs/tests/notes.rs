@@ -2,9 +2,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use build_rs_example::Validate;
 use build_rs_example::server::{Api, ApiError, CreateNoteResponse, RequestContext};
 use build_rs_example::types::{NewNote, Note};
-use build_rs_example::Validate;
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -30,7 +30,8 @@ fn validators_enforce_the_spec_and_the_configuration() {
 }
 
 async fn post(body: serde_json::Value) -> (StatusCode, serde_json::Value) {
-    let request = Request::builder().method("POST").uri("/notes").header("content-type", "application/json").body(Body::from(body.to_string())).expect("request");
+    let request =
+        Request::builder().method("POST").uri("/notes").header("content-type", "application/json").body(Body::from(body.to_string())).expect("request");
     let response = build_rs_example::server::router(Notes).oneshot(request).await.expect("infallible");
     let status = response.status();
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");

@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::http::{HeaderName, Method};
 use clap::Parser;
 use revdesk_api::server::{self, Api, ApiError, AuthRejection, AuthRequest, Credentials, RequestContext, V1RoomTokenPostResponse};
-use revdesk_api::types::{ErrorEnvelope, ErrorEnvelopeError, V1RoomTokenPostParams, V1RoomTokenPostRequest, V1RoomTokenPostResponse200, V1RoomTokenPostResponse200Data};
+use revdesk_api::types::{
+    ErrorEnvelope, ErrorEnvelopeError, V1RoomTokenPostParams, V1RoomTokenPostRequest, V1RoomTokenPostResponse200, V1RoomTokenPostResponse200Data,
+};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 #[derive(Parser)]
@@ -121,11 +123,7 @@ fn app(tokens: Vec<String>) -> axum::Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_methods([Method::POST])
-        .allow_headers([
-            HeaderName::from_static("authorization"),
-            HeaderName::from_static("content-type"),
-            HeaderName::from_static("idempotency-key"),
-        ])
+        .allow_headers([HeaderName::from_static("authorization"), HeaderName::from_static("content-type"), HeaderName::from_static("idempotency-key")])
         .max_age(std::time::Duration::from_secs(600));
     server::router(Mock { tokens, ..Mock::default() }).layer(cors)
 }

@@ -63,4 +63,3 @@ pub fn key_matches(re: &Pattern, key: &str, path: &InstancePath, out: &mut Vec<V
         false
     })
 }
-

@@ -290,10 +290,7 @@ pub fn error_body(shape: ErrorShape, code: &str, message: &str, fields: &BTreeMa
     inner.insert("code".into(), serde_json::Value::from(code));
     inner.insert("message".into(), serde_json::Value::from(message));
     if !fields.is_empty() {
-        inner.insert(
-            "fields".into(),
-            serde_json::Value::Object(fields.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))).collect()),
-        );
+        inner.insert("fields".into(), serde_json::Value::Object(fields.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))).collect()));
     }
     match shape {
         ErrorShape::Envelope => {
@@ -528,9 +525,7 @@ pub fn set_headers<T: serde::Serialize>(response: &mut Response, headers: &T) {
         let text = match value {
             serde_json::Value::Null => continue,
             serde_json::Value::String(s) => s,
-            serde_json::Value::Array(items) => {
-                items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(",")
-            }
+            serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(","),
             other => other.to_string(),
         };
         if let (Ok(n), Ok(v)) = (axum::http::HeaderName::try_from(name.as_str()), HeaderValue::from_str(&text)) {
@@ -744,10 +739,8 @@ pub fn param_value(source: ParamSource<'_>, spec: &ParamSpec) -> Result<Option<s
         ParamSource::Query(pairs) => {
             if spec.style == Style::DeepObject {
                 let prefix = format!("{name}[");
-                let found: Vec<(String, String)> = pairs
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.strip_suffix(']')?.to_string(), v.clone())))
-                    .collect();
+                let found: Vec<(String, String)> =
+                    pairs.iter().filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.strip_suffix(']')?.to_string(), v.clone()))).collect();
                 if !found.is_empty() {
                     let Coerce::Object(props, other) = spec.coerce else { return Ok(Some(object(found, &[], Scalar::String))) };
                     return Ok(Some(object(found, props, other)));
@@ -843,10 +836,7 @@ pub fn read_param<T: serde::de::DeserializeOwned>(
 
 /// The request's media type essence (`application/json`), lower case.
 pub fn content_essence(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
 }
 
 /// True when the request's media type essence fits the documented one (`image/*` ranges included).
@@ -860,10 +850,7 @@ pub fn media_type_matches(expected: &str, essence: &str) -> bool {
 /// documented range (`image/*`, `*/*`).
 pub fn pick_content(essence: Option<&str>, documented: &[&str]) -> Option<usize> {
     let essence = essence?;
-    documented
-        .iter()
-        .position(|d| d.eq_ignore_ascii_case(essence))
-        .or_else(|| documented.iter().position(|d| media_type_matches(d, essence)))
+    documented.iter().position(|d| d.eq_ignore_ascii_case(essence)).or_else(|| documented.iter().position(|d| media_type_matches(d, essence)))
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
@@ -901,8 +888,7 @@ pub fn missing_body(mut violations: Vec<Violation>) -> Rejection {
 /// Parses a JSON body strictly (see [`super::parse_json`]): malformed JSON, nesting
 /// past `max_depth` and duplicate members are a 400 about the whole body (no `fields` entry).
 pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<serde_json::Value, Rejection> {
-    super::parse_json(bytes, max_depth)
-        .map_err(|e| Rejection::BadRequest { message: format!("the request body is {e}"), violations: Vec::new() })
+    super::parse_json(bytes, max_depth).map_err(|e| Rejection::BadRequest { message: format!("the request body is {e}"), violations: Vec::new() })
 }
 
 /// A `text/*` body as a `String` (400 when it is not UTF-8).
