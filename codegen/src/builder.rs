@@ -307,6 +307,17 @@ pub fn rerun_if_changed(builder: &Builder) {
     }
 }
 
+/// An inner attribute as an outer one.
+fn outer(mut a: syn::Attribute) -> syn::Attribute {
+    a.style = syn::AttrStyle::Outer;
+    a
+}
+
+/// An empty file (no attributes, no items).
+fn lib_shell() -> syn::File {
+    syn::parse_str("").unwrap_or_else(|_| unreachable!("the empty file parses"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,15 +356,4 @@ mod tests {
         let e = Builder::new().spec_text("pets.yaml", SPEC).config_file("/nonexistent/codegen.toml").generate().expect_err("missing file");
         assert!(matches!(e, BuildError::Config(_)), "{e}");
     }
-}
-
-/// An inner attribute as an outer one.
-fn outer(mut a: syn::Attribute) -> syn::Attribute {
-    a.style = syn::AttrStyle::Outer;
-    a
-}
-
-/// An empty file (no attributes, no items).
-fn lib_shell() -> syn::File {
-    syn::parse_str("").unwrap_or_else(|_| unreachable!("the empty file parses"))
 }

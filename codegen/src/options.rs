@@ -140,6 +140,7 @@ pub struct RuntimeConfig {
     /// `embedded` (default): the runtime's files are copied under `src/runtime/`, so the crate
     /// builds alone. `dependency`: the crate depends on `codegen-runtime`, so several generated
     /// crates share its types.
+    #[serde(skip_serializing_if = "RuntimeKind::is_unset")]
     pub mode: RuntimeKind,
     /// With `dependency`: the runtime crate's folder, relative to the generated crate's folder
     /// (written into its `Cargo.toml`). Without it the dependency is by version alone. Giving a
@@ -156,12 +157,19 @@ pub struct RuntimeConfig {
 pub enum RuntimeKind {
     /// Not written: `embedded`, or `dependency` when a path or version is given.
     #[default]
-    #[serde(skip_serializing)]
+    #[serde(skip_deserializing)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     Unset,
     /// Copied into the generated crate.
     Embedded,
     /// A dependency on `codegen-runtime`.
     Dependency,
+}
+
+impl RuntimeKind {
+    fn is_unset(&self) -> bool {
+        *self == RuntimeKind::Unset
+    }
 }
 
 impl TryFrom<RuntimeConfig> for RuntimeMode {
@@ -182,7 +190,8 @@ impl TryFrom<RuntimeConfig> for RuntimeMode {
 impl From<RuntimeMode> for RuntimeConfig {
     fn from(m: RuntimeMode) -> Self {
         match m {
-            RuntimeMode::Embedded => RuntimeConfig { mode: RuntimeKind::Embedded, path: None, version: None },
+            // Unwritten, so a `path` layered over the defaults means `dependency`.
+            RuntimeMode::Embedded => RuntimeConfig { mode: RuntimeKind::Unset, path: None, version: None },
             RuntimeMode::Dependency { path, version } => RuntimeConfig { mode: RuntimeKind::Dependency, path, version: Some(version) },
         }
     }

@@ -204,7 +204,10 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         TokenStream::new()
     };
     let runtime = match &options.runtime {
-        crate::RuntimeMode::Embedded => quote!(),
+        crate::RuntimeMode::Embedded => quote! {
+            #[rustfmt::skip]
+            pub mod runtime;
+        },
         crate::RuntimeMode::Dependency { .. } => quote! {
             /// The runtime (validation, server and client support), shared by every crate that
             /// depends on the same `codegen-runtime`.
