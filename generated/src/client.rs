@@ -195,6 +195,7 @@ impl Client {
 }
 /// The API as a trait, one method per operation: [`Client`] implements it by calling its
 /// own methods; implement it on a test double to mock the API in unit tests.
+#[allow(clippy::ptr_arg)]
 pub trait ApiClient {
     /// `POST /v1/room-token`
     fn v1_room_token_post(

@@ -64,6 +64,8 @@ pub fn emit(ir: &Ir) -> TokenStream {
 
         /// The API as a trait, one method per operation: [`Client`] implements it by calling its
         /// own methods; implement it on a test double to mock the API in unit tests.
+        // The parameters are the methods' own (`&Vec<T>` for an array body included).
+        #[allow(clippy::ptr_arg)]
         pub trait ApiClient {
             #(#declared)*
         }
