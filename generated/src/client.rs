@@ -86,109 +86,140 @@ impl Client {
         request = request
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .json(body);
-        let (status, response_headers, body) = self.execute(request).await?;
-        let _ = &response_headers;
+        let response = self
+            .send(
+                request,
+                "v1_room_token_post",
+                "/v1/room-token",
+                Some("Idempotency-Key"),
+            )
+            .await?;
+        let status = response.status;
         match status {
             200u16 => {
                 Ok(
                     self
                         .decode(
-                            status,
-                            &body,
+                            &response,
                             crate::validate::validate_v1_room_token_post_response200,
                         )?,
                 )
             }
             400u16 => {
                 Err(
-                    ClientError::Api(
+                    ClientError::api(
                         V1RoomTokenPostError::BadRequest(
                             self
                                 .decode(
-                                    status,
-                                    &body,
+                                    &response,
                                     crate::validate::validate_v1_room_token_post_response400,
                                 )?,
                         ),
+                        response,
                     ),
                 )
             }
             401u16 => {
                 Err(
-                    ClientError::Api(
+                    ClientError::api(
                         V1RoomTokenPostError::Unauthorized(
                             self
                                 .decode(
-                                    status,
-                                    &body,
+                                    &response,
                                     crate::validate::validate_v1_room_token_post_response401,
                                 )?,
                         ),
+                        response,
                     ),
                 )
             }
             403u16 => {
                 Err(
-                    ClientError::Api(
+                    ClientError::api(
                         V1RoomTokenPostError::Forbidden(
                             self
                                 .decode(
-                                    status,
-                                    &body,
+                                    &response,
                                     crate::validate::validate_v1_room_token_post_response403,
                                 )?,
                         ),
+                        response,
                     ),
                 )
             }
             404u16 => {
                 Err(
-                    ClientError::Api(
+                    ClientError::api(
                         V1RoomTokenPostError::NotFound(
                             self
                                 .decode(
-                                    status,
-                                    &body,
+                                    &response,
                                     crate::validate::validate_v1_room_token_post_response404,
                                 )?,
                         ),
+                        response,
                     ),
                 )
             }
             409u16 => {
                 Err(
-                    ClientError::Api(
+                    ClientError::api(
                         V1RoomTokenPostError::Conflict(
                             self
                                 .decode(
-                                    status,
-                                    &body,
+                                    &response,
                                     crate::validate::validate_v1_room_token_post_response409,
                                 )?,
                         ),
+                        response,
                     ),
                 )
             }
             429u16 => {
                 Err(
-                    ClientError::Api(
+                    ClientError::api(
                         V1RoomTokenPostError::TooManyRequests(
                             self
                                 .decode(
-                                    status,
-                                    &body,
+                                    &response,
                                     crate::validate::validate_v1_room_token_post_response429,
                                 )?,
                         ),
+                        response,
                     ),
                 )
             }
-            _ => {
-                Err(ClientError::UnexpectedStatus {
-                    status,
-                    body,
-                })
-            }
+            _ => Err(ClientError::unexpected(response)),
         }
+    }
+}
+/// The API as a trait, one method per operation: [`Client`] implements it by calling its
+/// own methods; implement it on a test double to mock the API in unit tests.
+#[allow(clippy::ptr_arg)]
+pub trait ApiClient {
+    /// `POST /v1/room-token`
+    fn v1_room_token_post(
+        &self,
+        params: &crate::types::V1RoomTokenPostParams,
+        body: &crate::types::V1RoomTokenPostRequest,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::V1RoomTokenPostResponse200,
+            ClientError<V1RoomTokenPostError>,
+        >,
+    > + Send;
+}
+impl ApiClient for Client {
+    fn v1_room_token_post(
+        &self,
+        params: &crate::types::V1RoomTokenPostParams,
+        body: &crate::types::V1RoomTokenPostRequest,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            crate::types::V1RoomTokenPostResponse200,
+            ClientError<V1RoomTokenPostError>,
+        >,
+    > + Send {
+        Client::v1_room_token_post(self, params, body)
     }
 }

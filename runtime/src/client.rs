@@ -1,8 +1,10 @@
 //! The reqwest client's runtime (feature `client`): the [`Connection`] a generated `Client`
-//! wraps (base URL, credentials, strictness and the request helpers its operations call),
-//! client errors, and parameter and form encoding. The generated `Client` (one method per
-//! operation with typed per-status results) is declared by [`client_type!`] in the generated
-//! crate, because inherent methods must live in the crate of their type.
+//! wraps (base URL, credentials, strictness, timeouts, retries, hook, and the request helpers
+//! its operations call), client errors with the response they came from, and parameter and form
+//! encoding. The generated `Client` (one method per operation with typed per-status results) is
+//! declared by [`client_type!`] in the generated crate, because inherent methods must live in
+//! the crate of their type. The retry policy, hook and sleeper are the `retry` module's,
+//! re-exported here.
 //!
 //! Response policy: by default responses are decoded tolerantly (unknown fields are ignored, so
 //! a server that adds a field does not break the client); `Client::strict(true)` also runs the
@@ -12,9 +14,11 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+pub use super::retry::*;
 use super::{InstancePath, Violation};
 
 /// A boxed error from a token provider.
@@ -36,26 +40,43 @@ impl TokenProvider for StaticToken {
     }
 }
 
-/// A failed call: a documented error status with its typed body, or something else.
+/// A response as received: status, headers, raw body, and its request id (the first of the
+/// client's request id headers present, `x-request-id` or `request-id` by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The raw body.
+    pub body: Vec<u8>,
+    /// The request id the server gave, if any.
+    pub request_id: Option<String>,
+}
+
+/// A failed call: a documented error status with its typed body, or something else. Every
+/// error that came from a response carries it ([`ClientError::response`]: status, headers, raw
+/// body, request id); `Display` shows the request id.
 #[derive(Debug)]
 pub enum ClientError<E> {
     /// A documented error status, decoded.
-    Api(E),
-    /// A status the operation does not document: the status and the raw body.
-    UnexpectedStatus {
-        /// The HTTP status.
-        status: u16,
-        /// The raw body.
-        body: Vec<u8>,
+    Api {
+        /// The decoded error.
+        error: E,
+        /// The response it came from.
+        response: Box<RawResponse>,
     },
-    /// A documented status whose body could not be decoded into its type.
+    /// A status the operation does not document.
+    UnexpectedStatus {
+        /// The response.
+        response: Box<RawResponse>,
+    },
+    /// A documented status whose body (or headers) could not be decoded into its type.
     Decode {
-        /// The HTTP status.
-        status: u16,
         /// Why decoding failed.
         message: String,
-        /// The raw body.
-        body: Vec<u8>,
+        /// The response.
+        response: Box<RawResponse>,
     },
     /// Request validation is on and the request breaks the spec; nothing was sent. Paths are
     /// those the server would report (`to_number`, a parameter's name).
@@ -65,29 +86,77 @@ pub enum ClientError<E> {
     },
     /// Strict mode: a documented response that breaks its schema.
     InvalidResponse {
-        /// The HTTP status.
-        status: u16,
         /// Every violation.
         violations: Vec<Violation>,
+        /// The response.
+        response: Box<RawResponse>,
     },
     /// The token provider failed.
     Auth(BoxError),
-    /// Connecting, sending or reading failed.
+    /// Connecting, sending or reading failed (or timed out), on the last attempt made.
     Transport(reqwest::Error),
+}
+
+impl<E> ClientError<E> {
+    /// A documented error status.
+    pub fn api(error: E, response: RawResponse) -> Self {
+        ClientError::Api { error, response: Box::new(response) }
+    }
+
+    /// An undocumented status.
+    pub fn unexpected(response: RawResponse) -> Self {
+        ClientError::UnexpectedStatus { response: Box::new(response) }
+    }
+
+    /// The response the error came from, if it came from one.
+    pub fn response(&self) -> Option<&RawResponse> {
+        match self {
+            ClientError::Api { response, .. }
+            | ClientError::UnexpectedStatus { response }
+            | ClientError::Decode { response, .. }
+            | ClientError::InvalidResponse { response, .. } => Some(response),
+            ClientError::InvalidRequest { .. } | ClientError::Auth(_) | ClientError::Transport(_) => None,
+        }
+    }
+
+    /// The response's status.
+    pub fn status(&self) -> Option<u16> {
+        self.response().map(|r| r.status)
+    }
+
+    /// The response's headers.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.response().map(|r| &r.headers)
+    }
+
+    /// The response's raw body.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.response().map(|r| r.body.as_slice())
+    }
+
+    /// The request id the server gave (`x-request-id`, `request-id`, or the client's configured
+    /// names), to quote to support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.response().and_then(|r| r.request_id.as_deref())
+    }
 }
 
 impl<E: std::fmt::Debug> std::fmt::Display for ClientError<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ClientError::Api(e) => write!(f, "API error: {e:?}"),
-            ClientError::UnexpectedStatus { status, .. } => write!(f, "undocumented status {status}"),
-            ClientError::Decode { status, message, .. } => write!(f, "cannot decode the {status} response: {message}"),
-            ClientError::InvalidRequest { violations } => write!(f, "the request breaks the spec: {} violations", violations.len()),
-            ClientError::InvalidResponse { status, violations } => {
-                write!(f, "the {status} response breaks its schema: {} violations", violations.len())
+            ClientError::Api { error, response } => write!(f, "API error {}: {error:?}", response.status)?,
+            ClientError::UnexpectedStatus { response } => write!(f, "undocumented status {}", response.status)?,
+            ClientError::Decode { message, response } => write!(f, "cannot decode the {} response: {message}", response.status)?,
+            ClientError::InvalidRequest { violations } => write!(f, "the request breaks the spec: {} violations", violations.len())?,
+            ClientError::InvalidResponse { violations, response } => {
+                write!(f, "the {} response breaks its schema: {} violations", response.status, violations.len())?
             }
-            ClientError::Auth(e) => write!(f, "token provider failed: {e}"),
-            ClientError::Transport(e) => write!(f, "transport error: {e}"),
+            ClientError::Auth(e) => write!(f, "token provider failed: {e}")?,
+            ClientError::Transport(e) => write!(f, "transport error: {e}")?,
+        }
+        match self.request_id() {
+            Some(id) => write!(f, " (request id {id})"),
+            None => Ok(()),
         }
     }
 }
@@ -100,8 +169,46 @@ impl<E> From<reqwest::Error> for ClientError<E> {
     }
 }
 
-/// What an API client holds: base URL, `reqwest` client, credentials, headers and modes.
-/// Cheap to clone; clones share the connection pool.
+/// The connect timeout of [`Connection::new`]'s `reqwest::Client`.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The whole-request timeout of each attempt of [`Connection::new`]'s client (connecting,
+/// sending, and reading the whole response).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Per-call settings, for `Client::with_options`: each one set replaces the client's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    /// The whole-request timeout of each attempt.
+    pub timeout: Option<Duration>,
+    /// The retry policy.
+    pub retry: Option<RetryPolicy>,
+    /// The idempotency key to send (on every attempt) to an operation that takes one, instead
+    /// of a generated one. A key the caller puts in the operation's parameters wins over both.
+    pub idempotency_key: Option<String>,
+}
+
+impl CallOptions {
+    /// Sets the per-attempt timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Sets the idempotency key.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+}
+
+/// What an API client holds: base URL, `reqwest` client, credentials, headers, modes, timeout,
+/// retry policy and hook. Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
 pub struct Connection {
     base_url: String,
@@ -113,24 +220,53 @@ pub struct Connection {
     headers: HeaderMap,
     strict: bool,
     validate_requests: bool,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    idempotency_key: Option<String>,
+    hook: Option<Arc<dyn Hook>>,
+    sleeper: Arc<dyn Sleeper>,
+    request_id_headers: Arc<[String]>,
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("base_url", &self.base_url).field("strict", &self.strict).finish_non_exhaustive()
+        f.debug_struct("Connection")
+            .field("base_url", &self.base_url)
+            .field("strict", &self.strict)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
     }
 }
 
 impl Connection {
-    /// A client for `base_url` (`https://api.example.com`) with a default `reqwest::Client`.
+    /// A client for `base_url` (`https://api.example.com`) with a `reqwest::Client` that has
+    /// a [`DEFAULT_CONNECT_TIMEOUT`], and a [`DEFAULT_REQUEST_TIMEOUT`] per attempt.
     pub fn new(base_url: impl Into<String>) -> Self {
-        Connection::from_reqwest(reqwest::Client::new(), base_url)
+        let http = reqwest::Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT).build().unwrap_or_default();
+        Connection { timeout: Some(DEFAULT_REQUEST_TIMEOUT), ..Connection::from_reqwest(http, base_url) }
     }
 
-    /// A client using the caller's `reqwest::Client` (timeouts, proxies and TLS are the caller's).
+    /// A client using the caller's `reqwest::Client` (its timeouts, proxies and TLS apply; no
+    /// per-attempt timeout is added unless [`Connection::with_timeout`] sets one).
     pub fn from_reqwest(http: reqwest::Client, base_url: impl Into<String>) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_string();
-        Connection { base_url, http, token: None, basic: None, api_key: None, headers: HeaderMap::new(), strict: false, validate_requests: false }
+        Connection {
+            base_url,
+            http,
+            token: None,
+            basic: None,
+            api_key: None,
+            headers: HeaderMap::new(),
+            strict: false,
+            validate_requests: false,
+            timeout: None,
+            retry: RetryPolicy::default(),
+            idempotency_key: None,
+            hook: None,
+            sleeper: Arc::new(TokioSleeper),
+            request_id_headers: REQUEST_ID_HEADERS.iter().map(|s| (*s).to_string()).collect(),
+        }
     }
 
     /// Sends `Authorization: Bearer <token>` on operations secured by a bearer-type scheme.
@@ -176,6 +312,62 @@ impl Connection {
     pub fn validate_requests(mut self, on: bool) -> Self {
         self.validate_requests = on;
         self
+    }
+
+    /// The whole-request timeout of each attempt (connecting, sending, reading the response).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy ([`RetryPolicy::never`] turns retries off).
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Calls `hook` before each attempt is sent and when it ends.
+    pub fn with_hook(mut self, hook: impl Hook) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Waits between attempts with `sleeper` instead of tokio's timer.
+    pub fn with_sleeper(mut self, sleeper: impl Sleeper) -> Self {
+        self.sleeper = Arc::new(sleeper);
+        self
+    }
+
+    /// The response headers that carry the request id, first match wins (default
+    /// `x-request-id`, `request-id`).
+    pub fn with_request_id_headers<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.request_id_headers = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// A copy with `options` applied: for one call (`client.with_options(..).create_x(..)`).
+    pub fn with_options(&self, options: CallOptions) -> Self {
+        let mut copy = self.clone();
+        if let Some(timeout) = options.timeout {
+            copy.timeout = Some(timeout);
+        }
+        if let Some(retry) = options.retry {
+            copy.retry = retry;
+        }
+        if let Some(key) = options.idempotency_key {
+            copy.idempotency_key = Some(key);
+        }
+        copy
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The per-attempt timeout in force.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// Runs `validate` on `value` (serialised) under `name` (empty: the body) when request
@@ -251,32 +443,131 @@ impl Connection {
         }
     }
 
+    /// Sends one call of operation `operation_id` (path template `path`): sets the idempotency
+    /// key header `key_header` (when the operation takes one and the request has none) to the
+    /// caller's key or a fresh UUID, then makes attempts as the retry policy allows, the same key
+    /// on each, calling the hook around each. The last attempt's response is returned whatever
+    /// its status; only a transport failure is an error.
     #[doc(hidden)]
-    pub async fn execute<E>(&self, request: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), ClientError<E>> {
-        let response = request.send().await?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?.to_vec();
-        Ok((status, headers, body))
+    pub async fn send<E>(
+        &self,
+        request: reqwest::RequestBuilder,
+        operation_id: &'static str,
+        path: &'static str,
+        key_header: Option<&'static str>,
+    ) -> Result<RawResponse, ClientError<E>> {
+        let mut request = request.build()?;
+        if let Some(timeout) = self.timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
+        let mut keyed = false;
+        if let Some(name) = key_header.and_then(|n| HeaderName::from_bytes(n.as_bytes()).ok()) {
+            if !request.headers().contains_key(&name) {
+                let key = self.idempotency_key.clone().unwrap_or_else(new_idempotency_key);
+                let Ok(value) = HeaderValue::try_from(key) else {
+                    let mut violations = Vec::new();
+                    super::violation_at(&mut violations, &InstancePath::root(), name.as_str(), "type", "the idempotency key is not a valid header value");
+                    return Err(ClientError::InvalidRequest { violations });
+                };
+                request.headers_mut().insert(name, value);
+            }
+            keyed = true;
+        }
+        let retry_safe = keyed || idempotent_method(request.method());
+        #[cfg(feature = "tracing")]
+        let span = tracing::info_span!("call", operation_id, method = %request.method(), path);
+        let call = self.attempts(request, operation_id, path, retry_safe);
+        #[cfg(feature = "tracing")]
+        let call = tracing::Instrument::instrument(call, span);
+        call.await.map_err(ClientError::Transport)
+    }
+
+    async fn attempts(&self, request: reqwest::Request, operation_id: &str, path: &str, retry_safe: bool) -> Result<RawResponse, reqwest::Error> {
+        let policy = &self.retry;
+        let started = Instant::now();
+        let mut pending = request;
+        let mut number = 1;
+        loop {
+            let spare = if retry_safe && number < policy.max_attempts { pending.try_clone() } else { None };
+            let attempt = Attempt { operation_id, path, number };
+            let outcome = self.attempt(pending, &attempt).await;
+            let Some(next) = spare else { return outcome };
+            let delay = match &outcome {
+                Ok(r) if policy.statuses.contains(&r.status) => match retry_after(&r.headers, SystemTime::now()) {
+                    Some(wait) if wait > policy.max_retry_after => return outcome,
+                    Some(wait) => wait,
+                    None => policy.backoff(number),
+                },
+                Err(e) if policy.transport_errors && !e.is_body() && !e.is_decode() => policy.backoff(number),
+                _ => return outcome,
+            };
+            if started.elapsed() + delay > policy.max_elapsed {
+                return outcome;
+            }
+            self.sleeper.sleep(delay).await;
+            pending = next;
+            number += 1;
+        }
+    }
+
+    async fn attempt(&self, mut request: reqwest::Request, attempt: &Attempt<'_>) -> Result<RawResponse, reqwest::Error> {
+        if let Some(hook) = &self.hook {
+            hook.on_request(attempt, &mut request);
+        }
+        #[cfg(feature = "tracing")]
+        let span = tracing::info_span!("attempt", attempt = attempt.number, status = tracing::field::Empty, duration_ms = tracing::field::Empty);
+        let began = Instant::now();
+        let exchange = async {
+            let response = self.http.execute(request).await?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?.to_vec();
+            let request_id = find_request_id(&headers, &self.request_id_headers);
+            Ok(RawResponse { status, headers, body, request_id })
+        };
+        #[cfg(feature = "tracing")]
+        let exchange = tracing::Instrument::instrument(exchange, span.clone());
+        let outcome: Result<RawResponse, reqwest::Error> = exchange.await;
+        let elapsed = began.elapsed();
+        #[cfg(feature = "tracing")]
+        {
+            span.record("duration_ms", u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+            if let Ok(r) = &outcome {
+                span.record("status", r.status);
+            }
+        }
+        if let Some(hook) = &self.hook {
+            let seen = match &outcome {
+                Ok(r) => Outcome::Response { status: r.status, headers: &r.headers, body: &r.body },
+                Err(e) => Outcome::Failed(e),
+            };
+            hook.on_outcome(attempt, &seen, elapsed);
+        }
+        outcome
     }
 
     #[doc(hidden)]
     pub fn decode<T: serde::de::DeserializeOwned, E>(
         &self,
-        status: u16,
-        body: &[u8],
+        response: &RawResponse,
         validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
     ) -> Result<T, ClientError<E>> {
-        let fail = |message: String| ClientError::Decode { status, message, body: body.to_vec() };
-        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| fail(e.to_string()))?;
+        let fail = |message: String| ClientError::Decode { message, response: Box::new(response.clone()) };
+        let value: serde_json::Value = serde_json::from_slice(&response.body).map_err(|e| fail(e.to_string()))?;
         if self.strict {
             let mut violations = Vec::new();
             validate(&value, &mut InstancePath::root(), &mut violations);
             if !violations.is_empty() {
-                return Err(ClientError::InvalidResponse { status, violations });
+                return Err(ClientError::InvalidResponse { violations, response: Box::new(response.clone()) });
             }
         }
         super::convert(value).map_err(|e| fail(e.to_string()))
+    }
+
+    /// [`read_headers`] for a response, failing as [`ClientError::Decode`].
+    #[doc(hidden)]
+    pub fn decode_headers<T: serde::de::DeserializeOwned, E>(&self, response: &RawResponse, specs: &[(&str, u8)]) -> Result<T, ClientError<E>> {
+        read_headers(&response.headers, specs).map_err(|message| ClientError::Decode { message, response: Box::new(response.clone()) })
     }
 }
 
@@ -312,12 +603,13 @@ macro_rules! __client_type {
         }
 
         impl $name {
-            /// A client for `base_url` (`https://api.example.com`) with a default `reqwest::Client`.
+            /// A client for `base_url` (`https://api.example.com`): connect timeout 10 s,
+            /// 30 s per attempt, the default retry policy.
             pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
                 $name(crate::runtime::client::Connection::new(base_url))
             }
 
-            /// A client using the caller's `reqwest::Client` (timeouts, proxies and TLS are the caller's).
+            /// A client using the caller's `reqwest::Client` (its timeouts, proxies and TLS apply).
             pub fn from_reqwest(http: ::reqwest::Client, base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
                 $name(crate::runtime::client::Connection::from_reqwest(http, base_url))
             }
@@ -360,6 +652,36 @@ macro_rules! __client_type {
             /// [`Connection::validate_requests`](crate::runtime::client::Connection::validate_requests)).
             pub fn validate_requests(self, on: bool) -> Self {
                 $name(self.0.validate_requests(on))
+            }
+
+            /// The whole-request timeout of each attempt.
+            pub fn with_timeout(self, timeout: ::std::time::Duration) -> Self {
+                $name(self.0.with_timeout(timeout))
+            }
+
+            /// The retry policy ([`RetryPolicy::never`](crate::runtime::client::RetryPolicy::never) turns retries off).
+            pub fn with_retry(self, policy: crate::runtime::client::RetryPolicy) -> Self {
+                $name(self.0.with_retry(policy))
+            }
+
+            /// Calls `hook` before each attempt is sent and when it ends.
+            pub fn with_hook(self, hook: impl crate::runtime::client::Hook) -> Self {
+                $name(self.0.with_hook(hook))
+            }
+
+            /// Waits between attempts with `sleeper` instead of tokio's timer.
+            pub fn with_sleeper(self, sleeper: impl crate::runtime::client::Sleeper) -> Self {
+                $name(self.0.with_sleeper(sleeper))
+            }
+
+            /// The response headers that carry the request id, first match wins.
+            pub fn with_request_id_headers<S: ::std::convert::Into<::std::string::String>>(self, names: impl ::std::iter::IntoIterator<Item = S>) -> Self {
+                $name(self.0.with_request_id_headers(names))
+            }
+
+            /// A copy with `options` applied, for one call: `client.with_options(..).op(..)`.
+            pub fn with_options(&self, options: crate::runtime::client::CallOptions) -> Self {
+                $name(self.0.with_options(options))
             }
         }
     };

@@ -14,6 +14,8 @@ use serde_json::Value;
 pub mod client;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 mod pattern;
+#[cfg(feature = "client")]
+mod retry;
 #[cfg(feature = "server")]
 pub mod server;
 

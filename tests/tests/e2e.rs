@@ -161,20 +161,20 @@ async fn documented_errors_arrive_typed_at_the_client() {
     let params = V1RoomTokenPostParams::default();
     let mut body = V1RoomTokenPostRequest { from_number: "+14155550100".into(), to_number: CONFLICT_NUMBER.into(), ttl_seconds: Some(60) };
     match client.v1_room_token_post(&params, &body).await {
-        Err(ClientError::Api(V1RoomTokenPostError::Conflict(e))) => {
+        Err(ClientError::Api { error: V1RoomTokenPostError::Conflict(e), .. }) => {
             assert_eq!(e.error.expect("error").code, "idempotency_conflict")
         }
         other => panic!("expected a typed 409, got {other:?}"),
     }
     body.to_number = RATE_LIMITED_NUMBER.into();
     match client.v1_room_token_post(&params, &body).await {
-        Err(ClientError::Api(V1RoomTokenPostError::TooManyRequests(e))) => assert_eq!(e.error.expect("error").code, "rate_limited"),
+        Err(ClientError::Api { error: V1RoomTokenPostError::TooManyRequests(e), .. }) => assert_eq!(e.error.expect("error").code, "rate_limited"),
         other => panic!("expected a typed 429, got {other:?}"),
     }
     // A 400 from the server's validation is a typed error too.
     body.from_number = "nope".into();
     match client.v1_room_token_post(&params, &body).await {
-        Err(ClientError::Api(V1RoomTokenPostError::BadRequest(e))) => {
+        Err(ClientError::Api { error: V1RoomTokenPostError::BadRequest(e), .. }) => {
             let fields = e.error.expect("error").fields.expect("fields");
             assert!(fields.contains_key("from_number"));
         }
@@ -182,7 +182,7 @@ async fn documented_errors_arrive_typed_at_the_client() {
     }
     // Without a token, the 401 is typed as well.
     let anonymous = Client::new(format!("http://{addr}"));
-    assert!(matches!(anonymous.v1_room_token_post(&params, &body).await, Err(ClientError::Api(V1RoomTokenPostError::Unauthorized(_)))));
+    assert!(matches!(anonymous.v1_room_token_post(&params, &body).await, Err(ClientError::Api { error: V1RoomTokenPostError::Unauthorized(_), .. })));
 }
 
 #[tokio::test]
@@ -225,7 +225,7 @@ async fn the_client_can_validate_requests_before_sending() {
     // Off by default: the request goes out and the server answers 400 with its envelope.
     let sent = Client::new(format!("http://{addr}")).with_bearer_token("alice");
     match sent.v1_room_token_post(&params, &body).await {
-        Err(ClientError::Api(V1RoomTokenPostError::BadRequest(e))) => {
+        Err(ClientError::Api { error: V1RoomTokenPostError::BadRequest(e), .. }) => {
             let fields = e.error.and_then(|e| e.fields).unwrap_or_default();
             assert!(fields.contains_key("from_number") && fields.contains_key("ttl_seconds"), "{fields:?}");
         }

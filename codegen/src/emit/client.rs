@@ -45,10 +45,14 @@ pub fn emit(ir: &Ir) -> TokenStream {
     });
     let mut types = Vec::new();
     let mut methods = Vec::new();
+    let mut declared = Vec::new();
+    let mut delegates = Vec::new();
     for op in &ir.operations {
-        let (t, m) = operation(ir, op);
-        types.push(t);
-        methods.push(m);
+        let o = operation(ir, op);
+        types.push(o.types);
+        methods.push(o.method);
+        declared.push(o.declared);
+        delegates.push(o.delegate);
     }
     quote! {
         #head
@@ -56,6 +60,18 @@ pub fn emit(ir: &Ir) -> TokenStream {
         #(#types)*
         impl Client {
             #(#methods)*
+        }
+
+        /// The API as a trait, one method per operation: [`Client`] implements it by calling its
+        /// own methods; implement it on a test double to mock the API in unit tests.
+        // The parameters are the methods' own (`&Vec<T>` for an array body included).
+        #[allow(clippy::ptr_arg)]
+        pub trait ApiClient {
+            #(#declared)*
+        }
+
+        impl ApiClient for Client {
+            #(#delegates)*
         }
     }
 }
@@ -96,7 +112,16 @@ fn status_pattern(r: &Response, all: &[&Response]) -> TokenStream {
     quote!(#base..=#end)
 }
 
-fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
+/// An operation's code: its status enums, its `Client` method, its `ApiClient` declaration and
+/// the delegating implementation.
+struct OperationCode {
+    types: TokenStream,
+    method: TokenStream,
+    declared: TokenStream,
+    delegate: TokenStream,
+}
+
+fn operation(ir: &Ir, op: &Operation) -> OperationCode {
     let fname = ident(&op.fn_name);
     let err_name = format_ident!("{}Error", op.type_prefix);
     let ok_name = format_ident!("{}Success", op.type_prefix);
@@ -118,10 +143,12 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         let decoded = match &r.body {
             Some((_, BodyKind::Json(s))) => {
                 let vf = validator_path(ir, *s);
-                Some(quote!(self.decode(status, &body, #vf)?))
+                Some(quote!(self.decode(&response, #vf)?))
             }
-            Some((_, BodyKind::Text)) => Some(quote!(String::from_utf8_lossy(&body).into_owned())),
-            Some(_) => Some(quote!(body)),
+            Some((_, BodyKind::Text)) => Some(quote!(String::from_utf8_lossy(&response.body).into_owned())),
+            // An error keeps the response (and its body) too.
+            Some(_) if r.is_success() => Some(quote!(response.body)),
+            Some(_) => Some(quote!(response.body.clone())),
             None => None,
         };
         let v = ident(&r.variant);
@@ -133,7 +160,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
                 let bits = super::validate::type_bits(ir, x.schema);
                 quote!((#name, #bits))
             });
-            quote!(let headers: crate::types::#h = read_headers(&response_headers, &[#(#specs),*]).map_err(|message| ClientError::Decode { status, message, body: body.clone() })?;)
+            quote!(let headers: crate::types::#h = self.decode_headers(&response, &[#(#specs),*])?;)
         });
         let build = |enum_name: &proc_macro2::Ident| match &read_headers {
             Some(read) => quote!({ #read #enum_name::#v #init }),
@@ -144,7 +171,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             quote!(#pat => Ok(#value),)
         } else {
             let e = build(&err_name);
-            quote!(#pat => Err(ClientError::Api(#e)),)
+            quote!(#pat => Err(ClientError::api(#e, response)),)
         };
         if r.status == "default" {
             default_arm = Some(arm);
@@ -155,7 +182,7 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     if successes.is_empty() {
         arms.push(quote!(200..=299 => Ok(()),));
     }
-    arms.push(default_arm.unwrap_or(quote!(_ => Err(ClientError::UnexpectedStatus { status, body }),)));
+    arms.push(default_arm.unwrap_or(quote!(_ => Err(ClientError::unexpected(response)),)));
 
     let mut args = Vec::new();
     let mut prep = Vec::new();
@@ -292,6 +319,15 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
     let sep = if docs.is_empty() { TokenStream::new() } else { quote!(#[doc = ""]) };
     let mutable = if prep.is_empty() && auth.iter().all(TokenStream::is_empty) && send_body.is_empty() { TokenStream::new() } else { quote!(mut) };
+    let op_id = lit(&op.fn_name);
+    let template = lit(&op.path);
+    let key = match &op.idempotency_key {
+        Some(k) => {
+            let h = lit(&k.header);
+            quote!(Some(#h))
+        }
+        None => quote!(None),
+    };
     let method_tokens = quote! {
         #docs
         #sep
@@ -304,14 +340,27 @@ fn operation(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             #(#prep)*
             #(#auth)*
             #send_body
-            let (status, response_headers, body) = self.execute(request).await?;
-            let _ = &response_headers;
+            let response = self.send(request, #op_id, #template, #key).await?;
+            let status = response.status;
             match status {
                 #(#arms)*
             }
         }
     };
-    (quote!(#(#types)*), method_tokens)
+    let names: Vec<proc_macro2::Ident> =
+        [op.params_type.is_some().then(|| format_ident!("params")), op.body.is_some().then(|| format_ident!("body"))].into_iter().flatten().collect();
+    let signature = quote!(fn #fname(&self, #(#args)*) -> impl ::std::future::Future<Output = Result<#ok_type, ClientError<#err_name>>> + Send);
+    let declared = quote! {
+        #[doc = #where_]
+        #dep
+        #signature;
+    };
+    let delegate = quote! {
+        #signature {
+            Client::#fname(self, #(#names),*)
+        }
+    };
+    OperationCode { types: quote!(#(#types)*), method: method_tokens, declared, delegate }
 }
 
 /// Code that builds `path` from the template, percent-encoding each path parameter.

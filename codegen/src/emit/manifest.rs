@@ -105,7 +105,22 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     // brings its own and the generated server code names only axum and tokio's runtime.
     let server_deps: &[&str] = if dependency.is_some() { &["dep:axum"] } else { &["dep:axum", "dep:form_urlencoded", "dep:multer", "dep:tokio"] };
     features.insert("server".into(), forward(owned(server_deps), "server"));
-    features.insert("client".into(), forward(owned(&["dep:reqwest"]), "client"));
+    let uses = |k: &[crate::ir::Format]| ir.schemas.iter().any(|n| matches!(n.shape, crate::ir::Shape::Formatted(f) if k.contains(&f)));
+    // A spec's `uuid` format makes `uuid` a dependency of the crate; otherwise the client's
+    // idempotency keys bring it in, behind `client`.
+    let uuid_format = uses(&[crate::ir::Format::Uuid]);
+    // Embedded, the runtime's client code needs these crates (timer, idempotency keys,
+    // `Retry-After` dates, backoff jitter); as a dependency, the runtime brings its own.
+    let mut client_deps = vec!["dep:reqwest"];
+    if dependency.is_none() {
+        client_deps.extend(["dep:tokio", "dep:httpdate", "dep:fastrand"]);
+        if !uuid_format {
+            client_deps.push("dep:uuid");
+        }
+    }
+    features.insert("client".into(), forward(owned(&client_deps), "client"));
+    // `tracing` spans per client call and attempt.
+    features.insert("tracing".into(), forward(if dependency.is_none() { owned(&["dep:tracing"]) } else { Vec::new() }, "tracing"));
     features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
     // `JsonSchema` derives on every type, for tools that want the schema back from the code.
     features.insert("schemars".into(), forward(owned(&["dep:schemars"]), "schemars"));
@@ -144,11 +159,14 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
             deps.insert(rt.into(), Value::Table(t));
         }
     }
-    let uses = |k: &[crate::ir::Format]| ir.schemas.iter().any(|n| matches!(n.shape, crate::ir::Shape::Formatted(f) if k.contains(&f)));
     let mut schemars_features = vec!["derive", "std"];
-    if uses(&[crate::ir::Format::Uuid]) {
-        deps.insert("uuid".into(), dep("1", false, &["serde"], true));
+    if uuid_format {
+        // `v4` for the embedded client's idempotency keys.
+        let features: &[&str] = if dependency.is_none() { &["serde", "v4"] } else { &["serde"] };
+        deps.insert("uuid".into(), dep("1", false, features, true));
         schemars_features.push("uuid1");
+    } else if dependency.is_none() {
+        deps.insert("uuid".into(), dep("1", true, &["v4"], true));
     }
     if uses(&[crate::ir::Format::DateTime, crate::ir::Format::Date]) {
         deps.insert("chrono".into(), dep("0.4", false, &["std", "serde"], false));
@@ -162,6 +180,9 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
         // The server's time limits (`tokio::time`) and concurrency limit (`tokio::sync`); axum
         // already depends on tokio.
         deps.insert("tokio".into(), dep("1", true, &["time", "sync"], false));
+        deps.insert("httpdate".into(), dep("1", true, &[], true));
+        deps.insert("fastrand".into(), dep("2", true, &[], true));
+        deps.insert("tracing".into(), dep("0.1", true, &["std"], false));
     }
     deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
     // The crates of the user's types (`types` options), as written.

@@ -20,7 +20,7 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 4] = [
+pub const SOURCES: [RuntimeSource; 5] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -38,6 +38,12 @@ pub const SOURCES: [RuntimeSource; 4] = [
         crate_path: "src/client.rs",
         embedded_path: "src/runtime/client.rs",
         text: include_str!("../../../runtime/src/client.rs"),
+        feature: Some("client"),
+    },
+    RuntimeSource {
+        crate_path: "src/retry.rs",
+        embedded_path: "src/runtime/retry.rs",
+        text: include_str!("../../../runtime/src/retry.rs"),
         feature: Some("client"),
     },
 ];
@@ -117,7 +123,7 @@ mod tests {
         let options = Options { server: false, ..Options::default() };
         let files = embedded_files(RuntimeUse::default(), &options, "stamp");
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["src/runtime/mod.rs", "src/runtime/client.rs"]);
+        assert_eq!(paths, ["src/runtime/mod.rs", "src/runtime/client.rs", "src/runtime/retry.rs"]);
         assert!(files[0].contents.contains("#[cfg(any())]\npub mod server;"), "{}", &files[0].contents[..2000]);
     }
 }

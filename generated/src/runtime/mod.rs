@@ -15,6 +15,8 @@ use serde_json::Value;
 pub mod client;
 #[cfg(any(not(any()), any()))]
 mod pattern;
+#[cfg(feature = "client")]
+mod retry;
 #[cfg(feature = "server")]
 pub mod server;
 
