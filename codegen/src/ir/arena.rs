@@ -2,7 +2,7 @@
 //!
 //! [`Arena`] owns the IR's nodes ([`super::Ir::schemas`], [`super::Ir::operations`], an
 //! operation's parameters and responses) and doubles as a side table (`Arena<SchemaId, bool>`
-//! made with [`Arena::filled`]). Ids are `u32` newtypes made by [`arena_id!`]; they convert to
+//! made with [`Arena::filled`]). Ids are `u32` newtypes made by the crate-private `arena_id!` macro; they convert to
 //! and from `usize` only through [`ArenaId`].
 
 use std::fmt;
