@@ -55,7 +55,7 @@ pub fn is_component(pointer: &str) -> bool {
 /// Every schema of `ir` with a validator, in arena order.
 pub fn targets(ir: &Ir, docs: &Documents) -> Vec<Target> {
     let mut out = Vec::new();
-    for (id, node) in ir.schemas.iter().enumerate() {
+    for (id, node) in ir.schemas.iter_enumerated() {
         let Some(validator) = &node.validator else { continue };
         let kind = if is_component(&node.loc.pointer) {
             Kind::Component

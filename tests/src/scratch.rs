@@ -93,7 +93,7 @@ pub fn named_schemas(docs: &Documents, options: &Options) -> Vec<NamedSchema> {
     let mut diags = Diagnostics::default();
     let ir = Ir::build(docs, options, &mut diags);
     let mut out = Vec::new();
-    for (id, node) in ir.schemas.iter().enumerate() {
+    for (id, node) in ir.schemas.iter_enumerated() {
         let (Some(name), Some(validator)) = (&node.name, &node.validator) else { continue };
         // `null` is a value of the type position when the schema (or an alias it names) allows it.
         let mut nullable = node.nullable;

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, ident, is_nullable, lit, prelude, shape_ty, ty};
-use crate::ir::{Field, Ir, ParamIn, SchemaId, Shape};
+use crate::ir::{Field, Ir, OpId, ParamIn, ResponseId, SchemaId, Shape};
 
 /// One top-level item group of `types.rs`.
 #[derive(Debug, Clone, Copy)]
@@ -12,11 +12,11 @@ pub enum Unit {
     /// A named schema's type.
     Schema(SchemaId),
     /// An operation's params struct.
-    Params(usize),
+    Params(OpId),
     /// An operation's request body enum.
-    Body(usize),
+    Body(OpId),
     /// A response's headers struct (operation, response).
-    Headers(usize, usize),
+    Headers(OpId, ResponseId),
 }
 
 /// The module header.
@@ -30,17 +30,17 @@ pub fn head() -> TokenStream {
 
 /// The items of `types.rs`, in output order (named types by name, then per operation).
 pub fn units(ir: &Ir) -> Vec<Unit> {
-    let mut named: Vec<(&str, SchemaId)> = ir.schemas.iter().enumerate().filter_map(|(id, n)| n.name.as_deref().map(|name| (name, id))).collect();
+    let mut named: Vec<(&str, SchemaId)> = ir.schemas.iter_enumerated().filter_map(|(id, n)| n.name.as_deref().map(|name| (name, id))).collect();
     named.sort();
     let mut out: Vec<Unit> = named.into_iter().map(|(_, id)| Unit::Schema(id)).collect();
-    for (i, op) in ir.operations.iter().enumerate() {
+    for (i, op) in ir.operations.iter_enumerated() {
         if op.params_type.is_some() {
             out.push(Unit::Params(i));
         }
         if op.body.as_ref().is_some_and(|b| b.enum_name.is_some()) {
             out.push(Unit::Body(i));
         }
-        for (j, r) in op.responses.iter().enumerate() {
+        for (j, r) in op.responses.iter_enumerated() {
             if r.headers_type.is_some() {
                 out.push(Unit::Headers(i, j));
             }

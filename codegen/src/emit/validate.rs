@@ -26,7 +26,7 @@ pub fn head() -> TokenStream {
 /// "evaluated members" function (they are reached in place from an `unevaluated*` keyword).
 pub fn units(ir: &Ir) -> Vec<(SchemaId, bool)> {
     let eval = eval_targets(ir);
-    (0..ir.schemas.len()).filter(|id| ir.schemas[*id].validator.is_some()).map(|id| (id, eval.contains(&id))).collect()
+    ir.schemas.iter_enumerated().filter(|(_, n)| n.validator.is_some()).map(|(id, _)| (id, eval.contains(&id))).collect()
 }
 
 /// In-place applicators of a schema: the subschemas that evaluate the same instance.
@@ -95,12 +95,11 @@ fn dynamic_code(ir: &Ir, id: SchemaId, d: &DynamicRef, each: impl Fn(SchemaId) -
 /// Schemas whose evaluated members an `unevaluated*` keyword needs, reached in place.
 fn eval_targets(ir: &Ir) -> std::collections::BTreeSet<SchemaId> {
     let mut seen = std::collections::BTreeSet::new();
-    let mut stack: Vec<SchemaId> = (0..ir.schemas.len())
-        .filter(|id| {
-            let f = &ir.schemas[*id].facts;
-            f.unevaluated_properties.is_some() || f.unevaluated_items.is_some()
-        })
-        .flat_map(|id| in_place(&ir.schemas[id].facts))
+    let mut stack: Vec<SchemaId> = ir
+        .schemas
+        .iter()
+        .filter(|n| n.facts.unevaluated_properties.is_some() || n.facts.unevaluated_items.is_some())
+        .flat_map(|n| in_place(&n.facts))
         .collect();
     while let Some(id) = stack.pop() {
         if seen.insert(id) {

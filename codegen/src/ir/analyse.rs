@@ -4,14 +4,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Additional, ErrorShape, Facts, Field, Format, Ir, JsonType, SchemaId, SchemeKind, Shape, UnionVariant, Variant};
+use super::{Additional, Arena, ErrorShape, Facts, Field, Format, Ir, JsonType, OpId, ResponseId, SchemaId, SchemeKind, Shape, UnionVariant, Variant};
 use crate::diagnostics::{Diagnostics, Policy};
 use crate::naming::{self, Scope};
 
 /// Runs every analysis pass in order.
 pub fn analyse(ir: &mut Ir, options: &crate::Options, diags: &mut Diagnostics) {
     break_in_place_cycles(ir, diags);
-    for id in 0..ir.schemas.len() {
+    for id in ir.schemas.ids() {
         let (shape, nullable) = shape_of(ir, id, diags);
         ir.schemas[id].shape = shape;
         ir.schemas[id].nullable = nullable;
@@ -300,9 +300,9 @@ fn alias_step(ir: &Ir, id: SchemaId) -> Option<SchemaId> {
 /// (`step`), ascending. Linear: each node is walked once, so long alias chains cost nothing.
 fn cycle_heads(len: usize, step: impl Fn(SchemaId) -> Option<SchemaId>) -> Vec<SchemaId> {
     // 0: not visited, 1: on the current walk, 2: done.
-    let mut state = vec![0u8; len];
+    let mut state: Arena<SchemaId, u8> = Arena::filled(len, 0);
     let mut heads = Vec::new();
-    for start in 0..len {
+    for start in state.ids() {
         let mut walk = Vec::new();
         let mut cur = Some(start);
         while let Some(n) = cur {
@@ -348,9 +348,9 @@ pub(super) fn in_place(f: &Facts) -> Vec<SchemaId> {
 fn break_in_place_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
     let n = ir.schemas.len();
     // 0: not visited, 1: on the current path, 2: done.
-    let mut state = vec![0u8; n];
+    let mut state: Arena<SchemaId, u8> = Arena::filled(n, 0);
     let mut cuts: Vec<(SchemaId, SchemaId)> = Vec::new();
-    for start in 0..n {
+    for start in state.ids() {
         if state[start] != 0 {
             continue;
         }
@@ -386,8 +386,7 @@ fn break_in_place_cycles(ir: &mut Ir, diags: &mut Diagnostics) {
         always.name_hint.push("Recursion".into());
         always.discriminator = None;
         always.degraded = None;
-        let t = ir.schemas.len();
-        ir.schemas.push(always);
+        let t = ir.schemas.push(always);
         let f = &mut ir.schemas[u].facts;
         let swap = |x: &mut SchemaId| {
             if *x == v {
@@ -449,7 +448,7 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
     }
     // (priority, file, pointer, id): components first, then params structs, then inline types.
     let mut candidates: Vec<(u8, String, String, Option<SchemaId>, String)> = Vec::new();
-    for (id, n) in ir.schemas.iter().enumerate() {
+    for (id, n) in ir.schemas.iter_enumerated() {
         let named_shape = matches!(n.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_));
         let priority = if is_component(ir, id) {
             0
@@ -493,11 +492,11 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
                 let idx: usize = parts.next().and_then(|i| i.parse().ok()).unwrap_or(0);
                 let kind = parts.next().unwrap_or("p");
                 let name = scope.claim(parts.next().unwrap_or_default());
-                let op = &mut ir.operations[idx];
+                let op = &mut ir.operations[OpId::from_index(idx)];
                 match (kind, op.body.as_mut()) {
                     ("b", Some(body)) => body.enum_name = Some(name),
                     (k, _) if k.starts_with('h') => {
-                        if let Some(r) = k[1..].parse::<usize>().ok().and_then(|j| op.responses.get_mut(j)) {
+                        if let Some(r) = k[1..].parse::<usize>().ok().and_then(|j| op.responses.get_mut(ResponseId::from_index(j))) {
                             r.headers_type = Some(name);
                         }
                     }
@@ -533,9 +532,9 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
 }
 
 fn assign_members(ir: &mut Ir, renames: &BTreeMap<String, String>) {
-    let labels: Vec<String> = (0..ir.schemas.len()).map(|id| variant_label(ir, id)).collect();
-    let components: Vec<Option<String>> = (0..ir.schemas.len()).map(|id| super::custom::component_name(ir, id)).collect();
-    for (id, node) in ir.schemas.iter_mut().enumerate() {
+    let labels: Arena<SchemaId, String> = ir.schemas.ids().map(|id| variant_label(ir, id)).collect();
+    let components: Arena<SchemaId, Option<String>> = ir.schemas.ids().map(|id| super::custom::component_name(ir, id)).collect();
+    for (id, node) in ir.schemas.iter_enumerated_mut() {
         match &mut node.shape {
             Shape::Struct(fields) => {
                 let mut scope = Scope::default();
@@ -615,10 +614,11 @@ fn members(shape: &Shape) -> Vec<SchemaId> {
 /// A member needs a `Box` when the struct or union it names directly can reach back to its
 /// container: both are in one strongly connected component of the "contains directly" graph.
 fn assign_boxes(ir: &mut Ir) {
-    let edges: Vec<Vec<SchemaId>> = ir.schemas.iter().map(|n| members(&n.shape).into_iter().filter_map(|m| direct_named(ir, m)).collect()).collect();
+    let edges: Arena<SchemaId, Vec<SchemaId>> =
+        ir.schemas.iter().map(|n| members(&n.shape).into_iter().filter_map(|m| direct_named(ir, m)).collect()).collect();
     let component = strongly_connected(&edges);
     let mut boxes = Vec::new();
-    for (id, n) in ir.schemas.iter().enumerate() {
+    for (id, n) in ir.schemas.iter_enumerated() {
         for (i, m) in members(&n.shape).into_iter().enumerate() {
             if direct_named(ir, m).is_some_and(|t| component[t] == component[id]) {
                 boxes.push((id, i));
@@ -637,13 +637,14 @@ fn assign_boxes(ir: &mut Ir) {
 /// Tarjan's algorithm without recursion (deep graphs cost no stack): the component number of
 /// every node. A node is in a cycle with itself only through a self edge, which the caller
 /// sees as an edge inside one component.
-fn strongly_connected(edges: &[Vec<SchemaId>]) -> Vec<usize> {
+fn strongly_connected(edges: &Arena<SchemaId, Vec<SchemaId>>) -> Arena<SchemaId, usize> {
     const UNSEEN: usize = usize::MAX;
     let n = edges.len();
-    let (mut index, mut low, mut component) = (vec![UNSEEN; n], vec![0; n], vec![UNSEEN; n]);
-    let (mut on_stack, mut stack) = (vec![false; n], Vec::new());
+    let (mut index, mut low, mut component): (Arena<SchemaId, usize>, Arena<SchemaId, usize>, Arena<SchemaId, usize>) =
+        (Arena::filled(n, UNSEEN), Arena::filled(n, 0), Arena::filled(n, UNSEEN));
+    let (mut on_stack, mut stack): (Arena<SchemaId, bool>, Vec<SchemaId>) = (Arena::filled(n, false), Vec::new());
     let (mut next_index, mut next_component) = (0, 0);
-    for root in 0..n {
+    for root in edges.ids() {
         if index[root] != UNSEEN {
             continue;
         }

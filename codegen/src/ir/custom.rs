@@ -3,7 +3,7 @@
 //! names the renames and overrides refer to. Each key that names nothing is a warning; a type,
 //! derive, attribute or dependency line that does not parse is an error.
 
-use super::{Ir, SchemaId, Shape};
+use super::{Arena, Ir, SchemaId, Shape};
 use crate::Options;
 use crate::diagnostics::{Diagnostics, Location, Policy};
 
@@ -20,7 +20,7 @@ fn config(key: &str) -> Location {
 
 /// Applies type overrides, derives and attributes (after names are assigned).
 pub fn apply(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
-    let components: Vec<(SchemaId, String)> = (0..ir.schemas.len()).filter_map(|id| component_name(ir, id).map(|n| (id, n))).collect();
+    let components: Vec<(SchemaId, String)> = ir.schemas.ids().filter_map(|id| component_name(ir, id).map(|n| (id, n))).collect();
     let mut deps: Vec<String> = Vec::new();
     let use_dep = |key: &str, dep: &Option<String>, diags: &mut Diagnostics, deps: &mut Vec<String>| {
         let Some(line) = dep else { return };
@@ -149,7 +149,7 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
     // place by another (`allOf` members, `$ref` targets with siblings...): the other's members
     // would be unknown to it.
     if options.unknown_fields.requests == MemberPolicy::Deny {
-        let mut in_place = vec![false; ir.schemas.len()];
+        let mut in_place: Arena<SchemaId, bool> = Arena::filled(ir.schemas.len(), false);
         for n in ir.schemas.iter().filter(|n| !n.facts.is_pure_ref()) {
             for s in super::analyse::in_place(&n.facts) {
                 in_place[s] = true;
@@ -159,7 +159,7 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
         let mut changed = true;
         while changed {
             changed = false;
-            for (id, n) in ir.schemas.iter().enumerate() {
+            for (id, n) in ir.schemas.iter_enumerated() {
                 if let (true, true, Some(t)) = (in_place[id], n.facts.is_pure_ref(), n.facts.reference) {
                     if !in_place[t] {
                         in_place[t] = true;
@@ -168,7 +168,7 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
                 }
             }
         }
-        for (id, n) in ir.schemas.iter_mut().enumerate() {
+        for (id, n) in ir.schemas.iter_enumerated_mut() {
             let f = &mut n.facts;
             let open = f.additional == super::Additional::Any && !f.additional_present && f.pattern_properties.is_empty() && f.unevaluated_properties.is_none();
             if open && !in_place[id] && matches!(&n.shape, Shape::Struct(fields) if !fields.is_empty()) && f.in_place_free() {
@@ -182,7 +182,7 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
     // already refused such members (else an accepted request would fail to convert).
     if options.unknown_fields.responses == MemberPolicy::Deny {
         let from_requests = request_reachable(ir);
-        for (id, n) in ir.schemas.iter_mut().enumerate() {
+        for (id, n) in ir.schemas.iter_enumerated_mut() {
             let f = &n.facts;
             let denied = f.additional == super::Additional::Deny && f.pattern_properties.is_empty();
             let silent =
@@ -209,8 +209,8 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
 
 /// Every schema a request's parameters or body can be converted through (a superset: every
 /// subschema reached by any keyword).
-fn request_reachable(ir: &Ir) -> Vec<bool> {
-    let mut seen = vec![false; ir.schemas.len()];
+fn request_reachable(ir: &Ir) -> Arena<SchemaId, bool> {
+    let mut seen: Arena<SchemaId, bool> = Arena::filled(ir.schemas.len(), false);
     let mut stack: Vec<SchemaId> = Vec::new();
     for op in &ir.operations {
         stack.extend(op.params.iter().map(|p| p.schema));

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::lower_schema::SchemaLowerer;
-use super::{BodyKind, Content, IdempotencyKey, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, ResponseHeader, SchemeKind, SecurityAlternative};
+use super::{
+    Arena, BodyKind, Content, IdempotencyKey, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, ResponseHeader, SchemeKind, SecurityAlternative,
+};
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
 use crate::naming::{self, Scope};
@@ -222,10 +224,10 @@ fn lower_path_item<'a>(
             type_prefix: type_prefix.clone(),
             doc: op_doc(op),
             deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
-            params: Vec::new(),
+            params: Arena::new(),
             params_type: None,
             body: None,
-            responses: Vec::new(),
+            responses: Arena::new(),
             security: Vec::new(),
             idempotency_key: None,
         };
@@ -233,14 +235,14 @@ fn lower_path_item<'a>(
         let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();
         // Only real paths are templates (webhook names and callback expressions are not).
         let template = path.starts_with('/').then_some(path);
-        operation.params = params(lower, (&item_loc, item_obj), (&op_loc, op), &type_prefix, template, diags);
+        operation.params = params(lower, (&item_loc, item_obj), (&op_loc, op), &type_prefix, template, diags).into();
         if !operation.params.is_empty() {
             operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
         }
         if let Some(b) = op.get("requestBody") {
             operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, diags);
         }
-        operation.responses = responses(lower, &op_loc, op, &type_prefix, diags);
+        operation.responses = responses(lower, &op_loc, op, &type_prefix, diags).into();
         operation.idempotency_key = idempotency_key(&operation, ctx.options.map(|o| &o.idempotency));
         for id in operation.body.iter().flat_map(RequestBody::schemas).collect::<Vec<_>>() {
             lower.default_doc(id, format!("Request body of {what}{summary}."));
@@ -683,7 +685,7 @@ pub fn security_schemes(docs: &Documents, root_loc: &Location, root: &Value, dia
 fn idempotency_key(op: &Operation, config: Option<&crate::options::Idempotency>) -> Option<IdempotencyKey> {
     let default = crate::options::Idempotency::default();
     let config = config.unwrap_or(&default);
-    if let Some(i) = op.params.iter().position(|p| p.location == ParamIn::Header && p.name.eq_ignore_ascii_case(&config.header)) {
+    if let Some(i) = op.params.position(|p| p.location == ParamIn::Header && p.name.eq_ignore_ascii_case(&config.header)) {
         return Some(IdempotencyKey { header: op.params[i].name.clone(), param: Some(i) });
     }
     let unsafe_method = matches!(op.method.as_str(), "post" | "patch");
@@ -724,9 +726,10 @@ mod reserved_tests {
 
 #[cfg(test)]
 mod idempotency_tests {
+    use crate::ir::ParamId;
     use crate::options::{IdempotencyScope, Options};
 
-    fn keys(options: &Options) -> Vec<(String, Option<String>, Option<usize>)> {
+    fn keys(options: &Options) -> Vec<(String, Option<String>, Option<ParamId>)> {
         let spec = serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {
             "/a": {
                 "post": {"operationId": "declared", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}, {"name": "idempotency-key", "in": "header", "schema": {"type": "string"}}], "responses": {"200": {"description": "ok"}}},
@@ -748,7 +751,7 @@ mod idempotency_tests {
 
     #[test]
     fn a_declared_header_is_found_case_insensitively_and_unsafe_methods_opt_in() {
-        let declared = ("declared".to_string(), Some("idempotency-key".to_string()), Some(1));
+        let declared = ("declared".to_string(), Some("idempotency-key".to_string()), Some(ParamId::from_index(1)));
         assert_eq!(keys(&Options::default()), vec![declared.clone(), ("safe".into(), None, None), ("undeclared".into(), None, None)]);
         let mut all = Options::default();
         all.idempotency.operations = IdempotencyScope::UnsafeMethods;

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
-use super::{Additional, Bound, Discriminator, DynamicRef, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Shape, pattern};
+use super::{Additional, Arena, Bound, Discriminator, DynamicRef, Facts, Format, JsonType, Pattern, SchemaId, SchemaNode, Schemas, Shape, pattern};
 use crate::Options;
 use crate::diagnostics::{Diagnostics, Location, Policy};
 use crate::load::Documents;
@@ -97,7 +97,7 @@ pub struct SchemaLowerer<'a> {
     format_assertion: bool,
     plain_formats: bool,
     backtrack_limit: usize,
-    nodes: Vec<SchemaNode>,
+    nodes: Schemas,
     by_loc: HashMap<(String, String), SchemaId>,
     depth: usize,
     pending: Vec<(SchemaId, &'a Value)>,
@@ -112,7 +112,7 @@ impl<'a> SchemaLowerer<'a> {
             format_assertion: options.format_assertion,
             plain_formats: options.plain_formats,
             backtrack_limit: options.pattern_backtrack_limit,
-            nodes: Vec::new(),
+            nodes: Arena::new(),
             by_loc: HashMap::new(),
             depth: 0,
             pending: Vec::new(),
@@ -130,7 +130,7 @@ impl<'a> SchemaLowerer<'a> {
     }
 
     /// The arena.
-    pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<SchemaNode> {
+    pub fn finish(mut self, diags: &mut Diagnostics) -> Schemas {
         self.drain(diags);
         self.dynamic_scope(diags);
         self.nodes
@@ -143,14 +143,15 @@ impl<'a> SchemaLowerer<'a> {
     /// to a fixed point. Then every schema of a candidate resource gets that resource's number,
     /// so validation records entering it; nothing is recorded for any other resource.
     fn dynamic_scope(&mut self, diags: &mut Diagnostics) {
-        let sites: Vec<SchemaId> = (0..self.nodes.len()).filter(|id| self.nodes[*id].facts.dynamic_ref.as_ref().is_some_and(|d| d.anchor.is_some())).collect();
+        let sites: Vec<SchemaId> =
+            self.nodes.iter_enumerated().filter(|(_, n)| n.facts.dynamic_ref.as_ref().is_some_and(|d| d.anchor.is_some())).map(|(id, _)| id).collect();
         if sites.is_empty() {
             return;
         }
         let mut found: Vec<BTreeSet<(Location, SchemaId)>> = vec![BTreeSet::new(); sites.len()];
         for _ in 0..=self.nodes.len() {
-            let mut parents: Vec<Vec<SchemaId>> = vec![Vec::new(); self.nodes.len()];
-            for (id, n) in self.nodes.iter().enumerate() {
+            let mut parents: Arena<SchemaId, Vec<SchemaId>> = Arena::filled(self.nodes.len(), Vec::new());
+            for (id, n) in self.nodes.iter_enumerated() {
                 for c in n.facts.children() {
                     parents[c].push(id);
                 }
@@ -238,9 +239,7 @@ impl<'a> SchemaLowerer<'a> {
         if let Some(&id) = self.by_loc.get(&key) {
             return (id, false);
         }
-        let id = self.nodes.len();
-        self.by_loc.insert(key, id);
-        self.nodes.push(SchemaNode {
+        let id = self.nodes.push(SchemaNode {
             loc: loc.clone(),
             dialect,
             doc: None,
@@ -261,6 +260,7 @@ impl<'a> SchemaLowerer<'a> {
             extra_attributes: Vec::new(),
             deny_unknown_members: false,
         });
+        self.by_loc.insert(key, id);
         (id, true)
     }
 

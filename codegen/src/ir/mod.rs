@@ -5,6 +5,7 @@
 //! re-read the spec.
 
 mod analyse;
+pub mod arena;
 mod custom;
 mod lower_ops;
 mod lower_schema;
@@ -19,10 +20,31 @@ use crate::Options;
 use crate::diagnostics::{Diagnostics, Location};
 use crate::load::Documents;
 
+pub use arena::{Arena, ArenaId};
 pub use lower_schema::Dialect;
 
-/// Index of a schema in [`Ir::schemas`].
-pub type SchemaId = usize;
+arena::arena_id!(
+    /// Index of a schema in [`Ir::schemas`].
+    SchemaId
+);
+
+arena::arena_id!(
+    /// Index of an operation in [`Ir::operations`].
+    OpId
+);
+
+arena::arena_id!(
+    /// Index of a parameter in [`Operation::params`].
+    ParamId
+);
+
+arena::arena_id!(
+    /// Index of a response in [`Operation::responses`].
+    ResponseId
+);
+
+/// The schema arena.
+pub type Schemas = Arena<SchemaId, SchemaNode>;
 
 /// The JSON types of JSON Schema's `type` keyword.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -657,13 +679,13 @@ pub struct Operation {
     /// `deprecated`.
     pub deprecated: bool,
     /// Parameters (path, query, header, cookie).
-    pub params: Vec<Param>,
+    pub params: Arena<ParamId, Param>,
     /// Name of the params struct, when there are parameters.
     pub params_type: Option<String>,
     /// The request body.
     pub body: Option<RequestBody>,
     /// Responses in status order.
-    pub responses: Vec<Response>,
+    pub responses: Arena<ResponseId, Response>,
     /// Effective security: alternatives; empty means no authentication.
     pub security: Vec<SecurityAlternative>,
     /// The idempotency key header this operation takes (`Options::idempotency`): the declared
@@ -677,7 +699,7 @@ pub struct IdempotencyKey {
     /// The header name as the spec writes it (or as configured).
     pub header: String,
     /// Index into [`Operation::params`] when the operation declares it as a parameter.
-    pub param: Option<usize>,
+    pub param: Option<ParamId>,
 }
 
 impl Operation {
@@ -744,9 +766,9 @@ pub struct Ir {
     /// `servers[*].url`, in order.
     pub servers: Vec<String>,
     /// The schema arena.
-    pub schemas: Vec<SchemaNode>,
+    pub schemas: Schemas,
     /// Operations sorted by path then method.
-    pub operations: Vec<Operation>,
+    pub operations: Arena<OpId, Operation>,
     /// Security schemes by name.
     pub security_schemes: BTreeMap<String, SchemeKind>,
     /// The error body shape used for rejections.
@@ -805,7 +827,7 @@ impl Ir {
                 .map(|a| a.iter().filter_map(|s| s.get("url")?.as_str().map(str::to_string)).collect())
                 .unwrap_or_default(),
             schemas,
-            operations: ops,
+            operations: ops.into(),
             security_schemes,
             error_shape: ErrorShape::Envelope(None),
             short_prelude: false,

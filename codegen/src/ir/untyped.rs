@@ -20,7 +20,7 @@ pub struct Untyped {
 /// The schemas that are Rust types somewhere in the output (named types, fields, items, map
 /// values, union variants, parameters, bodies, responses) and are `Shape::Any`, with reasons.
 pub fn report(ir: &Ir) -> Vec<Untyped> {
-    let mut stack: Vec<SchemaId> = ir.schemas.iter().enumerate().filter(|(_, n)| n.name.is_some()).map(|(i, _)| i).collect();
+    let mut stack: Vec<SchemaId> = ir.schemas.iter_enumerated().filter(|(_, n)| n.name.is_some()).map(|(i, _)| i).collect();
     for op in &ir.operations {
         stack.extend(op.params.iter().map(|p| p.schema));
         if let Some(b) = &op.body {
