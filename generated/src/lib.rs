@@ -12,6 +12,8 @@
 #![allow(clippy::needless_lifetimes)]
 #![allow(deprecated)]
 #[rustfmt::skip]
+pub mod runtime;
+#[rustfmt::skip]
 pub mod types;
 #[rustfmt::skip]
 pub mod validate;

@@ -103,8 +103,12 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     let owned = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
     // Embedded, the runtime's server code needs these crates; as a dependency, the runtime
     // brings its own and the generated server code names only axum and tokio's runtime.
-    let server_deps: &[&str] = if dependency.is_some() { &["dep:axum"] } else { &["dep:axum", "dep:form_urlencoded", "dep:multer", "dep:tokio"] };
+    let server_deps: &[&str] =
+        if dependency.is_some() { &["dep:axum"] } else { &["dep:axum", "dep:form_urlencoded", "dep:multer", "dep:tokio", "dep:sha2", "dep:tracing"] };
     features.insert("server".into(), forward(owned(server_deps), "server"));
+    // The Redis idempotency store, only for crates that ask for it.
+    let redis_deps: &[&str] = if dependency.is_some() { &["server"] } else { &["server", "dep:redis"] };
+    features.insert("redis".into(), forward(owned(redis_deps), "redis"));
     features.insert("client".into(), forward(owned(&["dep:reqwest"]), "client"));
     features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
     // `JsonSchema` derives on every type, for tools that want the schema back from the code.
@@ -162,6 +166,10 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
         // The server's time limits (`tokio::time`) and concurrency limit (`tokio::sync`); axum
         // already depends on tokio.
         deps.insert("tokio".into(), dep("1", true, &["time", "sync"], false));
+        // Idempotency fingerprints and store keys; the request span.
+        deps.insert("sha2".into(), dep("0.11", true, &[], true));
+        deps.insert("tracing".into(), dep("0.1", true, &["std"], false));
+        deps.insert("redis".into(), dep("1.2", true, &["tokio-comp", "connection-manager"], false));
     }
     deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
     // The crates of the user's types (`types` options), as written.
@@ -204,7 +212,10 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         TokenStream::new()
     };
     let runtime = match &options.runtime {
-        crate::RuntimeMode::Embedded => quote!(),
+        crate::RuntimeMode::Embedded => quote! {
+            #[rustfmt::skip]
+            pub mod runtime;
+        },
         crate::RuntimeMode::Dependency { .. } => quote! {
             /// The runtime (validation, server and client support), shared by every crate that
             /// depends on the same `codegen-runtime`.
