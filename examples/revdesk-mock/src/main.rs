@@ -153,7 +153,14 @@ fn config(args: &Args) -> anyhow::Result<RouterConfig> {
         (Some(url), false) => Some(Idempotency::new(RedisStore::open(url, "revdesk-mock:", std::time::Duration::from_secs(2))?)),
         (None, false) => Some(Idempotency::in_memory(args.idempotency_keys)),
     };
-    Ok(RouterConfig { idempotency, ..RouterConfig::default() })
+    // The spec sets no `maxLength` on `Idempotency-Key`: any key the header budget admits is
+    // valid, so the mock's key limit is that budget rather than the layer's default of 255.
+    let defaults = RouterConfig::default();
+    let idempotency = idempotency.map(|mut layer| {
+        layer.config.max_key_len = defaults.max_header_bytes;
+        layer
+    });
+    Ok(RouterConfig { idempotency, ..defaults })
 }
 
 #[tokio::main]

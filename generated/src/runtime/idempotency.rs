@@ -25,8 +25,8 @@
 //!   [`IdempotencyConfig::poll`], at most [`IdempotencyConfig::wait`]) and replays; past the
 //!   wait it gets the conflict status with the message "still in progress"; if the first is
 //!   released (5xx), a waiter claims the key and runs the handler itself;
-//! - an empty key is no key; a key longer than [`IdempotencyConfig::max_key_len`] or not visible
-//!   ASCII is a 400;
+//! - an empty key is no key; a key longer than [`IdempotencyConfig::max_key_len`] bytes is a 400
+//!   (any header bytes are a key: it is hashed);
 //! - when the store fails, the answer is 503 with `Retry-After` and the handler does not run.
 
 use std::collections::{HashMap, VecDeque};
@@ -294,7 +294,7 @@ pub fn credentials_scope(ctx: &RequestContext, alternatives: &[&[(&'static str, 
 }
 
 /// The layer's view of a request: `None` when the layer is off, the key absent or empty, or the
-/// request has no scope; 400 when the key is too long or not visible ASCII.
+/// request has no scope; 400 when the key is too long.
 pub fn idempotency_call(config: &RouterConfig, request: IdempotencyRequest<'_>) -> Result<Option<IdempotentCall>, Rejection> {
     let Some(layer) = &config.idempotency else { return Ok(None) };
     let Some(raw) = request.ctx.headers.get(request.header) else { return Ok(None) };
@@ -304,9 +304,9 @@ pub fn idempotency_call(config: &RouterConfig, request: IdempotencyRequest<'_>) 
     }
     let mut path = InstancePath::root();
     path.push_key(request.header);
-    if key.len() > layer.config.max_key_len || !key.iter().all(|b| (0x21..=0x7e).contains(b)) {
+    if key.len() > layer.config.max_key_len {
         let mut violations: Vec<Violation> = Vec::new();
-        let message = format!("must be at most {} visible ASCII characters", layer.config.max_key_len);
+        let message = format!("must be at most {} bytes long", layer.config.max_key_len);
         super::violation(&mut violations, &path, "maxLength", message);
         return Err(Rejection::validation(violations));
     }
