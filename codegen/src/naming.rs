@@ -238,6 +238,7 @@ pub const MODULE_ITEMS: &[&str] = &[
     "Shared",
     "State",
     "RouteMatch",
+    "RequestId",
     "Candidate",
     "ErrorShape",
     "Extract",

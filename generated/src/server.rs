@@ -72,6 +72,21 @@ pub trait Api: Send + Sync + 'static {
             Err(ApiError::not_implemented("v1_room_token_post"))
         }
     }
+    /// The idempotency scope of a request (see `crate::runtime::idempotency`): saved
+    /// responses are found only under the same scope, so one caller never replays
+    /// another's. `credentials` is a SHA-256 of the credentials the request
+    /// authenticated with (`None` for anonymous calls); the default returns it, so an
+    /// anonymous request's key is not used. Return a stable account id to share keys
+    /// across a caller's credentials.
+    fn idempotency_scope(
+        &self,
+        ctx: &RequestContext,
+        principal: Option<&Self::Principal>,
+        credentials: Option<String>,
+    ) -> Option<String> {
+        let _ = (ctx, principal);
+        credentials
+    }
     /// Turns a rejection (or handler error) into the response; see the module docs.
     fn rejection_response(&self, rejection: Rejection) -> Response {
         default_rejection_response(&rejection)
@@ -189,8 +204,8 @@ async fn handle_v1_room_token_post<A: Api>(
     raw_path: Vec<(String, String)>,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let _ = raw_path;
     let ctx = context(parts);
+    record_route("v1_room_token_post", "/v1/room-token");
     let result: Result<Response, Rejection> = async {
         let principal = authorize_api(
                 &state.api,
@@ -264,15 +279,44 @@ async fn handle_v1_room_token_post<A: Api>(
             Some(p) if violations.is_empty() => p,
             _ => return Err(Rejection::validation(violations)),
         };
-        match with_deadline(
-                &state.config,
-                state.api.v1_room_token_post(ctx, principal, params, body),
+        let scope = state
+            .api
+            .idempotency_scope(
+                &ctx,
+                Some(&principal),
+                crate::runtime::idempotency::credentials_scope(
+                    &ctx,
+                    &[&[("bearerAuth", &[])]],
+                    extract_credentials,
+                ),
+            );
+        let call = crate::runtime::idempotency::idempotency_call(
+            &state.config,
+            crate::runtime::idempotency::IdempotencyRequest {
+                operation: "v1_room_token_post",
+                template: "/v1/room-token",
+                header: "Idempotency-Key",
+                ctx: &ctx,
+                path_params: &raw_path,
+                body: &bytes,
+                scope,
+            },
+        )?;
+        crate::runtime::idempotency::idempotent(
+                call,
+                async {
+                    match with_deadline(
+                            &state.config,
+                            state.api.v1_room_token_post(ctx, principal, params, body),
+                        )
+                        .await?
+                    {
+                        Ok(response) => Ok(response.into_response()),
+                        Err(error) => Err(Rejection::from(error)),
+                    }
+                },
             )
-            .await?
-        {
-            Ok(response) => Ok(response.into_response()),
-            Err(error) => Err(Rejection::from(error)),
-        }
+            .await
     }
         .await;
     match result {
@@ -295,8 +339,16 @@ pub fn router_with_config<A: Api>(api: A, config: RouterConfig) -> ::axum::Route
     let state = Arc::new(Shared::new(api, config));
     ::axum::Router::new().fallback(dispatch::<A>).with_state(state)
 }
+/// Every request: the request id and span ([`observe`]), then [`route`].
 async fn dispatch<A: Api>(
     ::axum::extract::State(state): State<A>,
+    request: ::axum::extract::Request,
+) -> Response {
+    let config = state.clone();
+    observe(&config.config, request, |request| route(state, request)).await
+}
+async fn route<A: Api>(
+    state: Arc<Shared<A>>,
     request: ::axum::extract::Request,
 ) -> Response {
     if let Err(rejection) = check_headers(request.headers(), &state.config) {

@@ -12,6 +12,8 @@ use serde_json::Value;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "server")]
+pub mod idempotency;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 mod pattern;
 #[cfg(feature = "client")]

@@ -33,6 +33,9 @@ pub struct RequestContext {
     pub headers: HeaderMap,
     /// Request extensions (set by tower layers in front of the router).
     pub extensions: Extensions,
+    /// The request id: the request's `x-request-id` when it is visible ASCII within
+    /// [`RouterConfig::request_id_max_len`], else a generated one; on every response.
+    pub request_id: String,
 }
 
 /// Credentials found in a request for one security scheme.
@@ -177,6 +180,16 @@ pub enum Rejection {
         /// Every violation (empty for errors about the whole body, such as malformed JSON).
         violations: Vec<Violation>,
     },
+    /// An idempotency key reused with another request, or still in progress (409 and
+    /// `idempotency_conflict` by default, see `IdempotencyConfig`).
+    Conflict {
+        /// The status.
+        status: StatusCode,
+        /// The error code.
+        code: &'static str,
+        /// The message for the client.
+        message: String,
+    },
     /// 500 or 501 from a handler.
     Handler {
         /// The status.
@@ -200,7 +213,7 @@ impl Rejection {
             Rejection::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Rejection::Handler { status, .. } => *status,
+            Rejection::Handler { status, .. } | Rejection::Conflict { status, .. } => *status,
         }
     }
 
@@ -217,6 +230,7 @@ impl Rejection {
             Rejection::UnsupportedMediaType { .. } => "unsupported_media_type",
             Rejection::PayloadTooLarge { .. } => "payload_too_large",
             Rejection::BadRequest { .. } => "validation_error",
+            Rejection::Conflict { code, .. } => code,
             Rejection::Handler { status, .. } if *status == StatusCode::NOT_IMPLEMENTED => "not_implemented",
             Rejection::Handler { .. } => "internal_error",
         }
@@ -231,7 +245,7 @@ impl Rejection {
             Rejection::RequestTimeout { after } => format!("the request body was not received within {} ms", after.as_millis()),
             Rejection::UnsupportedMediaType { expected } => format!("the request body must be sent as `{expected}`"),
             Rejection::PayloadTooLarge { limit } => format!("the request body is larger than {limit} bytes"),
-            Rejection::BadRequest { message, .. } | Rejection::Handler { message, .. } => message.clone(),
+            Rejection::BadRequest { message, .. } | Rejection::Handler { message, .. } | Rejection::Conflict { message, .. } => message.clone(),
         }
     }
 
@@ -426,6 +440,12 @@ pub struct RouterConfig {
     pub concurrency: Option<ConcurrencyLimit>,
     /// The `Retry-After` of 503 answers, in seconds. Default 1.
     pub retry_after_secs: u64,
+    /// Longest incoming `x-request-id` kept (a longer one, or one that is not visible ASCII, is
+    /// replaced by a generated id). Default 128.
+    pub request_id_max_len: usize,
+    /// The idempotency layer for operations that declare the key header (see
+    /// [`super::idempotency`]). Default `None` (off).
+    pub idempotency: Option<super::idempotency::Idempotency>,
 }
 
 impl Default for RouterConfig {
@@ -439,6 +459,8 @@ impl Default for RouterConfig {
             handler_timeout: Some(Duration::from_secs(30)),
             concurrency: None,
             retry_after_secs: 1,
+            request_id_max_len: 128,
+            idempotency: None,
         }
     }
 }
@@ -1093,7 +1115,77 @@ pub fn match_route(routes: &[(&'static str, &'static str, usize)], method: &Meth
     }
 }
 
-/// The context of a request, from its head.
+/// The context of a request, from its head (the request id from [`observe`]'s extension).
 pub fn context(parts: axum::http::request::Parts) -> RequestContext {
-    RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, extensions: parts.extensions }
+    let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    RequestContext { method: parts.method, uri: parts.uri, headers: parts.headers, extensions: parts.extensions, request_id }
+}
+
+/// The request id header.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The request's id, as a request extension (set by [`observe`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+/// A fresh request id: 32 hex digits (a process-random 64-bit seed and a counter, mixed).
+pub fn generate_request_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    static SEED: std::sync::OnceLock<std::collections::hash_map::RandomState> = std::sync::OnceLock::new();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let seed = SEED.get_or_init(std::collections::hash_map::RandomState::new);
+    let mut h = seed.build_hasher();
+    h.write_u64(n);
+    format!("{:016x}{n:016x}", h.finish())
+}
+
+/// The incoming `x-request-id` when it is 1 to `max_len` visible ASCII characters.
+pub fn incoming_request_id(headers: &HeaderMap, max_len: usize) -> Option<String> {
+    let raw = headers.get(REQUEST_ID_HEADER)?.as_bytes();
+    let ok = !raw.is_empty() && raw.len() <= max_len && raw.iter().all(|b| (0x21..=0x7e).contains(b));
+    ok.then(|| String::from_utf8_lossy(raw).into_owned())
+}
+
+/// Records the matched operation and route template in the request's span (see [`observe`]).
+pub fn record_route(operation: &'static str, template: &'static str) {
+    let span = tracing::Span::current();
+    span.record("operation", operation);
+    span.record("route", template);
+}
+
+/// The request's frame, around the generated dispatch: keeps or generates the request id (in
+/// the request's extensions and `x-request-id` header, so [`RequestContext::request_id`] and
+/// tower layers inside see it), runs `inner` in a `request` span (method, path, request id;
+/// the operation and route template are recorded when matched, the status and latency at the
+/// end, with one `info` event per request), and sets `x-request-id` on the response, every
+/// rejection included.
+pub async fn observe<F, Fut>(config: &RouterConfig, mut request: axum::extract::Request, inner: F) -> Response
+where
+    F: FnOnce(axum::extract::Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    use tracing::Instrument;
+    let id = incoming_request_id(request.headers(), config.request_id_max_len).unwrap_or_else(generate_request_id);
+    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    request.headers_mut().insert(REQUEST_ID_HEADER, value.clone());
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+        operation = tracing::field::Empty,
+        route = tracing::field::Empty,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let mut response = inner(request).instrument(span.clone()).await;
+    let latency = started.elapsed();
+    span.record("status", response.status().as_u16());
+    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    span.in_scope(|| tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "request done"));
+    response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    response
 }

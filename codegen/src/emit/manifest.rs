@@ -103,7 +103,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     let owned = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
     // Embedded, the runtime's server code needs these crates; as a dependency, the runtime
     // brings its own and the generated server code names only axum and tokio's runtime.
-    let server_deps: &[&str] = if dependency.is_some() { &["dep:axum"] } else { &["dep:axum", "dep:form_urlencoded", "dep:multer", "dep:tokio"] };
+    let server_deps: &[&str] =
+        if dependency.is_some() { &["dep:axum"] } else { &["dep:axum", "dep:form_urlencoded", "dep:multer", "dep:tokio", "dep:sha2", "dep:tracing"] };
     features.insert("server".into(), forward(owned(server_deps), "server"));
     let uses = |k: &[crate::ir::Format]| ir.schemas.iter().any(|n| matches!(n.shape, crate::ir::Shape::Formatted(f) if k.contains(&f)));
     // A spec's `uuid` format makes `uuid` a dependency of the crate; otherwise the client's
@@ -121,6 +122,9 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     features.insert("client".into(), forward(owned(&client_deps), "client"));
     // `tracing` spans per client call and attempt.
     features.insert("tracing".into(), forward(if dependency.is_none() { owned(&["dep:tracing"]) } else { Vec::new() }, "tracing"));
+    // The Redis idempotency store, only for crates that ask for it.
+    let redis_deps: &[&str] = if dependency.is_some() { &["server"] } else { &["server", "dep:redis"] };
+    features.insert("redis".into(), forward(owned(redis_deps), "redis"));
     features.insert("rustls".into(), strings(&["client", "reqwest/rustls"]));
     // `JsonSchema` derives on every type, for tools that want the schema back from the code.
     features.insert("schemars".into(), forward(owned(&["dep:schemars"]), "schemars"));
@@ -182,7 +186,11 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
         deps.insert("tokio".into(), dep("1", true, &["time", "sync"], false));
         deps.insert("httpdate".into(), dep("1", true, &[], true));
         deps.insert("fastrand".into(), dep("2", true, &[], true));
+        // Idempotency fingerprints and store keys; the request span (and the client's, behind
+        // `tracing`).
+        deps.insert("sha2".into(), dep("0.11", true, &[], true));
         deps.insert("tracing".into(), dep("0.1", true, &["std"], false));
+        deps.insert("redis".into(), dep("1.2", true, &["tokio-comp", "connection-manager"], false));
     }
     deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
     // The crates of the user's types (`types` options), as written.

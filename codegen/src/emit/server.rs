@@ -203,12 +203,32 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
             }
         }
     });
+    let principal = if secured { quote!(principal: Option<&Self::Principal>,) } else { TokenStream::new() };
+    let unused = if secured { quote!(principal) } else { quote!(()) };
+    let scope = if ir.operations.iter().any(|op| op.idempotency_key.is_some()) {
+        quote! {
+            /// The idempotency scope of a request (see `crate::runtime::idempotency`): saved
+            /// responses are found only under the same scope, so one caller never replays
+            /// another's. `credentials` is a SHA-256 of the credentials the request
+            /// authenticated with (`None` for anonymous calls); the default returns it, so an
+            /// anonymous request's key is not used. Return a stable account id to share keys
+            /// across a caller's credentials.
+            fn idempotency_scope(&self, ctx: &RequestContext, #principal credentials: Option<String>) -> Option<String> {
+                let _ = (ctx, #unused);
+                credentials
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     quote! {
         /// The API: one method per operation. Every method has a default answering 501, so an
         /// implementation can start with one operation. Inputs arrive validated and typed.
         pub trait Api: Send + Sync + 'static {
             #assoc
             #(#methods)*
+
+            #scope
 
             /// Turns a rejection (or handler error) into the response; see the module docs.
             fn rejection_response(&self, rejection: Rejection) -> Response {
@@ -524,20 +544,56 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     } else {
         steps.push(quote!(drop(body);));
     }
-    let uses_path = op.params.iter().any(|p| p.location == ParamIn::Path);
+    let uses_path = op.params.iter().any(|p| p.location == ParamIn::Path) || op.idempotency_key.is_some();
     let path_params = if uses_path { TokenStream::new() } else { quote!(let _ = raw_path;) };
     let challenges = challenges(ir, op).into_iter().map(|c| lit(&c));
+    let template = lit(&op.path);
+    let call = quote! {
+        match with_deadline(&state.config, state.api.#method(#(#args),*)).await? {
+            Ok(response) => Ok(response.into_response()),
+            Err(error) => Err(Rejection::from(error)),
+        }
+    };
+    // Only spec facts are passed: the layer is `crate::runtime::idempotency`.
+    let call = match &op.idempotency_key {
+        None => call,
+        Some(key) => {
+            let header = lit(&key.header);
+            let bytes = if op.body.is_some() { quote!(&bytes) } else { quote!(&[]) };
+            let alts = op.security.iter().map(|alt| {
+                let items = alt.iter().map(|(s, scopes)| {
+                    let s = lit(s);
+                    let scopes = scopes.iter().map(|x| lit(x));
+                    quote!((#s, &[#(#scopes),*]))
+                });
+                quote!(&[#(#items),*])
+            });
+            let credentials =
+                if op.has_security() { quote!(crate::runtime::idempotency::credentials_scope(&ctx, &[#(#alts),*], extract_credentials)) } else { quote!(None) };
+            let principal = match (ir_secured(ir), op.has_security(), op.allows_anonymous()) {
+                (false, _, _) => TokenStream::new(),
+                (true, false, _) => quote!(None,),
+                (true, true, false) => quote!(Some(&principal),),
+                (true, true, true) => quote!(principal.as_ref(),),
+            };
+            quote! {
+                let scope = state.api.idempotency_scope(&ctx, #principal #credentials);
+                let call = crate::runtime::idempotency::idempotency_call(&state.config, crate::runtime::idempotency::IdempotencyRequest {
+                    operation: #name, template: #template, header: #header, ctx: &ctx, path_params: &raw_path, body: #bytes, scope,
+                })?;
+                crate::runtime::idempotency::idempotent(call, async { #call }).await
+            }
+        }
+    };
     quote! {
         async fn #handler<A: Api>(state: Arc<Shared<A>>, request: ::axum::extract::Request, raw_path: Vec<(String, String)>) -> Response {
             let (parts, body) = request.into_parts();
             #path_params
             let ctx = context(parts);
+            record_route(#name, #template);
             let result: Result<Response, Rejection> = async {
                 #(#steps)*
-                match with_deadline(&state.config, state.api.#method(#(#args),*)).await? {
-                    Ok(response) => Ok(response.into_response()),
-                    Err(error) => Err(Rejection::from(error)),
-                }
+                #call
             }.await;
             match result {
                 Ok(response) => response,
@@ -590,7 +646,13 @@ fn router(ir: &Ir) -> TokenStream {
             ::axum::Router::new().fallback(dispatch::<A>).with_state(state)
         }
 
+        /// Every request: the request id and span ([`observe`]), then [`route`].
         async fn dispatch<A: Api>(::axum::extract::State(state): State<A>, request: ::axum::extract::Request) -> Response {
+            let config = state.clone();
+            observe(&config.config, request, |request| route(state, request)).await
+        }
+
+        async fn route<A: Api>(state: Arc<Shared<A>>, request: ::axum::extract::Request) -> Response {
             if let Err(rejection) = check_headers(request.headers(), &state.config) {
                 return reject(&state.api, rejection, &[]);
             }
@@ -610,4 +672,9 @@ fn router(ir: &Ir) -> TokenStream {
             #select
         }
     }
+}
+
+/// True when some operation is secured (the `Api` trait then has a `Principal`).
+fn ir_secured(ir: &Ir) -> bool {
+    ir.operations.iter().any(Operation::has_security)
 }

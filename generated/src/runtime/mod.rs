@@ -13,6 +13,8 @@ use serde_json::Value;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "server")]
+pub mod idempotency;
 #[cfg(any(not(any()), any()))]
 mod pattern;
 #[cfg(feature = "client")]
