@@ -117,13 +117,13 @@ impl Builder {
     /// Sets one option by its configuration key, over the file: a dotted key names a nested
     /// one (`unknown-fields.requests`, `types.by-format.decimal`).
     pub fn set(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
-        insert_dotted(&mut self.overrides, key, value.into());
+        crate::options::insert_dotted(&mut self.overrides, key, value.into());
         self
     }
 
     /// Sets every key of `table` over the file (what the command line gives).
     pub fn overrides(mut self, table: toml::Table) -> Self {
-        merge(&mut self.overrides, &table);
+        self.overrides = crate::options::layer_tables(std::mem::take(&mut self.overrides), &table);
         self
     }
 
@@ -169,34 +169,6 @@ impl Builder {
             None => Err(BuildError::NoSpec),
             Some(Spec::Path(p)) => Ok(crate::generate(p, &options)?),
             Some(Spec::Text { name, text }) => Ok(crate::generate_str(name, text, &options)?),
-        }
-    }
-}
-
-fn insert_dotted(table: &mut toml::Table, key: &str, value: toml::Value) {
-    match key.split_once('.') {
-        None => {
-            table.insert(key.to_string(), value);
-        }
-        Some((head, rest)) => {
-            let entry = table.entry(head.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            if !entry.is_table() {
-                *entry = toml::Value::Table(toml::Table::new());
-            }
-            if let toml::Value::Table(t) = entry {
-                insert_dotted(t, rest, value);
-            }
-        }
-    }
-}
-
-fn merge(into: &mut toml::Table, from: &toml::Table) {
-    for (k, v) in from {
-        match (into.get_mut(k), v) {
-            (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),
-            _ => {
-                into.insert(k.clone(), v.clone());
-            }
         }
     }
 }

@@ -495,6 +495,25 @@ pub fn layer_tables(mut into: toml::Table, from: &toml::Table) -> toml::Table {
     into
 }
 
+/// Sets the dotted `key` (`unknown-fields.requests`) in `table`, creating the tables on the way
+/// (a non-table value on the way is replaced).
+pub fn insert_dotted(table: &mut toml::Table, key: &str, value: toml::Value) {
+    match key.split_once('.') {
+        None => {
+            table.insert(key.to_string(), value);
+        }
+        Some((head, rest)) => {
+            let entry = table.entry(head.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if !entry.is_table() {
+                *entry = toml::Value::Table(toml::Table::new());
+            }
+            if let toml::Value::Table(t) = entry {
+                insert_dotted(t, rest, value);
+            }
+        }
+    }
+}
+
 fn merge(into: &mut toml::Table, from: &toml::Table) {
     for (k, v) in from {
         match (into.get_mut(k), v) {

@@ -91,16 +91,7 @@ impl Job {
                 v => format!("--{key} {v}"),
             });
         }
-        let mut table = toml::Table::new();
-        let mut parts: Vec<&str> = key.split('.').collect();
-        let last = parts.pop().unwrap_or_default();
-        table.insert(last.to_string(), value);
-        for p in parts.into_iter().rev() {
-            let mut outer = toml::Table::new();
-            outer.insert(p.to_string(), toml::Value::Table(table));
-            table = outer;
-        }
-        self.overrides = codegen::options::layer_tables(self.overrides, &table);
+        codegen::options::insert_dotted(&mut self.overrides, key, value);
         self
     }
 

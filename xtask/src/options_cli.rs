@@ -137,7 +137,7 @@ pub fn overrides(matches: &ArgMatches, args: &[OptionArg]) -> Result<(toml::Tabl
         if !matches!(a.key.as_str(), "force" | "strict") {
             shown.push(show(&a.key, a.kind, &value));
         }
-        insert_dotted(&mut table, &a.key, value);
+        codegen::options::insert_dotted(&mut table, &a.key, value);
     }
     Ok((table, shown))
 }
@@ -162,20 +162,6 @@ fn show(key: &str, kind: Kind, value: &toml::Value) -> String {
         (Kind::List, toml::Value::Array(items)) => items.iter().map(|i| format!("--{key} {}", text(i))).collect::<Vec<_>>().join(" "),
         (Kind::Map, toml::Value::Table(t)) => t.iter().map(|(k, v)| format!("--{key} {k}={}", text(v))).collect::<Vec<_>>().join(" "),
         (_, v) => format!("--{key} {}", text(v)),
-    }
-}
-
-fn insert_dotted(table: &mut toml::Table, key: &str, value: toml::Value) {
-    match key.split_once('.') {
-        None => {
-            table.insert(key.to_string(), value);
-        }
-        Some((head, rest)) => {
-            let entry = table.entry(head.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            if let toml::Value::Table(t) = entry {
-                insert_dotted(t, rest, value);
-            }
-        }
     }
 }
 
