@@ -198,6 +198,56 @@ impl IntoResponse for V1RoomTokenPostResponse {
         }
     }
 }
+impl V1RoomTokenPostResponse {
+    /// What the JSON body breaks of its schema (`RouterConfig::validate_responses`
+    /// checks it before the response is sent).
+    pub fn violations(&self) -> ::std::vec::Vec<Violation> {
+        match self {
+            V1RoomTokenPostResponse::Ok(body) => {
+                response_violations(
+                    body,
+                    crate::validate::validate_v1_room_token_post_response200,
+                )
+            }
+            V1RoomTokenPostResponse::BadRequest(body) => {
+                response_violations(
+                    body,
+                    crate::validate::validate_v1_room_token_post_response400,
+                )
+            }
+            V1RoomTokenPostResponse::Unauthorized(body) => {
+                response_violations(
+                    body,
+                    crate::validate::validate_v1_room_token_post_response401,
+                )
+            }
+            V1RoomTokenPostResponse::Forbidden(body) => {
+                response_violations(
+                    body,
+                    crate::validate::validate_v1_room_token_post_response403,
+                )
+            }
+            V1RoomTokenPostResponse::NotFound(body) => {
+                response_violations(
+                    body,
+                    crate::validate::validate_v1_room_token_post_response404,
+                )
+            }
+            V1RoomTokenPostResponse::Conflict(body) => {
+                response_violations(
+                    body,
+                    crate::validate::validate_v1_room_token_post_response409,
+                )
+            }
+            V1RoomTokenPostResponse::TooManyRequests(body) => {
+                response_violations(
+                    body,
+                    crate::validate::validate_v1_room_token_post_response429,
+                )
+            }
+        }
+    }
+}
 async fn handle_v1_room_token_post<A: Api>(
     state: Arc<Shared<A>>,
     request: ::axum::extract::Request,
@@ -311,7 +361,14 @@ async fn handle_v1_room_token_post<A: Api>(
                         )
                         .await?
                     {
-                        Ok(response) => Ok(response.into_response()),
+                        Ok(response) => {
+                            checked_response(
+                                &state.config,
+                                "v1_room_token_post",
+                                response,
+                                |r| r.violations(),
+                            )
+                        }
                         Err(error) => Err(Rejection::from(error)),
                     }
                 },

@@ -480,3 +480,57 @@ where
     }
     out
 }
+
+/// A handler that answers 200 with a body its schema forbids (`expires_in` must be a number;
+/// NaN serialises as `null`).
+struct Broken;
+
+impl revdesk_api::server::Api for Broken {
+    type Principal = ();
+    async fn authenticate(
+        &self,
+        _: &revdesk_api::server::RequestContext,
+        _: revdesk_api::server::AuthRequest,
+    ) -> Result<(), revdesk_api::server::AuthRejection> {
+        Ok(())
+    }
+    async fn v1_room_token_post(
+        &self,
+        _: revdesk_api::server::RequestContext,
+        _: (),
+        _: V1RoomTokenPostParams,
+        body: V1RoomTokenPostRequest,
+    ) -> Result<revdesk_api::server::V1RoomTokenPostResponse, revdesk_api::server::ApiError> {
+        use revdesk_api::types::{V1RoomTokenPostResponse200, V1RoomTokenPostResponse200Data};
+        let data = V1RoomTokenPostResponse200Data {
+            token: "t".into(),
+            room_url: "https://rooms.example/r".into(),
+            room_name: "r".into(),
+            call_id: "c".into(),
+            expires_in: f64::NAN,
+            from_number: body.from_number,
+            to_number: body.to_number,
+        };
+        Ok(revdesk_api::server::V1RoomTokenPostResponse::Ok(V1RoomTokenPostResponse200 { data }))
+    }
+}
+
+#[tokio::test]
+async fn a_response_that_breaks_its_schema_is_a_500_when_responses_are_validated() {
+    use revdesk_api::server::{RouterConfig, router_with_config};
+    // On by default in debug builds (the tests' profile).
+    assert!(RouterConfig::default().validate_responses);
+    let addr = tests::serve(router_with_config(Broken, RouterConfig::default())).await;
+    let r = post_json(addr, &valid_body()).await;
+    assert_eq!(r.status, 500, "{:?}", r.body);
+    assert_eq!(r.body["error"]["code"], "internal_error");
+    assert!(r.body["error"]["message"].as_str().is_some_and(|m| m.contains("v1_room_token_post")), "{:?}", r.body);
+    // Off, the handler's body goes out as it is.
+    let addr = tests::serve(router_with_config(Broken, RouterConfig { validate_responses: false, ..RouterConfig::default() })).await;
+    let r = post_json(addr, &valid_body()).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["data"]["expires_in"], Value::Null);
+    // A valid response passes the check.
+    let addr = tests::serve(router_with_config(tests::Fake::default(), RouterConfig::default())).await;
+    assert_eq!(post_json(addr, &valid_body()).await.status, 200);
+}

@@ -291,6 +291,7 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
     let d = lit(&format!(" Responses of `{}`, one variant per documented status.", op.fn_name));
     let mut variants = Vec::new();
     let mut arms = Vec::new();
+    let mut checks = Vec::new();
     for r in &op.responses {
         let v = ident(&r.variant);
         let docs = doc(r.doc.as_deref());
@@ -320,7 +321,17 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
         };
         variants.push(quote! { #[doc = #status_doc] #docs #v #fields, });
         arms.push(quote! { #name::#v #pattern => #respond, });
+        if let Some((_, BodyKind::Json(id))) = &r.body {
+            if ir.schemas[*id].validator.is_some() {
+                let validator = super::validate::validator_path(ir, *id);
+                let bind = if r.code().is_some() && r.headers_type.is_none() { quote!((body)) } else { quote!({ body, .. }) };
+                checks.push(quote! { #name::#v #bind => response_violations(body, #validator), });
+            }
+        }
     }
+    // A catch-all arm only where some variant has no check (an unreachable one would warn).
+    let rest = if checks.len() < op.responses.len() { quote!(_ => ::std::vec::Vec::new(),) } else { TokenStream::new() };
+    let check = if checks.is_empty() { quote!(::std::vec::Vec::new()) } else { quote!(match self { #(#checks)* #rest }) };
     if variants.is_empty() {
         return quote! {
             #[doc = #d]
@@ -332,6 +343,12 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
             impl IntoResponse for #name {
                 fn into_response(self) -> Response {
                     match self { #name::Other { status, body } => json_response(status, &body) }
+                }
+            }
+            impl #name {
+                /// Nothing to check: the spec documents no response.
+                pub fn violations(&self) -> ::std::vec::Vec<Violation> {
+                    ::std::vec::Vec::new()
                 }
             }
         };
@@ -348,6 +365,14 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
                 match self {
                     #(#arms)*
                 }
+            }
+        }
+
+        impl #name {
+            /// What the JSON body breaks of its schema (`RouterConfig::validate_responses`
+            /// checks it before the response is sent).
+            pub fn violations(&self) -> ::std::vec::Vec<Violation> {
+                #check
             }
         }
     }
@@ -550,7 +575,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     let template = lit(&op.path);
     let call = quote! {
         match with_deadline(&state.config, state.api.#method(#(#args),*)).await? {
-            Ok(response) => Ok(response.into_response()),
+            Ok(response) => checked_response(&state.config, #name, response, |r| r.violations()),
             Err(error) => Err(Rejection::from(error)),
         }
     };

@@ -447,6 +447,11 @@ pub struct RouterConfig {
     /// The idempotency layer for operations that declare the key header (see
     /// [`super::idempotency`]). Default `None` (off).
     pub idempotency: Option<super::idempotency::Idempotency>,
+    /// Check every JSON response body a handler returns against its schema before it is sent:
+    /// one that breaks it is logged (`tracing` error with the violations) and answered 500
+    /// `internal_error` instead, so a client never sees a response the spec does not allow.
+    /// Default: on in debug builds (`cfg!(debug_assertions)`), off in release builds.
+    pub validate_responses: bool,
 }
 
 impl Default for RouterConfig {
@@ -462,8 +467,41 @@ impl Default for RouterConfig {
             retry_after_secs: 1,
             request_id_max_len: 128,
             idempotency: None,
+            validate_responses: cfg!(debug_assertions),
         }
     }
+}
+
+/// What `body` breaks of the validator's schema, serialised as it would be sent.
+pub fn response_violations<T: serde::Serialize>(body: &T, validator: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>)) -> Vec<Violation> {
+    let mut out = Vec::new();
+    match serde_json::to_value(body) {
+        Ok(value) => validator(&value, &mut InstancePath::root(), &mut out),
+        Err(e) => super::violation(&mut out, &InstancePath::root(), "type", format!("the response body does not serialise: {e}")),
+    }
+    out
+}
+
+/// A handler's response, checked first when [`RouterConfig::validate_responses`]: a response
+/// whose JSON body breaks its schema becomes a 500 (`internal_error`), logged with what it breaks.
+pub fn checked_response<R: IntoResponse>(
+    config: &RouterConfig,
+    operation: &'static str,
+    response: R,
+    violations: impl FnOnce(&R) -> Vec<Violation>,
+) -> Result<Response, Rejection> {
+    if config.validate_responses {
+        let found = violations(&response);
+        if !found.is_empty() {
+            let list: Vec<String> = found.iter().map(ToString::to_string).collect();
+            tracing::error!(operation, violations = %list.join("; "), "the handler's response breaks its schema; answered 500 instead");
+            return Err(Rejection::Handler {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: format!("the response of `{operation}` does not match the API's schema"),
+            });
+        }
+    }
+    Ok(response.into_response())
 }
 
 /// 431 when the request has more header fields, or header bytes, than `config` allows.
@@ -1160,7 +1198,7 @@ pub fn record_route(operation: &'static str, template: &'static str) {
 /// tower layers inside see it), runs `inner` in a `request` span (method, path, request id;
 /// the operation and route template are recorded when matched, the status and latency at the
 /// end, with one `info` event per request), and sets `x-request-id` on the response, every
-/// rejection included.
+/// rejection included (unless the handler's response already has one).
 pub async fn observe<F, Fut>(config: &RouterConfig, mut request: axum::extract::Request, inner: F) -> Response
 where
     F: FnOnce(axum::extract::Request) -> Fut,
@@ -1187,6 +1225,9 @@ where
     span.record("status", response.status().as_u16());
     span.record("latency_ms", latency.as_secs_f64() * 1000.0);
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "request done"));
-    response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    // A handler that writes its own `x-request-id` (a documented response header) keeps it.
+    if !response.headers().contains_key(REQUEST_ID_HEADER) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
     response
 }
