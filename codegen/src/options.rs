@@ -39,6 +39,13 @@ pub struct Options {
     pub server: bool,
     /// Emit the reqwest client module (behind the generated crate's `client` feature).
     pub client: bool,
+    /// Emit the serde types (the `types` module). Off: a validators-only crate (needs `server`
+    /// and `client` off).
+    pub emit_types: bool,
+    /// Emit the JSON Schema validators (the `validate` module). Off: a types-only crate (needs
+    /// `server` and `client` off); a `oneOf`/`anyOf` is then decoded into the first alternative
+    /// the value converts into, as serde's `untagged` does, not the first it is valid against.
+    pub emit_validators: bool,
     /// Also assert `format`s without a dedicated Rust type (`email`, `hostname`, `uri`); unknown
     /// formats get a warning. Formats with a Rust type (uuid, date-time, date, time, ipv4, ipv6,
     /// byte, int32) are always asserted.
@@ -238,6 +245,8 @@ impl Default for Options {
             command: "cargo xtask gen".into(),
             server: true,
             client: true,
+            emit_types: true,
+            emit_validators: true,
             format_assertion: false,
             plain_formats: false,
             standalone: false,

@@ -72,3 +72,20 @@ fn the_readme_example_configuration_is_valid() {
     assert_eq!(o.crate_name.as_deref(), Some("petstore"));
     assert_eq!(o.operations.include_tags, ["pets"]);
 }
+
+#[test]
+fn a_types_or_validators_only_crate_needs_the_server_and_client_off() {
+    let (_dir, job) = setup(Some("emit-validators = false\n"));
+    let e = run(&job, Mode::Write).expect_err("the server needs validators");
+    let text = format!("{e:#}");
+    assert!(text.contains("emit-validators") && text.contains("server = false"), "{text}");
+    assert!(!job.out.exists(), "nothing is written");
+    let job = job.set("server", false).set("client", false);
+    run(&job, Mode::Write).expect("types only");
+    assert!(job.out.join("src/types.rs").exists() && !job.out.join("src/validate.rs").exists());
+    let job = job.set("emit-validators", true).set("emit-types", false);
+    run(&job, Mode::Write).expect("validators only");
+    assert!(!job.out.join("src/types.rs").exists() && job.out.join("src/validate.rs").exists(), "the stamped types.rs is an orphan and goes");
+    let e = run(&job.set("emit-validators", false), Mode::Write).expect_err("nothing to generate");
+    assert!(format!("{e:#}").contains("nothing to generate"), "{e:#}");
+}

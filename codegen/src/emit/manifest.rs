@@ -243,6 +243,22 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
             pub use ::codegen_runtime as runtime;
         },
     };
+    let types = if ir.emit_types {
+        quote! {
+            #[rustfmt::skip]
+            pub mod types;
+        }
+    } else {
+        TokenStream::new()
+    };
+    let validate = if ir.emit_validators {
+        quote! {
+            #[rustfmt::skip]
+            pub mod validate;
+        }
+    } else {
+        TokenStream::new()
+    };
     let desc_inner = match ir.info.description.as_deref() {
         Some(d) => {
             let lines = super::clean_doc(d).into_iter().map(|l| lit(&l));
@@ -266,10 +282,8 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         // The modules are written by prettyplease, and `cargo fmt` leaves them as they are, so
         // the drift check holds under any rustfmt configuration.
         #runtime
-        #[rustfmt::skip]
-        pub mod types;
-        #[rustfmt::skip]
-        pub mod validate;
+        #types
+        #validate
         #server
         #client
 

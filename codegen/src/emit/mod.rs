@@ -21,8 +21,10 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
     let stamp = stamp_line(options);
     let stamp = stamp.as_str();
     let results: Vec<Result<GeneratedFile, GenerateError>> = std::thread::scope(|scope| {
-        let types = scope.spawn(|| parallel_file("src/types.rs", stamp, types::head(), &types::units(ir), |u| types::unit(ir, u)));
-        let validate = scope.spawn(|| parallel_file("src/validate.rs", stamp, validate::head(), &validate::units(ir), |u| validate::unit(ir, u)));
+        let types = ir.emit_types.then(|| scope.spawn(|| parallel_file("src/types.rs", stamp, types::head(), &types::units(ir), |u| types::unit(ir, u))));
+        let validate = ir
+            .emit_validators
+            .then(|| scope.spawn(|| parallel_file("src/validate.rs", stamp, validate::head(), &validate::units(ir), |u| validate::unit(ir, u))));
         let server = options.server.then(|| scope.spawn(|| rust_file("src/server.rs", server::emit(ir), stamp)));
         let client = options.client.then(|| scope.spawn(|| rust_file("src/client.rs", client::emit(ir), stamp)));
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<GeneratedFile, GenerateError>>| {
@@ -31,9 +33,9 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
         let mut out = vec![
             Ok(GeneratedFile { path: "Cargo.toml".into(), contents: manifest::cargo_toml(ir, options, stamp)? }),
             rust_file("src/lib.rs", manifest::lib_rs(ir, options), stamp),
-            join(types),
-            join(validate),
         ];
+        out.extend(types.map(join));
+        out.extend(validate.map(join));
         if let Some(h) = server {
             out.push(join(h));
             out.push(rust_file("tests/router_starts.rs", manifest::smoke_test(ir, options), stamp));

@@ -343,9 +343,33 @@ fn union_item(
     });
     let wraps: Vec<TokenStream> =
         variants.iter().zip(&idents).map(|(v, i)| if v.boxed { quote!(|x| Self::#i(::std::boxed::Box::new(x))) } else { quote!(Self::#i) }).collect();
-    let validators = variants.iter().map(|v| super::validate::validator_path(ir, v.schema));
+    // Without validators (a types-only crate), the first alternative the value converts into.
+    let tries: Vec<TokenStream> = variants
+        .iter()
+        .zip(&wraps)
+        .map(|(v, wrap)| {
+            if ir.emit_validators {
+                let validator = super::validate::validator_path(ir, v.schema);
+                quote! {
+                    if crate::runtime::is_valid(&value, #validator) {
+                        return crate::runtime::convert(value).map(#wrap).map_err(::serde::de::Error::custom);
+                    }
+                }
+            } else {
+                quote! {
+                    if let ::std::result::Result::Ok(v) = crate::runtime::convert(value.clone()).map(#wrap) {
+                        return ::std::result::Result::Ok(v);
+                    }
+                }
+            }
+        })
+        .collect();
     let kind = if node.facts.one_of.is_empty() { "anyOf" } else { "oneOf" };
-    let about = lit(&format!(" One of the `{kind}` alternatives; the variant is the first alternative the value is valid against."));
+    let about = if ir.emit_validators {
+        lit(&format!(" One of the `{kind}` alternatives; the variant is the first alternative the value is valid against."))
+    } else {
+        lit(&format!(" One of the `{kind}` alternatives; the variant is the first alternative the value converts into (no validators generated)."))
+    };
     let none = lit(&format!("the value matches none of the alternatives of `{name}`"));
     let by_tag = node.discriminator.as_ref().map(|d| {
         let arms = d.mapping.iter().filter_map(|(value, target)| {
@@ -387,11 +411,7 @@ fn union_item(
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
                 #by_tag
-                #(
-                    if crate::runtime::is_valid(&value, #validators) {
-                        return crate::runtime::convert(value).map(#wraps).map_err(::serde::de::Error::custom);
-                    }
-                )*
+                #(#tries)*
                 ::std::result::Result::Err(::serde::de::Error::custom(#none))
             }
         }

@@ -221,7 +221,7 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
         Some(name) => format!(" Validates a value against `{name}` ({}).", node.loc),
         None => format!(" Validates a value against the schema at {}.", node.loc),
     });
-    let imp = matches!(node.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_)).then(|| {
+    let imp = (ir.emit_types && matches!(node.shape, Shape::Struct(_) | Shape::StringEnum(_) | Shape::Union(_))).then(|| {
         let t = ident(node.name.as_deref().unwrap_or_default());
         quote! {
             impl rt::Validate for crate::types::#t {
@@ -231,7 +231,7 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
             }
         }
     });
-    let reader = super::fast::reader(ir, id);
+    let reader = if ir.emit_types { super::fast::reader(ir, id) } else { TokenStream::new() };
     quote! {
         #[doc = #about]
         pub fn #f(v: &Value, path: &mut rt::InstancePath, out: &mut Vec<rt::Violation>) {

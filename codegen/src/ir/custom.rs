@@ -76,6 +76,7 @@ pub fn apply(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
     }
     ir.dependencies = deps;
     member_and_enum_policies(ir, options, diags);
+    parts(ir, options, diags);
     decorate(ir, "derives", &options.derives, diags, |n, v| n.extra_derives = v, |s| syn::parse_str::<syn::Path>(s).is_ok());
     decorate(
         ir,
@@ -205,6 +206,22 @@ fn member_and_enum_policies(ir: &mut Ir, options: &Options, diags: &mut Diagnost
     // Responses reject one: requests are validated before they are converted, so only a
     // response reaches the type's deserializer with an unlisted value.
     ir.reject_unknown_enum_values = options.unknown_enum_values.responses == EnumPolicy::Reject;
+}
+
+/// `emit-types` and `emit-validators`: which of the two modules are emitted. The server and the
+/// client use both, so either switch off needs them off.
+fn parts(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
+    ir.emit_types = options.emit_types;
+    ir.emit_validators = options.emit_validators;
+    if !options.emit_types && !options.emit_validators {
+        diags.error(config("emit-types"), "`emit-types = false` with `emit-validators = false` leaves nothing to generate");
+    } else if (!options.emit_types || !options.emit_validators) && (options.server || options.client) {
+        let off = if options.emit_types { "emit-validators" } else { "emit-types" };
+        diags.error(
+            config(off),
+            format!("the server and the client need both the types and the validators: with `{off} = false` set `server = false` and `client = false` too"),
+        );
+    }
 }
 
 /// Every schema a request's parameters or body can be converted through (a superset: every

@@ -781,6 +781,10 @@ pub struct Ir {
     pub crate_version: Option<String>,
     /// String enum types fail to decode a value the spec does not list (`unknown-enum-values`).
     pub reject_unknown_enum_values: bool,
+    /// The `types` module is emitted (`Options::types`).
+    pub emit_types: bool,
+    /// The `validate` module is emitted (`Options::validators`).
+    pub emit_validators: bool,
 }
 
 /// The optional runtime parts a spec's generated crate uses: they decide its dependencies and
@@ -834,6 +838,8 @@ impl Ir {
             dependencies: Vec::new(),
             crate_version: options.crate_version.clone(),
             reject_unknown_enum_values: false,
+            emit_types: true,
+            emit_validators: true,
         };
         analyse::analyse(&mut ir, options, diags);
         ir
