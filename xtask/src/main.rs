@@ -149,7 +149,10 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
-    let flags = match matches.subcommand().map(|(_, m)| options_cli::overrides(m, &args)).transpose() {
+    // Only `gen` and `check` have the option flags (asking another subcommand's matches for
+    // them is a clap error, a panic in debug builds).
+    let with_options = matches.subcommand().filter(|(name, _)| matches!(*name, "gen" | "check"));
+    let flags = match with_options.map(|(_, m)| options_cli::overrides(m, &args)).transpose() {
         Ok(f) => f.unwrap_or_default(),
         Err(e) => {
             eprintln!("error: {e:#}");
