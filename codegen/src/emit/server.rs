@@ -439,6 +439,20 @@ fn coerce(ir: &Ir, id: SchemaId) -> TokenStream {
     }
 }
 
+/// The operation's security alternatives as the runtime reads them:
+/// `&[&[("scheme", &["scope", ..]), ..], ..]`.
+fn security_table(op: &Operation) -> TokenStream {
+    let alts = op.security.iter().map(|alt| {
+        let items = alt.iter().map(|(s, scopes)| {
+            let s = lit(s);
+            let scopes = scopes.iter().map(|x| lit(x));
+            quote!((#s, &[#(#scopes),*]))
+        });
+        quote!(&[#(#items),*])
+    });
+    quote!(&[#(#alts),*])
+}
+
 fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     let handler = format_ident!("handle_{}", op.fn_name);
     let method = ident(&op.fn_name);
@@ -446,15 +460,8 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     let mut steps = Vec::new();
     let mut args = vec![quote!(ctx)];
     if op.has_security() {
-        let alts = op.security.iter().map(|alt| {
-            let items = alt.iter().map(|(s, scopes)| {
-                let s = lit(s);
-                let scopes = scopes.iter().map(|x| lit(x));
-                quote!((#s, &[#(#scopes),*]))
-            });
-            quote!(&[#(#items),*])
-        });
-        steps.push(quote!(let principal = authorize_api(&state.api, &ctx, #name, &[#(#alts),*]).await?;));
+        let alts = security_table(op);
+        steps.push(quote!(let principal = authorize_api(&state.api, &ctx, #name, #alts).await?;));
         if !op.allows_anonymous() {
             steps.push(quote!(let principal = principal.ok_or_else(|| Rejection::Unauthorized("missing credentials".into()))?;));
         }
@@ -585,16 +592,9 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         Some(key) => {
             let header = lit(&key.header);
             let bytes = if op.body.is_some() { quote!(&bytes) } else { quote!(&[]) };
-            let alts = op.security.iter().map(|alt| {
-                let items = alt.iter().map(|(s, scopes)| {
-                    let s = lit(s);
-                    let scopes = scopes.iter().map(|x| lit(x));
-                    quote!((#s, &[#(#scopes),*]))
-                });
-                quote!(&[#(#items),*])
-            });
+            let alts = security_table(op);
             let credentials =
-                if op.has_security() { quote!(crate::runtime::idempotency::credentials_scope(&ctx, &[#(#alts),*], extract_credentials)) } else { quote!(None) };
+                if op.has_security() { quote!(crate::runtime::idempotency::credentials_scope(&ctx, #alts, extract_credentials)) } else { quote!(None) };
             let principal = match (ir_secured(ir), op.has_security(), op.allows_anonymous()) {
                 (false, _, _) => TokenStream::new(),
                 (true, false, _) => quote!(None,),
