@@ -72,6 +72,12 @@ pub fn method(raw: &str) -> String {
     if convention { format!("op_{name}") } else { name }
 }
 
+/// The name of an operation's descriptor static in `ops.rs` (`GET_PET` for `get_pet`); method
+/// names are unique snake case, so these are unique too.
+pub fn op_static(fn_name: &str) -> String {
+    fn_name.trim_start_matches("r#").to_ascii_uppercase()
+}
+
 /// The prefix of an operation's types (`{prefix}Response`, `{prefix}Params`) from its method
 /// name: UpperCamelCase, and never used alone, so a keyword needs no suffix (`self_` ->
 /// `Self`, making `SelfResponse`, not the non-camel-case `Self_Response`).
@@ -242,6 +248,15 @@ pub const MODULE_ITEMS: &[&str] = &[
     "Candidate",
     "ErrorShape",
     "Extract",
+    "RawPath",
+    // runtime ops (re-exported by the runtime's server module; imported by client.rs)
+    "Op",
+    "Param",
+    "ParamIn",
+    "ParamValues",
+    "FromParams",
+    "ToParams",
+    "Validator",
     // server.rs
     "Api",
 ];

@@ -11,6 +11,9 @@
 #![allow(unused_imports)]
 pub use crate::runtime::client::*;
 use crate::runtime::{InstancePath, Violation};
+use crate::runtime::ops::ToParams;
+use crate::{ops, validate as v};
+use std::future::Future;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 crate::runtime::client::client_type!(Client);
 /// The first server of the spec.
@@ -57,63 +60,30 @@ impl Client {
         crate::types::V1RoomTokenPostResponse200,
         ClientError<V1RoomTokenPostError>,
     > {
-        let mut violations = Vec::new();
-        if let Some(value) = &params.idempotency_key {
-            self.check_request(
-                "Idempotency-Key",
-                value,
-                crate::validate::validate_v1_room_token_post_idempotency_key,
-                &mut violations,
-            );
-        }
+        let (mut request, mut violations) = self
+            .prepare_unchecked(&ops::V1_ROOM_TOKEN_POST, params.to_params());
         self.check_request(
             "",
             body,
-            crate::validate::validate_v1_room_token_post_request,
+            v::validate_v1_room_token_post_request,
             &mut violations,
         );
-        if !violations.is_empty() {
-            return Err(ClientError::InvalidRequest {
-                violations,
-            });
-        }
-        let path: String = ["/v1/room-token"].concat();
-        let mut request = self.request(reqwest::Method::POST, &path);
-        if let Some(value) = &params.idempotency_key {
-            request = request.header("Idempotency-Key", simple_text(value, false));
-        }
+        checked(violations)?;
         request = self.bearer(request).await.map_err(ClientError::Auth)?;
         request = request
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .json(body);
-        let response = self
-            .send(
-                request,
-                "v1_room_token_post",
-                "/v1/room-token",
-                Some("Idempotency-Key"),
-            )
-            .await?;
+        let response = self.send_op(request, &ops::V1_ROOM_TOKEN_POST).await?;
         let status = response.status;
         match status {
             200u16 => {
-                Ok(
-                    self
-                        .decode(
-                            &response,
-                            crate::validate::validate_v1_room_token_post_response200,
-                        )?,
-                )
+                Ok(self.decode(&response, v::validate_v1_room_token_post_response200)?)
             }
             400u16 => {
                 Err(
                     ClientError::api(
                         V1RoomTokenPostError::BadRequest(
-                            self
-                                .decode(
-                                    &response,
-                                    crate::validate::validate_v1_room_token_post_response400,
-                                )?,
+                            self.decode(&response, v::validate_error_envelope)?,
                         ),
                         response,
                     ),
@@ -123,11 +93,7 @@ impl Client {
                 Err(
                     ClientError::api(
                         V1RoomTokenPostError::Unauthorized(
-                            self
-                                .decode(
-                                    &response,
-                                    crate::validate::validate_v1_room_token_post_response401,
-                                )?,
+                            self.decode(&response, v::validate_error_envelope)?,
                         ),
                         response,
                     ),
@@ -137,11 +103,7 @@ impl Client {
                 Err(
                     ClientError::api(
                         V1RoomTokenPostError::Forbidden(
-                            self
-                                .decode(
-                                    &response,
-                                    crate::validate::validate_v1_room_token_post_response403,
-                                )?,
+                            self.decode(&response, v::validate_error_envelope)?,
                         ),
                         response,
                     ),
@@ -151,11 +113,7 @@ impl Client {
                 Err(
                     ClientError::api(
                         V1RoomTokenPostError::NotFound(
-                            self
-                                .decode(
-                                    &response,
-                                    crate::validate::validate_v1_room_token_post_response404,
-                                )?,
+                            self.decode(&response, v::validate_error_envelope)?,
                         ),
                         response,
                     ),
@@ -165,11 +123,7 @@ impl Client {
                 Err(
                     ClientError::api(
                         V1RoomTokenPostError::Conflict(
-                            self
-                                .decode(
-                                    &response,
-                                    crate::validate::validate_v1_room_token_post_response409,
-                                )?,
+                            self.decode(&response, v::validate_error_envelope)?,
                         ),
                         response,
                     ),
@@ -179,11 +133,7 @@ impl Client {
                 Err(
                     ClientError::api(
                         V1RoomTokenPostError::TooManyRequests(
-                            self
-                                .decode(
-                                    &response,
-                                    crate::validate::validate_v1_room_token_post_response429,
-                                )?,
+                            self.decode(&response, v::validate_error_envelope)?,
                         ),
                         response,
                     ),
@@ -202,7 +152,7 @@ pub trait ApiClient {
         &self,
         params: &crate::types::V1RoomTokenPostParams,
         body: &crate::types::V1RoomTokenPostRequest,
-    ) -> impl ::std::future::Future<
+    ) -> impl Future<
         Output = Result<
             crate::types::V1RoomTokenPostResponse200,
             ClientError<V1RoomTokenPostError>,
@@ -214,7 +164,7 @@ impl ApiClient for Client {
         &self,
         params: &crate::types::V1RoomTokenPostParams,
         body: &crate::types::V1RoomTokenPostRequest,
-    ) -> impl ::std::future::Future<
+    ) -> impl Future<
         Output = Result<
             crate::types::V1RoomTokenPostResponse200,
             ClientError<V1RoomTokenPostError>,

@@ -23,4 +23,7 @@ pub mod server;
 #[cfg(feature = "client")]
 #[rustfmt::skip]
 pub mod client;
+#[cfg(any(feature = "server", feature = "client"))]
+#[rustfmt::skip]
+pub mod ops;
 pub use runtime::{Validate, Violation};

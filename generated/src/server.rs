@@ -19,6 +19,8 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crate::runtime::{InstancePath, Violation};
+use crate::{ops, validate as v};
+use std::future::Future;
 /// The shape of this API's error body.
 pub const ERROR_SHAPE: ErrorShape = ErrorShape::Envelope;
 /// The error body of rejections, in the spec's error shape: `{"error": {"code", "message", "fields"}}`.
@@ -37,6 +39,17 @@ pub fn default_rejection_response(rejection: &Rejection) -> Response {
 /// it lacks (see [`crate::runtime::server::reject`]).
 pub fn reject<A: Api>(api: &A, rejection: Rejection, challenges: &[&str]) -> Response {
     crate::runtime::server::reject(rejection, challenges, |r| api.rejection_response(r))
+}
+/// A handler's outcome as the response: its own, or the rejection's ([`reject`]).
+fn finish<A: Api>(
+    api: &A,
+    result: Result<Response, Rejection>,
+    challenges: &[&str],
+) -> Response {
+    match result {
+        Ok(response) => response,
+        Err(rejection) => reject(api, rejection, challenges),
+    }
 }
 /// The API: one method per operation. Every method has a default answering 501, so an
 /// implementation can start with one operation. Inputs arrive validated and typed.
@@ -64,13 +77,8 @@ pub trait Api: Send + Sync + 'static {
         principal: Self::Principal,
         params: crate::types::V1RoomTokenPostParams,
         body: crate::types::V1RoomTokenPostRequest,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<V1RoomTokenPostResponse, ApiError>,
-    > + Send {
-        async move {
-            let _ = (ctx, principal, params, body);
-            Err(ApiError::not_implemented("v1_room_token_post"))
-        }
+    ) -> impl Future<Output = Result<V1RoomTokenPostResponse, ApiError>> + Send {
+        not_implemented("v1_room_token_post", (ctx, principal, params, body))
     }
     /// The idempotency scope of a request (see `crate::runtime::idempotency`): saved
     /// responses are found only under the same scope, so one caller never replays
@@ -146,104 +154,36 @@ pub enum V1RoomTokenPostResponse {
 impl IntoResponse for V1RoomTokenPostResponse {
     fn into_response(self) -> Response {
         match self {
-            V1RoomTokenPostResponse::Ok(body) => {
-                json_response(
-                    StatusCode::from_u16(200u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            V1RoomTokenPostResponse::BadRequest(body) => {
-                json_response(
-                    StatusCode::from_u16(400u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            V1RoomTokenPostResponse::Unauthorized(body) => {
-                json_response(
-                    StatusCode::from_u16(401u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            V1RoomTokenPostResponse::Forbidden(body) => {
-                json_response(
-                    StatusCode::from_u16(403u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            V1RoomTokenPostResponse::NotFound(body) => {
-                json_response(
-                    StatusCode::from_u16(404u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            V1RoomTokenPostResponse::Conflict(body) => {
-                json_response(
-                    StatusCode::from_u16(409u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            V1RoomTokenPostResponse::TooManyRequests(body) => {
-                json_response(
-                    StatusCode::from_u16(429u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
+            Self::Ok(body) => json_response(status(200u16), &body),
+            Self::BadRequest(body) => json_response(status(400u16), &body),
+            Self::Unauthorized(body) => json_response(status(401u16), &body),
+            Self::Forbidden(body) => json_response(status(403u16), &body),
+            Self::NotFound(body) => json_response(status(404u16), &body),
+            Self::Conflict(body) => json_response(status(409u16), &body),
+            Self::TooManyRequests(body) => json_response(status(429u16), &body),
         }
     }
 }
 impl V1RoomTokenPostResponse {
-    /// What the JSON body breaks of its schema (`RouterConfig::validate_responses`
-    /// checks it before the response is sent).
+    /// What the JSON body breaks of its schema (see `RouterConfig::validate_responses`).
     pub fn violations(&self) -> ::std::vec::Vec<Violation> {
         match self {
-            V1RoomTokenPostResponse::Ok(body) => {
-                response_violations(
-                    body,
-                    crate::validate::validate_v1_room_token_post_response200,
-                )
+            Self::Ok(body) => {
+                response_violations(body, v::validate_v1_room_token_post_response200)
             }
-            V1RoomTokenPostResponse::BadRequest(body) => {
-                response_violations(
-                    body,
-                    crate::validate::validate_v1_room_token_post_response400,
-                )
+            Self::BadRequest(body) => {
+                response_violations(body, v::validate_error_envelope)
             }
-            V1RoomTokenPostResponse::Unauthorized(body) => {
-                response_violations(
-                    body,
-                    crate::validate::validate_v1_room_token_post_response401,
-                )
+            Self::Unauthorized(body) => {
+                response_violations(body, v::validate_error_envelope)
             }
-            V1RoomTokenPostResponse::Forbidden(body) => {
-                response_violations(
-                    body,
-                    crate::validate::validate_v1_room_token_post_response403,
-                )
+            Self::Forbidden(body) => {
+                response_violations(body, v::validate_error_envelope)
             }
-            V1RoomTokenPostResponse::NotFound(body) => {
-                response_violations(
-                    body,
-                    crate::validate::validate_v1_room_token_post_response404,
-                )
-            }
-            V1RoomTokenPostResponse::Conflict(body) => {
-                response_violations(
-                    body,
-                    crate::validate::validate_v1_room_token_post_response409,
-                )
-            }
-            V1RoomTokenPostResponse::TooManyRequests(body) => {
-                response_violations(
-                    body,
-                    crate::validate::validate_v1_room_token_post_response429,
-                )
+            Self::NotFound(body) => response_violations(body, v::validate_error_envelope),
+            Self::Conflict(body) => response_violations(body, v::validate_error_envelope),
+            Self::TooManyRequests(body) => {
+                response_violations(body, v::validate_error_envelope)
             }
         }
     }
@@ -251,11 +191,9 @@ impl V1RoomTokenPostResponse {
 async fn handle_v1_room_token_post<A: Api>(
     state: Arc<Shared<A>>,
     request: ::axum::extract::Request,
-    raw_path: Vec<(String, String)>,
+    raw_path: RawPath,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let ctx = context(parts);
-    record_route("v1_room_token_post", "/v1/room-token");
+    let (ctx, body) = begin(request, &ops::V1_ROOM_TOKEN_POST);
     let result: Result<Response, Rejection> = async {
         let principal = authorize_api(
                 &state.api,
@@ -267,68 +205,48 @@ async fn handle_v1_room_token_post<A: Api>(
         let principal = principal
             .ok_or_else(|| Rejection::Unauthorized("missing credentials".into()))?;
         let mut violations: Vec<Violation> = Vec::new();
-        let param_0: Option<String> = read_param(
-            ParamSource::Header(&ctx.headers),
-            &ParamSpec {
-                name: "Idempotency-Key",
-                style: Style::Simple,
-                explode: false,
-                coerce: Coerce::Scalar(Scalar::String),
-                required: false,
-                max_depth: state.config.max_json_depth,
-            },
-            crate::validate::validate_v1_room_token_post_idempotency_key,
+        let params = read_params(
+            &ops::V1_ROOM_TOKEN_POST,
+            &ctx,
+            &raw_path,
+            &state.config,
             &mut violations,
         );
-        let params = Some(crate::types::V1RoomTokenPostParams {
-            idempotency_key: param_0,
-        });
-        let index = pick_content(
-            content_essence(&ctx.headers).as_deref(),
-            &["application/json"],
-        );
-        if index.is_none() && declares_body(&ctx.headers) {
-            return Err(Rejection::UnsupportedMediaType {
-                expected: "application/json",
-            });
-        }
-        let bytes = read_body(&ctx.headers, body, &state.config).await?;
-        let body = if bytes.is_empty() {
-            None
-        } else {
-            Some(
-                match index {
-                    Some(0usize) => {
-                        match if violations.is_empty() {
-                            crate::validate::read_v1_room_token_post_request(&bytes)
-                        } else {
-                            None
-                        } {
-                            Some(typed) => typed,
-                            None => {
-                                typed_body::<
-                                    crate::types::V1RoomTokenPostRequest,
-                                >(
-                                    parse_json(&bytes, state.config.max_json_depth)?,
-                                    crate::validate::validate_v1_room_token_post_request,
-                                    &mut violations,
-                                )?
-                            }
-                        }
-                    }
-                    _ => {
-                        return Err(Rejection::UnsupportedMediaType {
-                            expected: "application/json",
-                        });
-                    }
-                },
+        let content = read_content(
+                &ctx.headers,
+                body,
+                &state.config,
+                &["application/json"],
+                "application/json",
             )
+            .await?;
+        let raw_body = content.as_ref().map(|(_, b)| b.clone()).unwrap_or_default();
+        let body = match content {
+            None => None,
+            Some((_, bytes)) => {
+                Some(
+                    match if violations.is_empty() {
+                        crate::validate::read_v1_room_token_post_request(&bytes)
+                    } else {
+                        None
+                    } {
+                        Some(typed) => typed,
+                        None => {
+                            json_body::<
+                                crate::types::V1RoomTokenPostRequest,
+                            >(
+                                &bytes,
+                                &state.config,
+                                v::validate_v1_room_token_post_request,
+                                &mut violations,
+                            )?
+                        }
+                    },
+                )
+            }
         };
         let Some(body) = body else { return Err(missing_body(violations)) };
-        let params = match params {
-            Some(p) if violations.is_empty() => p,
-            _ => return Err(Rejection::validation(violations)),
-        };
+        let params = valid(params, &mut violations)?;
         let scope = state
             .api
             .idempotency_scope(
@@ -348,38 +266,26 @@ async fn handle_v1_room_token_post<A: Api>(
                 header: "Idempotency-Key",
                 ctx: &ctx,
                 path_params: &raw_path,
-                body: &bytes,
+                body: &raw_body,
                 scope,
             },
         )?;
         crate::runtime::idempotency::idempotent(
                 call,
                 async {
-                    match with_deadline(
+                    respond(
                             &state.config,
+                            &ops::V1_ROOM_TOKEN_POST,
                             state.api.v1_room_token_post(ctx, principal, params, body),
+                            |r| r.violations(),
                         )
-                        .await?
-                    {
-                        Ok(response) => {
-                            checked_response(
-                                &state.config,
-                                "v1_room_token_post",
-                                response,
-                                |r| r.violations(),
-                            )
-                        }
-                        Err(error) => Err(Rejection::from(error)),
-                    }
+                        .await
                 },
             )
             .await
     }
         .await;
-    match result {
-        Ok(response) => response,
-        Err(rejection) => reject(&state.api, rejection, &["Bearer"]),
-    }
+    finish(&state.api, result, &["Bearer"])
 }
 /// Every operation: method, path template, handler index. Matching is done by
 /// [`match_route`], not by axum's router, so no path the spec can write makes the router

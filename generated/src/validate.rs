@@ -3,48 +3,39 @@
 //! is converted into a Rust type. Keywords apply only to instances of their type.
 #![allow(unused_imports)]
 #![allow(clippy::collapsible_if, clippy::collapsible_else_if)]
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 use serde_json::Value;
 use crate::runtime as rt;
+use crate::runtime::InstancePath as Path;
+/// Where validators append violations.
+#[allow(dead_code)]
+type Out = Vec<rt::Violation>;
 /// Validates a value against `ErrorEnvelope` (openapi.json#/components/schemas/ErrorEnvelope).
-pub fn validate_error_envelope(
-    v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
-) {
+pub fn validate_error_envelope(v: &Value, path: &mut Path, out: &mut Out) {
     rt::expect_type(v, path, out, rt::types::OBJECT);
     if let Some(o) = v.as_object() {
         rt::property(o, "error", path, out, validate_error_envelope_error);
     }
 }
 impl rt::Validate for crate::types::ErrorEnvelope {
-    fn validate_at(
-        v: &Value,
-        path: &mut rt::InstancePath,
-        out: &mut Vec<rt::Violation>,
-    ) {
+    fn validate_at(v: &Value, path: &mut Path, out: &mut Out) {
         validate_error_envelope(v, path, out);
     }
 }
 /// Validates a value against `ErrorEnvelopeError` (openapi.json#/components/schemas/ErrorEnvelope/properties/error).
-pub fn validate_error_envelope_error(
-    v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
-) {
+pub fn validate_error_envelope_error(v: &Value, path: &mut Path, out: &mut Out) {
     rt::expect_type(v, path, out, rt::types::OBJECT);
     if let Some(o) = v.as_object() {
         rt::expect_required(o, path, out, &["code", "message"]);
-        if let Some(v) = o.get("code") {
-            path.push_key("code");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
-        if let Some(v) = o.get("message") {
-            path.push_key("message");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
+        rt::property(o, "code", path, out, validate_v1_room_token_post_idempotency_key);
+        rt::property(
+            o,
+            "message",
+            path,
+            out,
+            validate_v1_room_token_post_idempotency_key,
+        );
         if let Some(v) = o.get("fields") {
             path.push_key("fields");
             rt::expect_type(v, path, out, rt::types::OBJECT);
@@ -55,90 +46,63 @@ pub fn validate_error_envelope_error(
                         continue;
                     }
                     path.push_key(k);
-                    rt::expect_type(v, path, out, rt::types::STRING);
+                    validate_v1_room_token_post_idempotency_key(v, path, out);
                     path.pop();
                 }
             }
             path.pop();
         }
-        if let Some(v) = o.get("doc_url") {
-            path.push_key("doc_url");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
+        rt::property(o, "doc_url", path, out, validate_error_envelope_error_doc_url);
     }
 }
 impl rt::Validate for crate::types::ErrorEnvelopeError {
-    fn validate_at(
-        v: &Value,
-        path: &mut rt::InstancePath,
-        out: &mut Vec<rt::Violation>,
-    ) {
+    fn validate_at(v: &Value, path: &mut Path, out: &mut Out) {
         validate_error_envelope_error(v, path, out);
     }
+}
+/// Validates a value against the schema at openapi.json#/components/schemas/ErrorEnvelope/properties/error/properties/doc_url.
+pub fn validate_error_envelope_error_doc_url(v: &Value, path: &mut Path, out: &mut Out) {
+    rt::expect_type(v, path, out, rt::types::STRING);
 }
 /// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/parameters/0/schema.
 pub fn validate_v1_room_token_post_idempotency_key(
     v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
+    path: &mut Path,
+    out: &mut Out,
 ) {
     rt::expect_type(v, path, out, rt::types::STRING);
 }
 /// Validates a value against `V1RoomTokenPostRequest` (openapi.json#/paths/~1v1~1room-token/post/requestBody/content/application~1json/schema).
-pub fn validate_v1_room_token_post_request(
-    v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
-) {
+pub fn validate_v1_room_token_post_request(v: &Value, path: &mut Path, out: &mut Out) {
     rt::expect_type(v, path, out, rt::types::OBJECT);
     if let Some(o) = v.as_object() {
         rt::expect_required(o, path, out, &["from_number", "to_number"]);
-        if let Some(v) = o.get("from_number") {
-            path.push_key("from_number");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            if let Some(s) = v.as_str() {
-                static RE: LazyLock<rt::Pattern> = LazyLock::new(|| rt::Pattern::linear(
-                    "^\\x{2B}[\\x{31}-\\x{39}][0-9]{1,14}$",
-                ));
-                rt::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
-            }
-            path.pop();
-        }
-        if let Some(v) = o.get("to_number") {
-            path.push_key("to_number");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            if let Some(s) = v.as_str() {
-                static RE: LazyLock<rt::Pattern> = LazyLock::new(|| rt::Pattern::linear(
-                    "^\\x{2B}[\\x{31}-\\x{39}][0-9]{1,14}$",
-                ));
-                rt::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
-            }
-            path.pop();
-        }
-        if let Some(v) = o.get("ttl_seconds") {
-            path.push_key("ttl_seconds");
-            rt::expect_type(v, path, out, rt::types::INTEGER);
-            if let Some(n) = v.as_f64() {
-                rt::number_range(
-                    n,
-                    path,
-                    out,
-                    Some((30f64, false)),
-                    Some((600f64, false)),
-                );
-            }
-            path.pop();
-        }
+        rt::property(
+            o,
+            "from_number",
+            path,
+            out,
+            validate_v1_room_token_post_request_from_number,
+        );
+        rt::property(
+            o,
+            "to_number",
+            path,
+            out,
+            validate_v1_room_token_post_request_from_number,
+        );
+        rt::property(
+            o,
+            "ttl_seconds",
+            path,
+            out,
+            validate_v1_room_token_post_request_ttl_seconds,
+        );
         rt::deny_unknown(o, path, out, &["from_number", "to_number", "ttl_seconds"]);
     }
 }
 impl rt::Validate for crate::types::V1RoomTokenPostRequest {
-    fn validate_at(
-        v: &Value,
-        path: &mut rt::InstancePath,
-        out: &mut Vec<rt::Violation>,
-    ) {
+    fn validate_at(v: &Value, path: &mut Path, out: &mut Out) {
         validate_v1_room_token_post_request(v, path, out);
     }
 }
@@ -194,11 +158,36 @@ pub fn read_v1_room_token_post_request(
         ttl_seconds: r.ttl_seconds,
     })
 }
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/requestBody/content/application~1json/schema/properties/from_number.
+pub fn validate_v1_room_token_post_request_from_number(
+    v: &Value,
+    path: &mut Path,
+    out: &mut Out,
+) {
+    rt::expect_type(v, path, out, rt::types::STRING);
+    if let Some(s) = v.as_str() {
+        static RE: LazyLock<rt::Pattern> = LazyLock::new(|| rt::Pattern::linear(
+            "^\\x{2B}[\\x{31}-\\x{39}][0-9]{1,14}$",
+        ));
+        rt::expect_match(s, path, out, &RE, "^\\+[1-9]\\d{1,14}$");
+    }
+}
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/requestBody/content/application~1json/schema/properties/ttl_seconds.
+pub fn validate_v1_room_token_post_request_ttl_seconds(
+    v: &Value,
+    path: &mut Path,
+    out: &mut Out,
+) {
+    rt::expect_type(v, path, out, rt::types::INTEGER);
+    if let Some(n) = v.as_f64() {
+        rt::number_range(n, path, out, Some((30f64, false)), Some((600f64, false)));
+    }
+}
 /// Validates a value against `V1RoomTokenPostResponse200` (openapi.json#/paths/~1v1~1room-token/post/responses/200/content/application~1json/schema).
 pub fn validate_v1_room_token_post_response200(
     v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
+    path: &mut Path,
+    out: &mut Out,
 ) {
     rt::expect_type(v, path, out, rt::types::OBJECT);
     if let Some(o) = v.as_object() {
@@ -208,19 +197,15 @@ pub fn validate_v1_room_token_post_response200(
     }
 }
 impl rt::Validate for crate::types::V1RoomTokenPostResponse200 {
-    fn validate_at(
-        v: &Value,
-        path: &mut rt::InstancePath,
-        out: &mut Vec<rt::Violation>,
-    ) {
+    fn validate_at(v: &Value, path: &mut Path, out: &mut Out) {
         validate_v1_room_token_post_response200(v, path, out);
     }
 }
 /// Validates a value against `V1RoomTokenPostResponse200Data` (openapi.json#/paths/~1v1~1room-token/post/responses/200/content/application~1json/schema/properties/data).
 pub fn validate_v1_room_token_post_response200_data(
     v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
+    path: &mut Path,
+    out: &mut Out,
 ) {
     rt::expect_type(v, path, out, rt::types::OBJECT);
     if let Some(o) = v.as_object() {
@@ -238,41 +223,49 @@ pub fn validate_v1_room_token_post_response200_data(
                 "to_number",
             ],
         );
-        if let Some(v) = o.get("token") {
-            path.push_key("token");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
-        if let Some(v) = o.get("room_url") {
-            path.push_key("room_url");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
-        if let Some(v) = o.get("room_name") {
-            path.push_key("room_name");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
-        if let Some(v) = o.get("call_id") {
-            path.push_key("call_id");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
-        if let Some(v) = o.get("expires_in") {
-            path.push_key("expires_in");
-            rt::expect_type(v, path, out, rt::types::NUMBER);
-            path.pop();
-        }
-        if let Some(v) = o.get("from_number") {
-            path.push_key("from_number");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
-        if let Some(v) = o.get("to_number") {
-            path.push_key("to_number");
-            rt::expect_type(v, path, out, rt::types::STRING);
-            path.pop();
-        }
+        rt::property(o, "token", path, out, validate_v1_room_token_post_idempotency_key);
+        rt::property(
+            o,
+            "room_url",
+            path,
+            out,
+            validate_v1_room_token_post_idempotency_key,
+        );
+        rt::property(
+            o,
+            "room_name",
+            path,
+            out,
+            validate_v1_room_token_post_idempotency_key,
+        );
+        rt::property(
+            o,
+            "call_id",
+            path,
+            out,
+            validate_v1_room_token_post_idempotency_key,
+        );
+        rt::property(
+            o,
+            "expires_in",
+            path,
+            out,
+            validate_v1_room_token_post_response200_data_expires_in,
+        );
+        rt::property(
+            o,
+            "from_number",
+            path,
+            out,
+            validate_v1_room_token_post_idempotency_key,
+        );
+        rt::property(
+            o,
+            "to_number",
+            path,
+            out,
+            validate_v1_room_token_post_idempotency_key,
+        );
         rt::deny_unknown(
             o,
             path,
@@ -290,59 +283,15 @@ pub fn validate_v1_room_token_post_response200_data(
     }
 }
 impl rt::Validate for crate::types::V1RoomTokenPostResponse200Data {
-    fn validate_at(
-        v: &Value,
-        path: &mut rt::InstancePath,
-        out: &mut Vec<rt::Violation>,
-    ) {
+    fn validate_at(v: &Value, path: &mut Path, out: &mut Out) {
         validate_v1_room_token_post_response200_data(v, path, out);
     }
 }
-/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/400/content/application~1json/schema.
-pub fn validate_v1_room_token_post_response400(
+/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/200/content/application~1json/schema/properties/data/properties/expires_in.
+pub fn validate_v1_room_token_post_response200_data_expires_in(
     v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
+    path: &mut Path,
+    out: &mut Out,
 ) {
-    validate_error_envelope(v, path, out);
-}
-/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/401/content/application~1json/schema.
-pub fn validate_v1_room_token_post_response401(
-    v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
-) {
-    validate_error_envelope(v, path, out);
-}
-/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/403/content/application~1json/schema.
-pub fn validate_v1_room_token_post_response403(
-    v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
-) {
-    validate_error_envelope(v, path, out);
-}
-/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/404/content/application~1json/schema.
-pub fn validate_v1_room_token_post_response404(
-    v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
-) {
-    validate_error_envelope(v, path, out);
-}
-/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/409/content/application~1json/schema.
-pub fn validate_v1_room_token_post_response409(
-    v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
-) {
-    validate_error_envelope(v, path, out);
-}
-/// Validates a value against the schema at openapi.json#/paths/~1v1~1room-token/post/responses/429/content/application~1json/schema.
-pub fn validate_v1_room_token_post_response429(
-    v: &Value,
-    path: &mut rt::InstancePath,
-    out: &mut Vec<rt::Violation>,
-) {
-    validate_error_envelope(v, path, out);
+    rt::expect_type(v, path, out, rt::types::NUMBER);
 }

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::validate::validator_path;
+use super::validate::validator_short as validator_path;
 use super::{doc, ident, lit};
-use crate::ir::{BodyKind, Ir, Operation, ParamIn, Response, SchemeKind};
+use crate::ir::{BodyKind, Ir, Operation, Response, SchemeKind};
 
 /// The `client` module.
 pub fn emit(ir: &Ir) -> TokenStream {
@@ -26,6 +26,9 @@ pub fn emit(ir: &Ir) -> TokenStream {
         #![allow(unused_imports)]
         pub use crate::runtime::client::*;
         use crate::runtime::{InstancePath, Violation};
+        use crate::runtime::ops::ToParams;
+        use crate::{ops, validate as v};
+        use std::future::Future;
         use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
         crate::runtime::client::client_type!(Client);
     };
@@ -185,33 +188,17 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
     arms.push(default_arm.unwrap_or(quote!(_ => Err(ClientError::unexpected(response)),)));
 
     let mut args = Vec::new();
-    let mut prep = Vec::new();
-    // Request validation (off unless `validate_requests(true)`): parameters, then the body.
+    // Request validation (off unless `validate_requests(true)`): parameters (in `prepare`), then
+    // the body.
     let mut checks = Vec::new();
-    let path_code = path_builder(op);
-    if let Some(pt) = &op.params_type {
-        let pt = ident(pt);
-        args.push(quote!(params: &crate::types::#pt,));
-        for p in &op.params {
-            let f = ident(&p.ident);
-            let wire = lit(&p.name);
-            let vf = validator_path(ir, p.schema);
-            checks.push(if p.required {
-                quote!(self.check_request(#wire, &params.#f, #vf, &mut violations);)
-            } else {
-                quote!(if let Some(value) = &params.#f { self.check_request(#wire, value, #vf, &mut violations); })
-            });
-            let style = format_ident!("{}", p.style.variant());
-            let explode = p.explode;
-            let apply = match p.location {
-                ParamIn::Path => continue,
-                ParamIn::Query => quote!(request = request.query(&query_param(#wire, value, Style::#style, #explode));),
-                ParamIn::Header => quote!(request = request.header(#wire, simple_text(value, #explode));),
-                ParamIn::Cookie => quote!(request = request.header(reqwest::header::COOKIE, format!("{}={}", #wire, simple_text(value, #explode)));),
-            };
-            prep.push(if p.required { quote!({ let value = &params.#f; #apply }) } else { quote!(if let Some(value) = &params.#f { #apply }) });
+    let values = match &op.params_type {
+        Some(pt) => {
+            let pt = ident(pt);
+            args.push(quote!(params: &crate::types::#pt,));
+            quote!(params.to_params())
         }
-    }
+        None => quote!(Vec::new()),
+    };
     let mut auth = Vec::new();
     let mut seen = BTreeSet::new();
     for alt in &op.security {
@@ -302,31 +289,20 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
     }
 
     checks.retain(|c| !c.is_empty());
-    let validation = if checks.is_empty() {
-        TokenStream::new()
-    } else {
-        quote! {
-            let mut violations = Vec::new();
-            #(#checks)*
-            if !violations.is_empty() {
-                return Err(ClientError::InvalidRequest { violations });
-            }
-        }
-    };
-    let method = format_ident!("{}", op.method.to_ascii_uppercase());
     let docs = doc(op.doc.as_deref());
     let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
     let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
     let sep = if docs.is_empty() { TokenStream::new() } else { quote!(#[doc = ""]) };
-    let mutable = if prep.is_empty() && auth.iter().all(TokenStream::is_empty) && send_body.is_empty() { TokenStream::new() } else { quote!(mut) };
-    let op_id = lit(&op.fn_name);
-    let template = lit(&op.path);
-    let key = match &op.idempotency_key {
-        Some(k) => {
-            let h = lit(&k.header);
-            quote!(Some(#h))
+    let mutable = if auth.iter().all(TokenStream::is_empty) && send_body.is_empty() { TokenStream::new() } else { quote!(mut) };
+    let op_desc = super::ops::op_path(op);
+    let prepare = if checks.is_empty() {
+        quote!(let #mutable request = self.prepare(&#op_desc, #values)?;)
+    } else {
+        quote! {
+            let (#mutable request, mut violations) = self.prepare_unchecked(&#op_desc, #values);
+            #(#checks)*
+            checked(violations)?;
         }
-        None => quote!(None),
     };
     let method_tokens = quote! {
         #docs
@@ -334,13 +310,10 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
         #[doc = #where_]
         #dep
         pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
-            #validation
-            #path_code
-            let #mutable request = self.request(reqwest::Method::#method, &path);
-            #(#prep)*
+            #prepare
             #(#auth)*
             #send_body
-            let response = self.send(request, #op_id, #template, #key).await?;
+            let response = self.send_op(request, &#op_desc).await?;
             let status = response.status;
             match status {
                 #(#arms)*
@@ -349,7 +322,7 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
     };
     let names: Vec<proc_macro2::Ident> =
         [op.params_type.is_some().then(|| format_ident!("params")), op.body.is_some().then(|| format_ident!("body"))].into_iter().flatten().collect();
-    let signature = quote!(fn #fname(&self, #(#args)*) -> impl ::std::future::Future<Output = Result<#ok_type, ClientError<#err_name>>> + Send);
+    let signature = quote!(fn #fname(&self, #(#args)*) -> impl Future<Output = Result<#ok_type, ClientError<#err_name>>> + Send);
     let declared = quote! {
         #[doc = #where_]
         #dep
@@ -361,46 +334,6 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
         }
     };
     OperationCode { types: quote!(#(#types)*), method: method_tokens, declared, delegate }
-}
-
-/// Code that builds `path` from the template, percent-encoding each path parameter.
-fn path_builder(op: &Operation) -> TokenStream {
-    // Literal pieces are string literals; parameters are written in their style and encoded.
-    let mut pieces = Vec::new();
-    let mut rest = op.path.as_str();
-    let mut literal = String::new();
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
-        let name = &rest[open + 1..open + close];
-        literal.push_str(&rest[..open]);
-        match op.params.iter().find(|p| p.location == ParamIn::Path && p.name == name) {
-            Some(p) => {
-                if !literal.is_empty() {
-                    let l = lit(&std::mem::take(&mut literal));
-                    pieces.push(quote!(#l));
-                }
-                let f = ident(&p.ident);
-                let style = format_ident!("{}", p.style.variant());
-                let explode = p.explode;
-                let name_lit = lit(name);
-                pieces.push(quote!(&path_text(#name_lit, &params.#f, Style::#style, #explode)));
-            }
-            None => literal.push_str(&rest[open..open + close + 1]),
-        }
-        rest = &rest[open + close + 1..];
-    }
-    literal.push_str(rest);
-    if !literal.is_empty() {
-        let l = lit(&literal);
-        pieces.push(quote!(#l));
-    }
-    if pieces.is_empty() {
-        // The empty path (`""` under `paths`): nothing to join.
-        return quote!(let path = String::new(););
-    }
-    quote! {
-        let path: String = [#(#pieces),*].concat();
-    }
 }
 
 /// Statements that put `value` (a reference) into `request` as the given media type.

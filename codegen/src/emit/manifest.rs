@@ -232,6 +232,20 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let ops = if options.server || options.client {
+        let cfg = match (options.server, options.client) {
+            (true, true) => quote!(#[cfg(any(feature = "server", feature = "client"))]),
+            (true, false) => quote!(#[cfg(feature = "server")]),
+            _ => quote!(#[cfg(feature = "client")]),
+        };
+        quote! {
+            #cfg
+            #[rustfmt::skip]
+            pub mod ops;
+        }
+    } else {
+        TokenStream::new()
+    };
     let runtime = match &options.runtime {
         crate::RuntimeMode::Embedded => quote! {
             #[rustfmt::skip]
@@ -286,6 +300,7 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         #validate
         #server
         #client
+        #ops
 
         pub use runtime::{Validate, Violation};
     }

@@ -3,6 +3,7 @@
 mod client;
 mod fast;
 mod manifest;
+mod ops;
 pub mod runtime;
 mod server;
 mod types;
@@ -27,6 +28,7 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
             .then(|| scope.spawn(|| parallel_file("src/validate.rs", stamp, validate::head(), &validate::units(ir), |u| validate::unit(ir, u))));
         let server = options.server.then(|| scope.spawn(|| rust_file("src/server.rs", server::emit(ir), stamp)));
         let client = options.client.then(|| scope.spawn(|| rust_file("src/client.rs", client::emit(ir), stamp)));
+        let ops = (options.server || options.client).then(|| scope.spawn(|| rust_file("src/ops.rs", ops::emit(ir, options), stamp)));
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<GeneratedFile, GenerateError>>| {
             h.join().unwrap_or_else(|_| Err(GenerateError::Internal("an emitter thread panicked".into())))
         };
@@ -41,6 +43,9 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
             out.push(rust_file("tests/router_starts.rs", manifest::smoke_test(ir, options), stamp));
         }
         if let Some(h) = client {
+            out.push(join(h));
+        }
+        if let Some(h) = ops {
             out.push(join(h));
         }
         if options.runtime == crate::RuntimeMode::Embedded {

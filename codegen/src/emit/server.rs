@@ -5,9 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::validate::validator_path;
+use super::validate::validator_short as validator_path;
 use super::{doc, ident, lit, ty_nullable};
-use crate::ir::{BodyKind, ErrorShape, Ir, JsonType, Operation, ParamIn, SchemaId, SchemeKind, Shape};
+use crate::ir::{BodyKind, ErrorShape, Ir, Operation, SchemeKind};
 
 /// The `server` module.
 pub fn emit(ir: &Ir) -> TokenStream {
@@ -32,9 +32,22 @@ pub fn emit(ir: &Ir) -> TokenStream {
         use axum::http::StatusCode;
         use axum::response::{IntoResponse, Response};
         use crate::runtime::{InstancePath, Violation};
+        use crate::{ops, validate as v};
+        use std::future::Future;
     };
     let secured = ir.operations.iter().any(Operation::has_security);
     let error_body = error_body(ir);
+    let finish = (!ir.operations.is_empty()).then(|| {
+        quote! {
+            /// A handler's outcome as the response: its own, or the rejection's ([`reject`]).
+            fn finish<A: Api>(api: &A, result: Result<Response, Rejection>, challenges: &[&str]) -> Response {
+                match result {
+                    Ok(response) => response,
+                    Err(rejection) => reject(api, rejection, challenges),
+                }
+            }
+        }
+    });
     let api = api_trait(ir, secured);
     let auth = if secured { auth_glue(ir) } else { TokenStream::new() };
     let responses = ir.operations.iter().map(|op| response_enum(ir, op));
@@ -43,6 +56,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     quote! {
         #head
         #error_body
+        #finish
         #api
         #auth
         #(#responses)*
@@ -98,7 +112,7 @@ fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
         BodyKind::Json(s) => {
             let vf = validator_path(ir, *s);
             let t = ty_nullable(ir, *s);
-            let full = quote!(typed_body::<#t>(parse_json(&bytes, state.config.max_json_depth)?, #vf, &mut violations)?);
+            let full = quote!(json_body::<#t>(&bytes, &state.config, #vf, &mut violations)?);
             match super::fast::reader_name(ir, *s) {
                 // A valid body is read directly; anything else (or a request whose parameters
                 // already failed) takes the full path, which reports every violation.
@@ -195,11 +209,8 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
             #[doc = #where_]
             #dep
             fn #f(&self, ctx: RequestContext, #principal #params #body)
-                -> impl ::std::future::Future<Output = ::std::result::Result<#resp, ApiError>> + Send {
-                async move {
-                    let _ = (#(#args,)*);
-                    Err(ApiError::not_implemented(#name))
-                }
+                -> impl Future<Output = Result<#resp, ApiError>> + Send {
+                not_implemented(#name, (#(#args,)*))
             }
         }
     });
@@ -297,7 +308,7 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
         let docs = doc(r.doc.as_deref());
         let status_doc = lit(&format!(" Status `{}`.", r.status));
         let status_expr = match r.code() {
-            Some(c) => quote!(StatusCode::from_u16(#c).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)),
+            Some(c) => quote!(status(#c)),
             None => quote!(status),
         };
         let respond = match &r.body {
@@ -320,12 +331,12 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
             respond
         };
         variants.push(quote! { #[doc = #status_doc] #docs #v #fields, });
-        arms.push(quote! { #name::#v #pattern => #respond, });
+        arms.push(quote! { Self::#v #pattern => #respond, });
         if let Some((_, BodyKind::Json(id))) = &r.body {
             if ir.schemas[*id].validator.is_some() {
-                let validator = super::validate::validator_path(ir, *id);
+                let validator = validator_path(ir, *id);
                 let bind = if r.code().is_some() && r.headers_type.is_none() { quote!((body)) } else { quote!({ body, .. }) };
-                checks.push(quote! { #name::#v #bind => response_violations(body, #validator), });
+                checks.push(quote! { Self::#v #bind => response_violations(body, #validator), });
             }
         }
     }
@@ -369,72 +380,10 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
         }
 
         impl #name {
-            /// What the JSON body breaks of its schema (`RouterConfig::validate_responses`
-            /// checks it before the response is sent).
+            /// What the JSON body breaks of its schema (see `RouterConfig::validate_responses`).
             pub fn violations(&self) -> ::std::vec::Vec<Violation> {
                 #check
             }
-        }
-    }
-}
-
-/// The kind of a scalar parameter value, from its schema's types.
-fn scalar_kind(ir: &Ir, id: SchemaId) -> TokenStream {
-    let id = ir.definition(id);
-    match (&ir.schemas[id].shape, ir.schemas[id].facts.non_null_types().as_deref()) {
-        (Shape::Integer | Shape::Number, _) | (_, Some([JsonType::Integer] | [JsonType::Number] | [JsonType::Integer, JsonType::Number])) => {
-            quote!(Scalar::Number)
-        }
-        (Shape::Bool, _) | (_, Some([JsonType::Boolean])) => quote!(Scalar::Boolean),
-        _ => quote!(Scalar::String),
-    }
-}
-
-fn object_coerce(ir: &Ir, fields: &[crate::ir::Field], other: TokenStream) -> TokenStream {
-    let props = fields.iter().map(|f| {
-        let name = lit(&f.wire);
-        let kind = scalar_kind(ir, f.schema);
-        quote!((#name, #kind))
-    });
-    quote!(Coerce::Object(&[#(#props),*], #other))
-}
-
-/// How a parameter's text is shaped and read before validation, from its schema.
-fn coerce(ir: &Ir, id: SchemaId) -> TokenStream {
-    let id = ir.definition(id);
-    let node = &ir.schemas[id];
-    match &node.shape {
-        Shape::Array(item) => {
-            let kind = item.map(|i| scalar_kind(ir, i)).unwrap_or(quote!(Scalar::String));
-            quote!(Coerce::Array(#kind))
-        }
-        Shape::Struct(fields) => object_coerce(ir, fields, quote!(Scalar::String)),
-        Shape::Map(value) => {
-            let kind = value.map(|v| scalar_kind(ir, v)).unwrap_or(quote!(Scalar::String));
-            quote!(Coerce::Object(&[], #kind))
-        }
-        Shape::Union(variants) => {
-            let object = variants.iter().find_map(|v| match &ir.schemas[ir.definition(v.schema)].shape {
-                Shape::Struct(fields) => Some(fields),
-                _ => None,
-            });
-            let other = variants
-                .iter()
-                .find(|v| !matches!(ir.schemas[ir.definition(v.schema)].shape, Shape::Struct(_)))
-                .map(|v| scalar_kind(ir, v.schema))
-                .unwrap_or(quote!(Scalar::String));
-            match object {
-                Some(fields) => object_coerce(ir, fields, other),
-                None => quote!(Coerce::Scalar(#other)),
-            }
-        }
-        _ if node.facts.non_null_types().as_deref() == Some(&[JsonType::Array][..]) => {
-            let kind = node.facts.items.map(|i| scalar_kind(ir, i)).unwrap_or(quote!(Scalar::String));
-            quote!(Coerce::Array(#kind))
-        }
-        _ => {
-            let kind = scalar_kind(ir, id);
-            quote!(Coerce::Scalar(#kind))
         }
     }
 }
@@ -457,6 +406,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     let handler = format_ident!("handle_{}", op.fn_name);
     let method = ident(&op.fn_name);
     let name = lit(&op.fn_name);
+    let op_desc = super::ops::op_path(op);
     let mut steps = Vec::new();
     let mut args = vec![quote!(ctx)];
     if op.has_security() {
@@ -474,63 +424,11 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         let mutable = if op.params_type.is_some() { quote!(mut violations) } else { binding };
         steps.push(quote!(let #mutable: Vec<Violation> = Vec::new();));
     }
-    if let Some(pt) = &op.params_type {
-        let pt = ident(pt);
-        // Required parameters are read into options first, so every violation is collected.
-        let mut reads = Vec::new();
-        let mut fields = Vec::new();
-        let mut required = Vec::new();
-        for (i, p) in op.params.iter().enumerate() {
-            let field = ident(&p.ident);
-            let local = format_ident!("param_{}", i);
-            let wire = lit(&p.name);
-            let source = match p.location {
-                ParamIn::Path => quote!(ParamSource::Path(&raw_path)),
-                ParamIn::Query => quote!(ParamSource::Query(&query)),
-                ParamIn::Header => quote!(ParamSource::Header(&ctx.headers)),
-                ParamIn::Cookie => quote!(ParamSource::Cookie(&ctx.headers)),
-            };
-            let c = coerce(ir, p.schema);
-            let style = format_ident!("{}", p.style.variant());
-            let explode = p.explode;
-            let vf = validator_path(ir, p.schema);
-            let is_required = p.required;
-            let t = ty_nullable(ir, p.schema);
-            reads.push(quote! {
-                let #local: Option<#t> = read_param(
-                    #source,
-                    &ParamSpec { name: #wire, style: Style::#style, explode: #explode, coerce: #c, required: #is_required, max_depth: state.config.max_json_depth },
-                    #vf,
-                    &mut violations,
-                );
-            });
-            fields.push(quote!(#field: #local));
-            if p.required {
-                required.push(local.clone());
-            }
-        }
-        if op.params.iter().any(|p| p.location == ParamIn::Query) {
-            steps.push(quote!(let query = query_pairs(&ctx.uri);));
-        }
-        steps.extend(reads);
-        let build = quote!(Some(crate::types::#pt { #(#fields),* }));
-        steps.push(if required.is_empty() {
-            quote!(let params = #build;)
-        } else {
-            quote!(let params = match (#(#required,)*) { (#(Some(#required),)*) => #build, _ => None };)
-        });
+    if op.params_type.is_some() {
+        steps.push(quote!(let params = read_params(&#op_desc, &ctx, &raw_path, &state.config, &mut violations);));
         args.push(quote!(params));
     }
-    let params_done = if op.params_type.is_some() {
-        quote! {
-            let params = match params {
-                Some(p) if violations.is_empty() => p,
-                _ => return Err(Rejection::validation(violations)),
-            };
-        }
-    } else {
-        TokenStream::new()
-    };
+    let params_done = if op.params_type.is_some() { quote!(let params = valid(params, &mut violations)?;) } else { TokenStream::new() };
     if let Some(b) = &op.body {
         let mts: Vec<_> = b.contents.iter().map(|c| lit(&c.media_type)).collect();
         let expected = lit(&b.contents.iter().map(|c| c.media_type.as_str()).collect::<Vec<_>>().join(", "));
@@ -544,23 +442,19 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
                 }
                 None => read,
             };
-            quote!(Some(#i) => #value,)
+            // The last media type's arm takes any index (`read_content` gives only documented ones).
+            let pattern = if i + 1 == b.contents.len() { quote!(_) } else { quote!(#i) };
+            quote!(Some((#pattern, bytes)) => Some(#value),)
         });
-        // An empty body is no body, whatever its `Content-Type`: 415 is only for a non-empty
-        // body of an undocumented media type (answered before reading when its length is known).
+        // An empty body is no body, whatever its `Content-Type` (see `read_content`).
+        // The idempotency fingerprint takes the raw bytes (a cheap clone of the shared buffer).
+        let keep = op.idempotency_key.is_some().then(|| quote!(let raw_body = content.as_ref().map(|(_, b)| b.clone()).unwrap_or_default();));
         steps.push(quote! {
-            let index = pick_content(content_essence(&ctx.headers).as_deref(), &[#(#mts),*]);
-            if index.is_none() && declares_body(&ctx.headers) {
-                return Err(Rejection::UnsupportedMediaType { expected: #expected });
-            }
-            let bytes = read_body(&ctx.headers, body, &state.config).await?;
-            let body = if bytes.is_empty() {
-                None
-            } else {
-                Some(match index {
-                    #(#arms)*
-                    _ => return Err(Rejection::UnsupportedMediaType { expected: #expected }),
-                })
+            let content = read_content(&ctx.headers, body, &state.config, &[#(#mts),*], #expected).await?;
+            #keep
+            let body = match content {
+                None => None,
+                #(#arms)*
             };
         });
         if b.required {
@@ -576,22 +470,17 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     } else {
         steps.push(quote!(drop(body);));
     }
-    let uses_path = op.params.iter().any(|p| p.location == ParamIn::Path) || op.idempotency_key.is_some();
+    let uses_path = op.params_type.is_some() || op.idempotency_key.is_some();
     let path_params = if uses_path { TokenStream::new() } else { quote!(let _ = raw_path;) };
     let challenges = challenges(ir, op).into_iter().map(|c| lit(&c));
     let template = lit(&op.path);
-    let call = quote! {
-        match with_deadline(&state.config, state.api.#method(#(#args),*)).await? {
-            Ok(response) => checked_response(&state.config, #name, response, |r| r.violations()),
-            Err(error) => Err(Rejection::from(error)),
-        }
-    };
+    let call = quote!(respond(&state.config, &#op_desc, state.api.#method(#(#args),*), |r| r.violations()).await);
     // Only spec facts are passed: the layer is `crate::runtime::idempotency`.
     let call = match &op.idempotency_key {
         None => call,
         Some(key) => {
             let header = lit(&key.header);
-            let bytes = if op.body.is_some() { quote!(&bytes) } else { quote!(&[]) };
+            let bytes = if op.body.is_some() { quote!(&raw_body) } else { quote!(&[]) };
             let alts = security_table(op);
             let credentials =
                 if op.has_security() { quote!(crate::runtime::idempotency::credentials_scope(&ctx, #alts, extract_credentials)) } else { quote!(None) };
@@ -611,19 +500,14 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         }
     };
     quote! {
-        async fn #handler<A: Api>(state: Arc<Shared<A>>, request: ::axum::extract::Request, raw_path: Vec<(String, String)>) -> Response {
-            let (parts, body) = request.into_parts();
+        async fn #handler<A: Api>(state: Arc<Shared<A>>, request: ::axum::extract::Request, raw_path: RawPath) -> Response {
+            let (ctx, body) = begin(request, &#op_desc);
             #path_params
-            let ctx = context(parts);
-            record_route(#name, #template);
             let result: Result<Response, Rejection> = async {
                 #(#steps)*
                 #call
             }.await;
-            match result {
-                Ok(response) => response,
-                Err(rejection) => reject(&state.api, rejection, &[#(#challenges),*]),
-            }
+            finish(&state.api, result, &[#(#challenges),*])
         }
     }
 }

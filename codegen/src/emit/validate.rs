@@ -16,9 +16,14 @@ pub fn head() -> TokenStream {
         #![allow(unused_imports)]
         // Nested checks mirror the schema's nesting; merging them would hide it.
         #![allow(clippy::collapsible_if, clippy::collapsible_else_if)]
+        use std::collections::BTreeSet;
         use std::sync::LazyLock;
         use serde_json::Value;
         use crate::runtime as rt;
+        use crate::runtime::InstancePath as Path;
+        /// Where validators append violations.
+        #[allow(dead_code)]
+        type Out = Vec<rt::Violation>;
     }
 }
 
@@ -26,7 +31,7 @@ pub fn head() -> TokenStream {
 /// "evaluated members" function (they are reached in place from an `unevaluated*` keyword).
 pub fn units(ir: &Ir) -> Vec<(SchemaId, bool)> {
     let eval = eval_targets(ir);
-    ir.schemas.iter_enumerated().filter(|(_, n)| n.validator.is_some()).map(|(id, _)| (id, eval.contains(&id))).collect()
+    ir.schemas.iter_enumerated().filter(|(_, n)| n.validator.is_some() && !n.validator_shared).map(|(id, _)| (id, eval.contains(&id))).collect()
 }
 
 /// In-place applicators of a schema: the subschemas that evaluate the same instance.
@@ -203,7 +208,7 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
         let body = eval_code(ir, id, true);
         quote! {
             /// Adds the members and item indices this schema evaluates (for `unevaluated*`).
-            pub fn #f(v: &Value, props: &mut std::collections::BTreeSet<String>, items: &mut std::collections::BTreeSet<usize>) {
+            pub fn #f(v: &Value, props: &mut BTreeSet<String>, items: &mut BTreeSet<usize>) {
                 let _ = (&v, &props, &items);
                 // Scratch path for the validators that decide which branches apply.
                 let path = &mut rt::InstancePath::root();
@@ -225,7 +230,7 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
         let t = ident(node.name.as_deref().unwrap_or_default());
         quote! {
             impl rt::Validate for crate::types::#t {
-                fn validate_at(v: &Value, path: &mut rt::InstancePath, out: &mut Vec<rt::Violation>) {
+                fn validate_at(v: &Value, path: &mut Path, out: &mut Out) {
                     #f(v, path, out);
                 }
             }
@@ -234,7 +239,7 @@ pub fn unit(ir: &Ir, u: &(SchemaId, bool)) -> TokenStream {
     let reader = if ir.emit_types { super::fast::reader(ir, id) } else { TokenStream::new() };
     quote! {
         #[doc = #about]
-        pub fn #f(v: &Value, path: &mut rt::InstancePath, out: &mut Vec<rt::Violation>) {
+        pub fn #f(v: &Value, path: &mut Path, out: &mut Out) {
             #body
         }
         #imp
@@ -704,6 +709,12 @@ pub fn type_bits(ir: &Ir, id: SchemaId) -> u8 {
 pub fn validator_path(ir: &Ir, id: SchemaId) -> TokenStream {
     let f = ident(ir.schemas[id].validator.as_deref().unwrap_or("missing_validator"));
     quote!(crate::validate::#f)
+}
+
+/// [`validator_path`] in a module that imports `crate::validate as v` (the server and client).
+pub fn validator_short(ir: &Ir, id: SchemaId) -> TokenStream {
+    let f = ident(ir.schemas[id].validator.as_deref().unwrap_or("missing_validator"));
+    quote!(v::#f)
 }
 
 /// `if condition { then } else { otherwise }` without empty branches.

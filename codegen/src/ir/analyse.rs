@@ -518,15 +518,73 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
         }
     }
     // Union members: the enum's deserializer asks their validators which variant a value is.
+    let before = roots.len();
     for n in &ir.schemas {
         if let Shape::Union(vs) = &n.shape {
             roots.extend(vs.iter().map(|v| v.schema));
         }
     }
-    for id in roots {
-        if ir.schemas[id].validator.is_none() {
-            let name = naming::snake(&naming::type_name(&ir.schemas[id].name_hint));
-            ir.schemas[id].validator = Some(validators.claim(&format!("validate_{name}")));
+    let union_members = roots.len() - before;
+    // Union members are entry points of their own (and may be evaluated in place); operation
+    // schemas are shared: a plain `$ref` uses its target's function, and schemas asserting the
+    // same facts without subschemas (`{"type": "string"}` of many parameters) share one.
+    let op_roots = roots.len() - union_members;
+    let mut by_facts: BTreeMap<String, String> = BTreeMap::new();
+    for (i, id) in roots.into_iter().enumerate() {
+        if ir.schemas[id].validator.is_some() {
+            continue;
+        }
+        let node = &ir.schemas[id];
+        let shareable = i < op_roots && node.resource.is_none() && !node.resource_root;
+        if shareable && node.facts.is_pure_ref() && !node.nullable {
+            if let Some(f) = node.facts.reference.and_then(|t| ir.schemas[t].validator.clone()) {
+                ir.schemas[id].validator = Some(f);
+                ir.schemas[id].validator_shared = true;
+                continue;
+            }
+        }
+        let key = (shareable && node.facts.is_leaf()).then(|| format!("{:?}\u{0}{:?}\u{0}{}", node.facts, node.shape, node.nullable));
+        if let Some(f) = key.as_ref().and_then(|k| by_facts.get(k)) {
+            ir.schemas[id].validator = Some(f.clone());
+            ir.schemas[id].validator_shared = true;
+            continue;
+        }
+        let name = naming::snake(&naming::type_name(&ir.schemas[id].name_hint));
+        let f = validators.claim(&format!("validate_{name}"));
+        if let Some(k) = key {
+            by_facts.insert(k, f.clone());
+        }
+        ir.schemas[id].validator = Some(f);
+    }
+    // Member and item schemas that assert only their own facts (`{"type": "string", "format":
+    // "uuid"}` of many properties) call one shared function instead of repeating the checks.
+    let mut members = Vec::new();
+    for n in &ir.schemas {
+        let f = &n.facts;
+        members.extend(f.properties.iter().map(|(_, s)| *s));
+        members.extend(f.items);
+        members.extend(f.prefix_items.iter().copied());
+        if let Additional::Schema(s) = f.additional {
+            members.push(s);
+        }
+    }
+    for id in members {
+        let node = &ir.schemas[id];
+        if node.validator.is_some() || node.resource.is_some() || node.resource_root || !node.facts.is_leaf() || node.facts == Facts::default() {
+            continue;
+        }
+        let key = format!("{:?}\u{0}{:?}\u{0}{}", node.facts, node.shape, node.nullable);
+        match by_facts.get(&key) {
+            Some(f) => {
+                ir.schemas[id].validator = Some(f.clone());
+                ir.schemas[id].validator_shared = true;
+            }
+            None => {
+                let name = naming::snake(&naming::type_name(&ir.schemas[id].name_hint));
+                let f = validators.claim(&format!("validate_{name}"));
+                by_facts.insert(key, f.clone());
+                ir.schemas[id].validator = Some(f);
+            }
         }
     }
 }

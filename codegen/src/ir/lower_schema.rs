@@ -250,6 +250,7 @@ impl<'a> SchemaLowerer<'a> {
             nullable: false,
             name: None,
             validator: None,
+            validator_shared: false,
             discriminator: None,
             extras: None,
             degraded: None,

@@ -395,6 +395,27 @@ impl Facts {
         self.reference.is_some() && Facts { reference: self.reference, ..Facts::default() } == *self
     }
 
+    /// True when no keyword names a subschema: the facts alone say everything the schema asserts.
+    pub fn is_leaf(&self) -> bool {
+        self.items.is_none()
+            && self.prefix_items.is_empty()
+            && self.contains.is_none()
+            && self.properties.is_empty()
+            && !matches!(self.additional, Additional::Schema(_))
+            && self.pattern_properties.is_empty()
+            && self.property_names.is_none()
+            && self.dependent_schemas.is_empty()
+            && self.all_of.is_empty()
+            && self.any_of.is_empty()
+            && self.one_of.is_empty()
+            && self.not.is_none()
+            && self.if_then_else.is_none()
+            && self.unevaluated_properties.is_none()
+            && self.unevaluated_items.is_none()
+            && self.reference.is_none()
+            && self.dynamic_ref.is_none()
+    }
+
     /// The non-null types, if `type` is given.
     pub fn non_null_types(&self) -> Option<Vec<JsonType>> {
         self.types.as_ref().map(|t| t.iter().copied().filter(|t| *t != JsonType::Null).collect())
@@ -504,6 +525,10 @@ pub struct SchemaNode {
     pub name: Option<String>,
     /// The generated validator function name, for schemas that get one.
     pub validator: Option<String>,
+    /// The validator function named by `validator` is another schema's, with the same
+    /// assertions (analysis shares one function between identical operation schemas); this
+    /// schema emits none of its own.
+    pub validator_shared: bool,
     /// `discriminator`, when the schema has one.
     pub discriminator: Option<Discriminator>,
     /// Field name of a struct's flattened extra members, when the schema allows any.

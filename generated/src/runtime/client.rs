@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use super::ops::{Op, ParamIn};
 pub use super::retry::*;
 use super::{InstancePath, Violation};
 
@@ -394,6 +395,59 @@ impl Connection {
         }
     }
 
+    /// The request of one call of `op`: its parameters (`values`, see
+    /// [`super::ops::ToParams`]) checked when request validation is on (violations to `out`),
+    /// the path template filled in (percent-encoded, in each parameter's style), the query,
+    /// header and cookie parameters written.
+    #[doc(hidden)]
+    pub fn prepare<E>(&self, op: &'static Op, values: Vec<Option<serde_json::Value>>) -> Result<reqwest::RequestBuilder, ClientError<E>> {
+        let (request, violations) = self.prepare_unchecked(op, values);
+        checked(violations)?;
+        Ok(request)
+    }
+
+    /// [`Connection::prepare`], returning the parameters' violations (the body's checks join them).
+    #[doc(hidden)]
+    pub fn prepare_unchecked(&self, op: &'static Op, values: Vec<Option<serde_json::Value>>) -> (reqwest::RequestBuilder, Vec<Violation>) {
+        let mut violations = Vec::new();
+        let out = &mut violations;
+        let present = || op.params.iter().zip(&values).filter_map(|(p, v)| Some((p, v.as_ref()?)));
+        for (p, v) in present() {
+            self.check_request(p.name, v, p.check, out);
+        }
+        let mut path = String::with_capacity(op.template.len());
+        let mut rest = op.template;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else { break };
+            let name = &rest[open + 1..open + close];
+            path.push_str(&rest[..open]);
+            match present().find(|(p, _)| p.at == ParamIn::Path && p.name == name) {
+                Some((p, v)) => path.push_str(&path_text(name, v, p.style, p.explode)),
+                None if op.params.iter().any(|p| p.at == ParamIn::Path && p.name == name) => {}
+                None => path.push_str(&rest[open..open + close + 1]),
+            }
+            rest = &rest[open + close + 1..];
+        }
+        path.push_str(rest);
+        let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut request = self.request(method, &path);
+        for (p, v) in present() {
+            request = match p.at {
+                ParamIn::Path => request,
+                ParamIn::Query => request.query(&query_param(p.name, v, p.style, p.explode)),
+                ParamIn::Header => request.header(p.name, simple_text(v, p.explode)),
+                ParamIn::Cookie => request.header(reqwest::header::COOKIE, format!("{}={}", p.name, simple_text(v, p.explode))),
+            };
+        }
+        (request, violations)
+    }
+
+    /// [`Client::send`] for the operation `op`.
+    #[doc(hidden)]
+    pub async fn send_op<E>(&self, request: reqwest::RequestBuilder, op: &'static Op) -> Result<RawResponse, ClientError<E>> {
+        self.send(request, op.name, op.template, op.idempotency_key).await
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.base_url
@@ -737,6 +791,12 @@ fn joined(parts: Parts, sep: &str, explode: bool) -> String {
         Parts::Entries(entries) if explode => entries.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(sep),
         Parts::Entries(entries) => entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect::<Vec<_>>().join(sep),
     }
+}
+
+/// `Err(InvalidRequest)` when the request's checks found violations.
+#[doc(hidden)]
+pub fn checked<E>(violations: Vec<Violation>) -> Result<(), ClientError<E>> {
+    if violations.is_empty() { Ok(()) } else { Err(ClientError::InvalidRequest { violations }) }
 }
 
 /// The text of a header or cookie parameter (simple style).

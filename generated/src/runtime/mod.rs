@@ -810,6 +810,243 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for NullableSchema<T> {
     }
 }
 
+/// Operation descriptors: each operation's name, method, path template and parameters as data
+/// (generated as `crate::ops`), which the server reads requests by and the client writes them by.
+pub mod ops {
+    use serde_json::Value;
+
+    use super::{InstancePath, Style, Violation};
+
+    /// A validator function of the generated `validate` module.
+    pub type Validator = fn(&Value, &mut InstancePath, &mut Vec<Violation>);
+
+    /// Where a parameter travels.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ParamIn {
+        /// A path segment of the template.
+        Path,
+        /// The query string.
+        Query,
+        /// A request header.
+        Header,
+        /// A cookie.
+        Cookie,
+    }
+
+    /// The kind of a scalar parameter value, for reading it from text.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Scalar {
+        /// Kept as a string.
+        String,
+        /// A JSON number when it parses as one (else kept as a string, which validation reports).
+        Number,
+        /// `true`/`false` (else kept as a string).
+        Boolean,
+    }
+
+    /// The shape of a parameter value, from its schema.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Coerce {
+        /// One value.
+        Scalar(Scalar),
+        /// A list of values.
+        Array(Scalar),
+        /// An object: the kinds of its known properties, and the kind of anything else (also
+        /// used when the parameter arrives as a single value, for `anyOf` of an object and a
+        /// scalar).
+        Object(&'static [(&'static str, Scalar)], Scalar),
+    }
+
+    /// One parameter of an operation.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Param {
+        /// The wire name.
+        pub name: &'static str,
+        /// Where it travels.
+        pub at: ParamIn,
+        /// Its style.
+        pub style: Style,
+        /// `explode`.
+        pub explode: bool,
+        /// The value's shape (how the server reads its text).
+        pub coerce: Coerce,
+        /// `required`.
+        pub required: bool,
+        /// The validator of its schema.
+        pub check: Validator,
+    }
+
+    /// The short names of the generated tables: [`Param::new`] flags (place | style |
+    /// `EXPLODE` | `REQUIRED`) and value shapes. Generated code names them through a module
+    /// alias (`f::PATH`), so no operation's name can shadow them.
+    pub mod flags {
+        use super::{Coerce, Scalar};
+
+        /// [`Param::new`] flags: where the parameter travels (one of these).
+        pub const PATH: u16 = 0;
+        /// In the query string.
+        pub const QUERY: u16 = 1;
+        /// In a header.
+        pub const HEADER: u16 = 2;
+        /// In a cookie.
+        pub const COOKIE: u16 = 3;
+        /// [`Param::new`] flags: the style (one of these; `SIMPLE` is 0).
+        pub const SIMPLE: u16 = 0;
+        /// `style: form`.
+        pub const FORM: u16 = 1 << 2;
+        /// `style: label`.
+        pub const LABEL: u16 = 2 << 2;
+        /// `style: matrix`.
+        pub const MATRIX: u16 = 3 << 2;
+        /// `style: spaceDelimited`.
+        pub const SPACE_DELIMITED: u16 = 4 << 2;
+        /// `style: pipeDelimited`.
+        pub const PIPE_DELIMITED: u16 = 5 << 2;
+        /// `style: deepObject`.
+        pub const DEEP_OBJECT: u16 = 6 << 2;
+        /// `content: application/json`.
+        pub const JSON: u16 = 7 << 2;
+        /// `explode: true`.
+        pub const EXPLODE: u16 = 1 << 5;
+        /// `required: true`.
+        pub const REQUIRED: u16 = 1 << 6;
+
+        /// A string value.
+        pub const STR: Coerce = Coerce::Scalar(Scalar::String);
+        /// A number value.
+        pub const NUM: Coerce = Coerce::Scalar(Scalar::Number);
+        /// A boolean value.
+        pub const BOOL: Coerce = Coerce::Scalar(Scalar::Boolean);
+        /// A list of strings.
+        pub const STRS: Coerce = Coerce::Array(Scalar::String);
+        /// A list of numbers.
+        pub const NUMS: Coerce = Coerce::Array(Scalar::Number);
+        /// A list of booleans.
+        pub const BOOLS: Coerce = Coerce::Array(Scalar::Boolean);
+    }
+
+    use flags::*;
+
+    impl Param {
+        /// A parameter from its wire name, flags (place | style | `EXPLODE` | `REQUIRED`), value
+        /// shape and validator: the generated tables write one short line per parameter.
+        pub const fn new(name: &'static str, flags: u16, coerce: Coerce, check: Validator) -> Param {
+            let at = match flags & 3 {
+                0 => ParamIn::Path,
+                1 => ParamIn::Query,
+                2 => ParamIn::Header,
+                _ => ParamIn::Cookie,
+            };
+            let style = match (flags >> 2) & 7 {
+                0 => Style::Simple,
+                1 => Style::Form,
+                2 => Style::Label,
+                3 => Style::Matrix,
+                4 => Style::SpaceDelimited,
+                5 => Style::PipeDelimited,
+                6 => Style::DeepObject,
+                _ => Style::Json,
+            };
+            Param { name, at, style, explode: flags & EXPLODE != 0, coerce, required: flags & REQUIRED != 0, check }
+        }
+
+        /// The flags [`Param::new`] reads back into this parameter (what the generator writes).
+        pub fn flags(at: ParamIn, style: Style, explode: bool, required: bool) -> u16 {
+            let place = match at {
+                ParamIn::Path => PATH,
+                ParamIn::Query => QUERY,
+                ParamIn::Header => HEADER,
+                ParamIn::Cookie => COOKIE,
+            };
+            let style = match style {
+                Style::Simple => SIMPLE,
+                Style::Form => FORM,
+                Style::Label => LABEL,
+                Style::Matrix => MATRIX,
+                Style::SpaceDelimited => SPACE_DELIMITED,
+                Style::PipeDelimited => PIPE_DELIMITED,
+                Style::DeepObject => DEEP_OBJECT,
+                Style::Json => JSON,
+            };
+            place | style | if explode { EXPLODE } else { 0 } | if required { REQUIRED } else { 0 }
+        }
+    }
+
+    impl Op {
+        /// An operation without an idempotency key.
+        pub const fn new(name: &'static str, method: &'static str, template: &'static str, params: &'static [Param]) -> Op {
+            Op { name, method, template, params, idempotency_key: None }
+        }
+
+        /// An operation whose client sets the idempotency key header `header`.
+        pub const fn keyed(name: &'static str, method: &'static str, template: &'static str, header: &'static str, params: &'static [Param]) -> Op {
+            Op { name, method, template, params, idempotency_key: Some(header) }
+        }
+    }
+
+    /// One operation.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Op {
+        /// The generated method name (`get_pet`), used in spans, logs and errors.
+        pub name: &'static str,
+        /// The HTTP method, upper case (`GET`).
+        pub method: &'static str,
+        /// The path template (`/pets/{id}`).
+        pub template: &'static str,
+        /// Its parameters, in the order of the parameters struct's fields.
+        pub params: &'static [Param],
+        /// The idempotency key header the client sets, when the operation takes one.
+        pub idempotency_key: Option<&'static str>,
+    }
+
+    /// An operation's parameter values, validated, in the order of [`Op::params`]; what a
+    /// parameters struct is built from ([`FromParams`]).
+    #[derive(Debug)]
+    pub struct ParamValues<'a> {
+        /// The values (`None`: absent, or invalid and already reported).
+        pub values: Vec<Option<Value>>,
+        /// The operation's parameters.
+        pub params: &'static [Param],
+        /// Where conversion failures are reported.
+        pub out: &'a mut Vec<Violation>,
+    }
+
+    impl ParamValues<'_> {
+        /// Parameter `index` converted into its Rust type; `None` when absent or invalid (a
+        /// conversion failure is reported under the parameter's name).
+        pub fn take<T: serde::de::DeserializeOwned>(&mut self, index: usize) -> Option<T> {
+            let value = self.values.get_mut(index)?.take()?;
+            match super::convert(value) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    let mut path = InstancePath::root();
+                    path.push_key(self.params.get(index).map_or("", |p| p.name));
+                    super::violation(self.out, &path, "type", e.to_string());
+                    None
+                }
+            }
+        }
+    }
+
+    /// A parameters struct built from validated values (the server's side).
+    pub trait FromParams: Sized {
+        /// The struct, or `None` when a required parameter is absent or invalid.
+        fn from_params(values: &mut ParamValues<'_>) -> Option<Self>;
+    }
+
+    /// A parameters struct written as values (the client's side), in the order of
+    /// [`Op::params`]; `None` for an absent optional parameter.
+    pub trait ToParams {
+        /// The values.
+        fn to_params(&self) -> Vec<Option<Value>>;
+    }
+
+    /// One parameter value as JSON (what the client checks and writes).
+    pub fn value<T: serde::Serialize + ?Sized>(value: &T) -> Option<Value> {
+        Some(serde_json::to_value(value).unwrap_or(Value::Null))
+    }
+}
+
 /// OpenAPI parameter styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {

@@ -681,30 +681,8 @@ pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The kind of a scalar parameter value, for reading it from text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scalar {
-    /// Kept as a string.
-    String,
-    /// A JSON number when it parses as one (else kept as a string, which validation reports).
-    Number,
-    /// `true`/`false` (else kept as a string).
-    Boolean,
-}
-
-/// The shape of a parameter value, from its schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Coerce {
-    /// One value.
-    Scalar(Scalar),
-    /// A list of values.
-    Array(Scalar),
-    /// An object: the kinds of its known properties, and the kind of anything else (also used
-    /// when the parameter arrives as a single value, for `anyOf` of an object and a scalar).
-    Object(&'static [(&'static str, Scalar)], Scalar),
-}
-
 pub use super::Style;
+pub use super::ops::{Coerce, FromParams, Op, Param, ParamIn, ParamValues, Scalar, Validator};
 
 /// How one parameter is written.
 #[derive(Debug, Clone, Copy)]
@@ -858,13 +836,9 @@ pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
     headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect()
 }
 
-/// Reads, validates and converts one parameter; violations are collected under its name.
-pub fn read_param<T: serde::de::DeserializeOwned>(
-    source: ParamSource<'_>,
-    spec: &ParamSpec,
-    validate: fn(&serde_json::Value, &mut InstancePath, &mut Vec<Violation>),
-    out: &mut Vec<Violation>,
-) -> Option<T> {
+/// Reads and validates one parameter (its JSON value, not converted); violations are collected
+/// under its name. `None` when absent or invalid.
+pub fn param_checked(source: ParamSource<'_>, spec: &ParamSpec, validate: Validator, out: &mut Vec<Violation>) -> Option<serde_json::Value> {
     let mut path = InstancePath::root();
     path.push_key(spec.name);
     let value = match param_value(source, spec) {
@@ -882,16 +856,90 @@ pub fn read_param<T: serde::de::DeserializeOwned>(
     };
     let before = out.len();
     validate(&value, &mut path, out);
-    if out.len() > before {
-        return None;
-    }
+    (out.len() == before).then_some(value)
+}
+
+/// Reads, validates and converts one parameter; violations are collected under its name.
+pub fn read_param<T: serde::de::DeserializeOwned>(source: ParamSource<'_>, spec: &ParamSpec, validate: Validator, out: &mut Vec<Violation>) -> Option<T> {
+    let value = param_checked(source, spec, validate, out)?;
     match super::convert(value) {
         Ok(v) => Some(v),
         Err(e) => {
+            let mut path = InstancePath::root();
+            path.push_key(spec.name);
             super::violation(out, &path, "type", e.to_string());
             None
         }
     }
+}
+
+/// A request's path parameters: decoded segments by template name.
+pub type RawPath = Vec<(String, String)>;
+
+/// The start of an operation's handler: the request's context and body, with the operation
+/// and its route template recorded in the request's span.
+pub fn begin(request: axum::extract::Request, op: &'static Op) -> (RequestContext, Body) {
+    let (parts, body) = request.into_parts();
+    record_route(op.name, op.template);
+    (context(parts), body)
+}
+
+/// Reads, validates and converts every parameter of `op` from the request; violations are
+/// collected under the parameters' names. `None` when a required one is absent or invalid.
+pub fn read_params<T: FromParams>(
+    op: &'static Op,
+    ctx: &RequestContext,
+    raw_path: &[(String, String)],
+    config: &RouterConfig,
+    out: &mut Vec<Violation>,
+) -> Option<T> {
+    let query = if op.params.iter().any(|p| p.at == ParamIn::Query) { query_pairs(&ctx.uri) } else { Vec::new() };
+    let mut values = Vec::with_capacity(op.params.len());
+    for p in op.params {
+        let source = match p.at {
+            ParamIn::Path => ParamSource::Path(raw_path),
+            ParamIn::Query => ParamSource::Query(&query),
+            ParamIn::Header => ParamSource::Header(&ctx.headers),
+            ParamIn::Cookie => ParamSource::Cookie(&ctx.headers),
+        };
+        let spec = ParamSpec { name: p.name, style: p.style, explode: p.explode, coerce: p.coerce, required: p.required, max_depth: config.max_json_depth };
+        values.push(param_checked(source, &spec, p.check, out));
+    }
+    T::from_params(&mut ParamValues { values, params: op.params, out })
+}
+
+/// The parameters, when they and everything read before them are valid; the validation
+/// rejection (with every violation) otherwise.
+pub fn valid<T>(params: Option<T>, violations: &mut Vec<Violation>) -> Result<T, Rejection> {
+    match params {
+        Some(p) if violations.is_empty() => Ok(p),
+        _ => Err(Rejection::validation(std::mem::take(violations))),
+    }
+}
+
+/// Runs the handler within the deadline ([`with_deadline`]) and checks its response
+/// ([`checked_response`]); a handler error becomes its rejection.
+pub async fn respond<R: IntoResponse>(
+    config: &RouterConfig,
+    op: &'static Op,
+    handler: impl std::future::Future<Output = Result<R, ApiError>>,
+    violations: impl FnOnce(&R) -> Vec<Violation>,
+) -> Result<Response, Rejection> {
+    match with_deadline(config, handler).await? {
+        Ok(response) => checked_response(config, op.name, response, violations),
+        Err(error) => Err(Rejection::from(error)),
+    }
+}
+
+/// The status code `code` (a documented one; 500 for a number outside 100..=999).
+pub fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The default body of an `Api` method: 501 `not_implemented` (the inputs are dropped).
+pub fn not_implemented<I, R>(operation: &'static str, inputs: I) -> std::future::Ready<Result<R, ApiError>> {
+    drop(inputs);
+    std::future::ready(Err(ApiError::not_implemented(operation)))
 }
 
 /// The request's media type essence (`application/json`), lower case.
@@ -1012,6 +1060,38 @@ pub fn typed_body<T: serde::de::DeserializeOwned>(
         return Err(Rejection::validation(std::mem::take(violations)));
     }
     super::convert(value).map_err(|e| Rejection::BadRequest { message: format!("the request body does not fit its type: {e}"), violations: Vec::new() })
+}
+
+/// The request body and which documented media type it is: `None` for an empty body (whatever
+/// its `Content-Type`); 415 for a non-empty body of an undocumented media type, answered before
+/// reading when its length is announced.
+pub async fn read_content(
+    headers: &HeaderMap,
+    body: Body,
+    config: &RouterConfig,
+    documented: &[&str],
+    expected: &'static str,
+) -> Result<Option<(usize, axum::body::Bytes)>, Rejection> {
+    let index = pick_content(content_essence(headers).as_deref(), documented);
+    if index.is_none() && declares_body(headers) {
+        return Err(Rejection::UnsupportedMediaType { expected });
+    }
+    let bytes = read_body(headers, body, config).await?;
+    match index {
+        _ if bytes.is_empty() => Ok(None),
+        Some(i) => Ok(Some((i, bytes))),
+        None => Err(Rejection::UnsupportedMediaType { expected }),
+    }
+}
+
+/// A JSON body: parsed (within the nesting limit), validated, converted ([`typed_body`]).
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    config: &RouterConfig,
+    validate: Validator,
+    violations: &mut Vec<Violation>,
+) -> Result<T, Rejection> {
+    typed_body(parse_json(bytes, config.max_json_depth)?, validate, violations)
 }
 
 /// The router's state: the implementation, its settings and the concurrency gate.
