@@ -102,7 +102,7 @@ enum Command {
     /// writes BENCHMARKS.md. Missing tools are installed under target/bench/tools.
     Bench {
         /// A corpus spec name (../shared/corpus) or a path; repeatable. Default: oxide-dns-server,
-        /// oxide-nexus, asana, box, stripe (with --smoke: oxide-dns-server).
+        /// oxide-nexus, asana, box, stripe (with --smoke: oxide-dns-server, or spec/openapi.json without the corpus).
         #[arg(long = "spec", value_name = "NAME")]
         specs: Vec<String>,
         /// Generation runs per tool and spec (medians), and wrk runs per server.

@@ -1,7 +1,9 @@
-//! The generated crates' own compile time: one scratch workspace per tool (its crates as
-//! members, one target folder, so dependencies are built once), a first build that builds the
-//! dependencies, then `src/lib.rs` touched and the build timed again, without incremental
-//! compilation (`CARGO_INCREMENTAL=0`: a touched crate is compiled whole).
+//! The generated crates' own compile time: one target folder per tool, so dependencies are built
+//! once (the other tools' crates are members of one scratch workspace; this generator's crates
+//! outside the workspace are workspaces of their own, each with a copy of the project's lock
+//! file), a first build that builds the dependencies, then `src/lib.rs` touched and the build
+//! timed again, without incremental compilation (`CARGO_INCREMENTAL=0`: a touched crate is
+//! compiled whole).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -53,12 +55,20 @@ fn touch(crate_dir: &Path) -> Result<()> {
     file.set_modified(SystemTime::now()).with_context(|| format!("touching {}", lib.display()))
 }
 
-/// One cargo run in the workspace `dir` for `package` with `features`; the time, or the first
-/// error line of its output.
-fn cargo_run(dir: &Path, package: &str, features: Option<&str>, build: Build, log: &Path, timeout: Duration) -> Timed {
+/// Where a crate is built: cargo runs in `dir` with `CARGO_TARGET_DIR=target`.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// The workspace (or crate) folder cargo runs in.
+    pub dir: PathBuf,
+    /// The target folder shared by a tool's crates.
+    pub target: PathBuf,
+}
+
+/// One cargo run for `package` with `features`; the time, or the first error line of its output.
+fn cargo_run(place: &Place, package: &str, features: Option<&str>, build: Build, log: &Path, timeout: Duration) -> Timed {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(dir).args(build.args()).args(["-p", package]).env("CARGO_TARGET_DIR", dir.join("target")).env("CARGO_INCREMENTAL", "0");
+    cmd.current_dir(&place.dir).args(build.args()).args(["-p", package]).env("CARGO_TARGET_DIR", &place.target).env("CARGO_INCREMENTAL", "0");
     if let Some(f) = features {
         cmd.args(["--features", f]);
     }
@@ -95,17 +105,17 @@ fn run_bounded(cmd: &mut Command, log: &Path, timeout: Duration) -> Result<bool>
 
 /// The crate's own `build` time with `features`: a first (untimed) build for the dependencies,
 /// then `src/lib.rs` touched and the build timed.
-pub fn own_time(dir: &Path, crate_dir: &Path, package: &str, features: Option<&str>, build: Build, logs: &Path, timeout: Duration) -> Timed {
+pub fn own_time(place: &Place, crate_dir: &Path, package: &str, features: Option<&str>, build: Build, logs: &Path, timeout: Duration) -> Timed {
     let tag = format!("{package}-{}-{}", features.unwrap_or("default").replace(',', "+"), if build == Build::Check { "check" } else { "release" });
     let first = logs.join(format!("{tag}-first.log"));
-    cargo_run(dir, package, features, build, &first, timeout)?;
+    cargo_run(place, package, features, build, &first, timeout)?;
     touch(crate_dir).map_err(|e| format!("{e:#}"))?;
-    cargo_run(dir, package, features, build, &logs.join(format!("{tag}.log")), timeout)
+    cargo_run(place, package, features, build, &logs.join(format!("{tag}.log")), timeout)
 }
 
-/// The folder of `tool`'s scratch workspace under `base`.
-pub fn workspace_dir(base: &Path, slug: &str) -> PathBuf {
-    base.join(slug)
+/// True when the manifest of `crate_dir` makes it a workspace of its own.
+pub fn is_own_workspace(crate_dir: &Path) -> bool {
+    std::fs::read_to_string(crate_dir.join("Cargo.toml")).is_ok_and(|m| m.lines().any(|l| l.trim() == "[workspace]"))
 }
 
 #[cfg(test)]
