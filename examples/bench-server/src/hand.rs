@@ -223,11 +223,13 @@ pub async fn room_token(request: Request) -> Response {
     let essence = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
     let is_json = essence.as_deref() == Some("application/json");
     let length = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
-    let unsupported = || error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "the request body must be sent as `application/json`", BTreeMap::new());
+    let unsupported =
+        || error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "the request body must be sent as `application/json`", BTreeMap::new());
     if !is_json && length.is_some_and(|n| n > 0) {
         return unsupported();
     }
-    let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the request body is larger than {BODY_LIMIT} bytes"), BTreeMap::new());
+    let too_large =
+        || error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the request body is larger than {BODY_LIMIT} bytes"), BTreeMap::new());
     if length.is_some_and(|n| n > BODY_LIMIT as u64) {
         return too_large();
     }

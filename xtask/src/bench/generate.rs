@@ -130,7 +130,10 @@ pub fn resolve(name: &str, corpus_dirs: &[PathBuf]) -> Result<Spec> {
         }
     }
     if known.is_empty() {
-        bail!("`{name}` is not a file, and no corpus folder was found ({})", corpus_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "`{name}` is not a file, and no corpus folder was found ({})",
+            corpus_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
     }
     bail!("`{name}` is neither a file nor a corpus spec (known: {})", known.join(", "))
 }

@@ -40,12 +40,7 @@ pub fn measure_here(report: &Path, timeout: Duration, command: &[String]) -> Res
     use std::os::unix::process::CommandExt as _;
     let (program, args) = command.split_first().context("no command to measure")?;
     let started = Instant::now();
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .with_context(|| format!("starting {program}"))?;
+    let mut child = Command::new(program).args(args).stdin(Stdio::null()).process_group(0).spawn().with_context(|| format!("starting {program}"))?;
     let group = nix::unistd::Pid::from_raw(i32::try_from(child.id()).context("pid")?);
     let (done, finished) = mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || match finished.recv_timeout(timeout) {

@@ -232,28 +232,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<bool> {
     // Lines per trivial operation: two synthetic specs, all features.
     let sizes = [100usize, 300];
     let synthetic = |n: usize| format!("synthetic-{n}");
-    let lines_per_op = (|| -> Result<LinesPerOp> {
-        let dir = tempfile::tempdir()?;
-        let mut lp = LinesPerOp { sizes, ..LinesPerOp::default() };
-        for (i, n) in sizes.iter().enumerate() {
-            let spec_path = dir.path().join(format!("synthetic-{n}.json"));
-            std::fs::write(&spec_path, generate::synthetic_spec(*n))?;
-            let spec = Spec { name: synthetic(*n), path: spec_path, root: None };
-            let out = crates.join(Tool::Ours.slug()).join(&spec.name);
-            if out.exists() {
-                std::fs::remove_dir_all(&out)?;
-            }
-            let (program, args) = Tool::Ours.command(&tools, &spec, &out)?;
-            let log = logs.join(format!("gen-{}.log", spec.name));
-            let m = measure::measure(&measurer, &program, &args, root, &log, GEN_TIMEOUT)?;
-            if !m.success() {
-                bail!("generating {}: {}", spec.name, measure::first_error_line(&std::fs::read_to_string(&log).unwrap_or_default(), "failed"));
-            }
-            lp.groups[i] = generate::group_lines(&generate::count_lines(&out)?);
-        }
-        Ok(lp)
-    })()
-    .map_err(|e| format!("{e:#}"));
+    let lines_per_op = lines_per_op(&tools, &measurer, &crates, &logs, root, sizes).map_err(|e| format!("{e:#}"));
     results.lines_per_op = Some(lines_per_op);
 
     // Compile times: one scratch workspace per tool, its crates as members.
@@ -296,7 +275,8 @@ pub fn run(root: &Path, opts: &Options) -> Result<bool> {
             for row in results.rows.iter_mut().filter(|r| r.tool == tool && r.generation.is_ok()) {
                 let crate_dir = dir.join(&row.spec);
                 let package = tool.package(&row.spec);
-                let configs: Vec<(&'static str, Option<&'static str>, bool, bool)> = if tool == Tool::Ours { ours_configs.clone() } else { vec![("crate", None, true, true)] };
+                let configs: Vec<(&'static str, Option<&'static str>, bool, bool)> =
+                    if tool == Tool::Ours { ours_configs.clone() } else { vec![("crate", None, true, true)] };
                 for (label, features, check, release) in configs {
                     for (wanted, build) in [(check, Build::Check), (release, Build::Release)] {
                         if !wanted {
@@ -323,7 +303,15 @@ pub fn run(root: &Path, opts: &Options) -> Result<bool> {
                     for (i, n) in sizes.iter().enumerate() {
                         let name = synthetic(*n);
                         println!("bench: cargo check {name} (all features)");
-                        lp.check[i] = Some(compile::own_time(&place(&name), &dir.join(&name), &Tool::Ours.package(&name), Some("server,client"), Build::Check, &logs, BUILD_TIMEOUT));
+                        lp.check[i] = Some(compile::own_time(
+                            &place(&name),
+                            &dir.join(&name),
+                            &Tool::Ours.package(&name),
+                            Some("server,client"),
+                            Build::Check,
+                            &logs,
+                            BUILD_TIMEOUT,
+                        ));
                     }
                 }
             }
@@ -359,4 +347,28 @@ pub fn run(root: &Path, opts: &Options) -> Result<bool> {
         eprintln!("error: missing or failed figure of this generator: {m}");
     }
     Ok(missing.is_empty())
+}
+
+/// Generates the synthetic specs of `sizes` operations into the scratch folder of this
+/// generator's crates and counts their lines per group.
+fn lines_per_op(tools: &Tools, measurer: &Path, crates: &Path, logs: &Path, root: &Path, sizes: [usize; 2]) -> Result<LinesPerOp> {
+    let dir = tempfile::tempdir()?;
+    let mut lp = LinesPerOp { sizes, ..LinesPerOp::default() };
+    for (i, n) in sizes.iter().enumerate() {
+        let spec_path = dir.path().join(format!("synthetic-{n}.json"));
+        std::fs::write(&spec_path, generate::synthetic_spec(*n))?;
+        let spec = Spec { name: format!("synthetic-{n}"), path: spec_path, root: None };
+        let out = crates.join(Tool::Ours.slug()).join(&spec.name);
+        if out.exists() {
+            std::fs::remove_dir_all(&out)?;
+        }
+        let (program, args) = Tool::Ours.command(tools, &spec, &out)?;
+        let log = logs.join(format!("gen-{}.log", spec.name));
+        let m = measure::measure(measurer, &program, &args, root, &log, GEN_TIMEOUT)?;
+        if !m.success() {
+            bail!("generating {}: {}", spec.name, measure::first_error_line(&std::fs::read_to_string(&log).unwrap_or_default(), "failed"));
+        }
+        lp.groups[i] = generate::group_lines(&generate::count_lines(&out)?);
+    }
+    Ok(lp)
 }

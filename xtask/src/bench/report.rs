@@ -232,7 +232,9 @@ pub fn targets(results: &Results) -> Vec<Target> {
 
     let goal = "Stripe generation < 1 s and < 300 MiB";
     out.push(match ours(results, "stripe").map(|r| &r.generation) {
-        Some(Ok(g)) => target(goal, format!("{} and {}", ms(g.wall_ms), mib(g.peak_kib)), Status::of(g.wall_ms < 1000.0 && (g.peak_kib as f64) < 300.0 * 1024.0)),
+        Some(Ok(g)) => {
+            target(goal, format!("{} and {}", ms(g.wall_ms), mib(g.peak_kib)), Status::of(g.wall_ms < 1000.0 && (g.peak_kib as f64) < 300.0 * 1024.0))
+        }
         Some(Err(e)) => target(goal, format!("fails: {}", escape(e)), Status::NotMet),
         None => target(goal, "stripe was not in this run", Status::NotMeasured),
     });
@@ -514,7 +516,7 @@ mod tests {
         let console = console(&r);
         let lines: Vec<&str> = console.lines().collect();
         assert!(lines[0].starts_with("spec         tool"), "{console}");
-        assert_eq!(lines[1].chars().filter(|c| *c == '-').count() > 10, true);
+        assert!(lines[1].chars().filter(|c| *c == '-').count() > 10, "{console}");
         assert!(missing(&r).is_empty(), "{:?}", missing(&r));
     }
 
@@ -525,7 +527,10 @@ mod tests {
         r.rows[0].release = vec![("all", Err("error[E0001]: x".into()))];
         r.server = Some(Err("wrk failed".into()));
         let m = missing(&r);
-        assert_eq!(m, vec!["cargo build --release of oxide-nexus (all): error[E0001]: x", "cargo check of oxide-nexus (client)", "server comparison: wrk failed"]);
+        assert_eq!(
+            m,
+            vec!["cargo build --release of oxide-nexus (all): error[E0001]: x", "cargo check of oxide-nexus (client)", "server comparison: wrk failed"]
+        );
         r.rows[0].generation = Err("boom".into());
         assert_eq!(missing(&r)[0], "generation of oxide-nexus: boom");
     }

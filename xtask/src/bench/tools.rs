@@ -56,9 +56,8 @@ pub fn ensure_apt(program: &str, probe: &[&str], package: &str) -> Result<()> {
         return Ok(());
     }
     println!("bench: {program} not found; installing it with `apt-get install -y {package}`");
-    let install = || {
-        Command::new("apt-get").env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", package]).status().map(|s| s.success()).unwrap_or(false)
-    };
+    let install =
+        || Command::new("apt-get").env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", package]).status().map(|s| s.success()).unwrap_or(false);
     if !install() {
         println!("bench: apt-get install failed; running `apt-get update` and trying again");
         let _ = Command::new("apt-get").arg("update").status();
