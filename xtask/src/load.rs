@@ -28,7 +28,7 @@ pub const MAX_RSS_GROWTH_PERCENT: f64 = 10.0;
 
 /// A valid `POST /v1/room-token` (spec/openapi.json) with a bearer token; `response` counts
 /// every non-2xx per thread and `done` prints the total, the statuses seen and one body.
-const SCRIPT: &str = r#"-- written by `cargo xtask load`
+pub(crate) const SCRIPT: &str = r#"-- written by `cargo xtask load` (or `bench`)
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer load-test"
 wrk.headers["Content-Type"] = "application/json"
@@ -162,9 +162,9 @@ pub fn rss_kib(pid: u32) -> Result<u64> {
         .context("no VmRSS in /proc/<pid>/status")
 }
 
-/// The mock, killed and reaped when dropped (every exit path stops it).
+/// A server process, killed and reaped when dropped (every exit path stops it).
 #[derive(Debug)]
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -196,14 +196,20 @@ fn build_mock(root: &Path) -> Result<PathBuf> {
 
 /// Start the mock on a port the kernel picks on 127.0.0.1 and read the address it prints.
 fn start_mock(exe: &Path) -> Result<(Server, String)> {
+    start_server(exe, &["--listen", "127.0.0.1:0"], "revdesk-mock listening on http://")
+}
+
+/// Start a server that prints `{prefix}{address}` as its first line, and read the address
+/// (which must be on 127.0.0.1).
+pub(crate) fn start_server(exe: &Path, args: &[&str], prefix: &str) -> Result<(Server, String)> {
     let mut child = Command::new(exe)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .with_context(|| format!("starting {}", exe.display()))?;
-    let stdout = child.stdout.take().context("mock stdout")?;
+    let stdout = child.stdout.take().context("server stdout")?;
     let server = Server(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -211,20 +217,19 @@ fn start_mock(exe: &Path) -> Result<(Server, String)> {
         let mut line = String::new();
         let _ = reader.read_line(&mut line);
         let _ = tx.send(line);
-        // Keep draining so the mock never blocks on a full pipe.
+        // Keep draining so the server never blocks on a full pipe.
         let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
-    let line = rx.recv_timeout(Duration::from_secs(20)).context("the mock printed no listening address within 20 s")?;
-    let addr =
-        line.trim().strip_prefix("revdesk-mock listening on http://").with_context(|| format!("unexpected first line from the mock: {line:?}"))?.to_string();
+    let line = rx.recv_timeout(Duration::from_secs(20)).with_context(|| format!("{} printed no listening address within 20 s", exe.display()))?;
+    let addr = line.trim().strip_prefix(prefix).with_context(|| format!("unexpected first line from {}: {line:?}", exe.display()))?.to_string();
     if !addr.starts_with("127.0.0.1:") {
-        bail!("the mock listens on {addr}, not on 127.0.0.1");
+        bail!("{} listens on {addr}, not on 127.0.0.1", exe.display());
     }
     Ok((server, addr))
 }
 
 /// wrk on PATH, installed with apt-get when absent.
-fn ensure_wrk() -> Result<()> {
+pub(crate) fn ensure_wrk() -> Result<()> {
     let present = || Command::new("wrk").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
     if present() {
         return Ok(());
@@ -247,7 +252,7 @@ fn ensure_wrk() -> Result<()> {
 
 /// One wrk run against `http://{addr}/v1/room-token`, bounded by `secs` plus a grace period;
 /// `tick` is called with the time since the start about every 100 ms while wrk runs.
-fn wrk(addr: &str, script: &Path, secs: u64, opts: &Options, mut tick: impl FnMut(Duration)) -> Result<String> {
+pub(crate) fn wrk(addr: &str, script: &Path, secs: u64, opts: &Options, mut tick: impl FnMut(Duration)) -> Result<String> {
     let url = format!("http://{addr}/v1/room-token");
     let mut child = Command::new("wrk")
         .arg(format!("-t{}", opts.threads))

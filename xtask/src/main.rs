@@ -1,4 +1,4 @@
-//! `cargo xtask`: command-line entry point (`gen`, `check`).
+//! `cargo xtask`: command-line entry point (`gen`, `check`, `corpus`, `fidelity`, `load`, `bench`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use xtask::messages::{self, MessageFormat};
 use xtask::{Job, Mode, Report, SpecErrors, options_cli, run};
 
+mod bench;
 mod load;
 
 #[derive(Parser)]
@@ -94,6 +95,51 @@ enum Command {
         /// wrk connections.
         #[arg(long, default_value_t = 64)]
         connections: u32,
+    },
+    /// Benchmark this generator next to openapi-generator (rust-axum, rust) and progenitor:
+    /// generation time and peak memory, generated lines and compile times, lines per trivial
+    /// operation, the generated RevDesk server next to a hand-written handler; prints a table and
+    /// writes BENCHMARKS.md. Missing tools are installed under target/bench/tools.
+    Bench {
+        /// A corpus spec name (../shared/corpus) or a path; repeatable. Default: oxide-dns-server,
+        /// oxide-nexus, asana, box, stripe (with --smoke: oxide-dns-server, or spec/openapi.json without the corpus).
+        #[arg(long = "spec", value_name = "NAME")]
+        specs: Vec<String>,
+        /// Generation runs per tool and spec (medians), and wrk runs per server.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Only this generator (no JRE, no openapi-generator, no progenitor).
+        #[arg(long)]
+        ours_only: bool,
+        /// No compile timing.
+        #[arg(long)]
+        skip_build: bool,
+        /// No server comparison.
+        #[arg(long)]
+        skip_server: bool,
+        /// Also run `cargo bench -p tests --bench request_pipeline` (minutes) and report it.
+        #[arg(long)]
+        criterion: bool,
+        /// Seconds of each wrk run.
+        #[arg(long, default_value_t = 10)]
+        wrk_seconds: u64,
+        /// The report. Default: BENCHMARKS.md at the root (--smoke: target/bench/BENCHMARKS.smoke.md).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// CI's smoke run: one small spec, this generator only, one run, `cargo check` of the
+        /// default-feature crate only, 2-second server runs; fails when a figure is missing.
+        #[arg(long)]
+        smoke: bool,
+    },
+    /// Internal: run a command and write its wall time and peak memory as JSON (used by `bench`).
+    #[command(hide = true)]
+    BenchMeasure {
+        #[arg(long)]
+        report: PathBuf,
+        #[arg(long)]
+        timeout: u64,
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
     },
 }
 
@@ -242,6 +288,25 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Bench { specs, runs, ours_only, skip_build, skip_server, criterion, wrk_seconds, out, smoke } => {
+            let command = std::iter::once("cargo xtask".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
+            let opts = bench::Options { specs, runs, ours_only, skip_build, skip_server, criterion, smoke, wrk_seconds, out, command };
+            match bench::run(&xtask::project_root(), &opts) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::BenchMeasure { report, timeout, command } => match bench::measure::measure_here(&report, std::time::Duration::from_secs(timeout), &command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Check(t) => {
             let (untyped, format) = (t.report_untyped, t.message_format);
             let job = job(t, flags.0, flags.1);
