@@ -249,6 +249,7 @@ pub const MODULE_ITEMS: &[&str] = &[
     "ErrorShape",
     "Extract",
     "RawPath",
+    "NotImplemented",
     // runtime ops (re-exported by the runtime's server module; imported by client.rs)
     "Op",
     "Param",

@@ -936,9 +936,25 @@ pub fn status(code: u16) -> StatusCode {
 }
 
 /// The default body of an `Api` method: 501 `not_implemented` (the inputs are dropped).
-pub fn not_implemented<I, R>(operation: &'static str, inputs: I) -> std::future::Ready<Result<R, ApiError>> {
+pub fn not_implemented<I, R>(operation: &'static str, inputs: I) -> NotImplemented<R> {
     drop(inputs);
-    std::future::ready(Err(ApiError::not_implemented(operation)))
+    NotImplemented { operation, response: std::marker::PhantomData }
+}
+
+/// The future of [`not_implemented`]: ready at once with 501. It holds no response value, so it
+/// is `Send` whatever the response type (deeply recursive types included).
+#[derive(Debug)]
+pub struct NotImplemented<R> {
+    operation: &'static str,
+    response: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R> std::future::Future for NotImplemented<R> {
+    type Output = Result<R, ApiError>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        std::task::Poll::Ready(Err(ApiError::not_implemented(self.operation)))
+    }
 }
 
 /// The request's media type essence (`application/json`), lower case.

@@ -130,3 +130,39 @@ fn errors_from_responses_show_their_request_id() {
     let other: ClientError<()> = ClientError::InvalidRequest { violations: Vec::new() };
     assert_eq!(other.request_id(), None);
 }
+
+#[test]
+fn operation_descriptors_fill_the_template_and_write_each_parameter() {
+    use codegen_runtime::ops::{Op, Param, flags};
+    fn short(v: &serde_json::Value, path: &mut codegen_runtime::InstancePath, out: &mut Vec<codegen_runtime::Violation>) {
+        if v.as_str().is_some_and(|s| s.len() > 3) {
+            codegen_runtime::violation(out, path, "maxLength", "is too long");
+        }
+    }
+    static OP: Op = Op::new(
+        "get_thing",
+        "GET",
+        "/things/{id}/{missing}",
+        &[
+            Param::new("id", flags::PATH | flags::REQUIRED, flags::STR, short),
+            Param::new("tags", flags::QUERY | flags::FORM | flags::EXPLODE, flags::STRS, short),
+            Param::new("X-Trace", flags::HEADER, flags::STR, short),
+            Param::new("session", flags::COOKIE, flags::STR, short),
+            Param::new("absent", flags::QUERY | flags::FORM, flags::STR, short),
+        ],
+    );
+    let connection = Connection::new("http://example.test");
+    let values =
+        vec![Some(serde_json::json!("a b/c")), Some(serde_json::json!(["x", "y"])), Some(serde_json::json!("t1")), Some(serde_json::json!("s1")), None];
+    let (request, violations) = connection.prepare_unchecked(&OP, values.clone());
+    assert!(violations.is_empty(), "request validation is off by default");
+    let request = request.build().expect("builds");
+    assert_eq!(request.method(), reqwest::Method::GET);
+    assert_eq!(request.url().as_str(), "http://example.test/things/a%20b%2Fc/%7Bmissing%7D?tags=x&tags=y");
+    assert_eq!(request.headers()["X-Trace"], "t1");
+    assert_eq!(request.headers()["cookie"], "session=s1");
+    let checking = Connection::new("http://example.test").validate_requests(true);
+    let (_, violations) = checking.prepare_unchecked(&OP, values);
+    let paths: Vec<&str> = violations.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(paths, ["id"], "only present values are checked, each under its name");
+}

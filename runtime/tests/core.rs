@@ -102,3 +102,33 @@ fn backtracking_patterns_stop_at_their_budget() {
     assert_eq!(out.len(), 2);
     assert_eq!(out[1].keyword, "patternProperties");
 }
+
+#[test]
+fn parameter_flags_read_back_what_was_written() {
+    use codegen_runtime::ops::{Param, ParamIn, flags};
+    fn check(_: &Value, _: &mut codegen_runtime::InstancePath, _: &mut Vec<codegen_runtime::Violation>) {}
+    for at in [ParamIn::Path, ParamIn::Query, ParamIn::Header, ParamIn::Cookie] {
+        for style in codegen_runtime::Style::ALL {
+            for explode in [false, true] {
+                for required in [false, true] {
+                    let p = Param::new("x", Param::flags(at, style, explode, required), flags::STR, check);
+                    assert_eq!((p.at, p.style, p.explode, p.required), (at, style, explode, required));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn parameter_values_convert_or_report_under_the_name() {
+    use codegen_runtime::ops::{Param, ParamValues, flags};
+    fn check(_: &Value, _: &mut codegen_runtime::InstancePath, _: &mut Vec<codegen_runtime::Violation>) {}
+    static PARAMS: [Param; 2] = [Param::new("count", flags::QUERY, flags::NUM, check), Param::new("name", flags::QUERY, flags::STR, check)];
+    let mut out = Vec::new();
+    let mut values = ParamValues { values: vec![Some(serde_json::json!(1e30)), Some(serde_json::json!("x"))], params: &PARAMS, out: &mut out };
+    assert_eq!(values.take::<i64>(0), None);
+    assert_eq!(values.take::<String>(1).as_deref(), Some("x"));
+    assert_eq!(values.take::<String>(1), None, "a value is taken once");
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].path, "count");
+}

@@ -795,6 +795,44 @@ mod tests {
         &rest[..rest[1..].find("\npub fn ").map_or(rest.len(), |i| i + 1)]
     }
 
+    /// `validate.rs` and `ops.rs` of a spec with paths (server and client on).
+    fn generate_with_paths(spec: serde_json::Value) -> (String, String) {
+        let generated = crate::generate_str("openapi.json", &spec.to_string(), &crate::Options::default()).expect("generates");
+        let file = |name: &str| generated.files.iter().find(|f| f.path == name).map(|f| f.contents.clone()).unwrap_or_default();
+        (file("src/validate.rs"), file("src/ops.rs"))
+    }
+
+    #[test]
+    fn operation_and_member_schemas_with_the_same_facts_share_one_function() {
+        let string = serde_json::json!({"type": "string"});
+        let uuid = serde_json::json!({"type": "string", "format": "uuid"});
+        let op = |param: &str| {
+            serde_json::json!({"get": {"operationId": format!("get_{param}"), "parameters": [
+                {"name": param, "in": "path", "required": true, "schema": string},
+                {"name": "other", "in": "query", "schema": {"type": "string", "maxLength": 3}}
+            ], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}})
+        };
+        let spec = serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/a/{a}": op("a"), "/b/{b}": op("b")},
+            "components": {"schemas": {"Thing": {"type": "object", "properties": {"id": uuid, "owner": uuid, "name": string}}}}});
+        let (validate, ops) = generate_with_paths(spec);
+        // One function for `{"type": "string"}` (both path parameters and the `name` member), one
+        // for `maxLength: 3`, one for the uuid members; the `$ref` responses use `validate_thing`.
+        let string_fns: Vec<&str> = validate.lines().filter(|l| l.starts_with("pub fn ")).collect();
+        assert_eq!(string_fns.len(), 4, "{validate}");
+        assert!(!validate.contains("response200"), "a plain $ref response has no function of its own: {validate}");
+        let path_param = |name: &str| ops.lines().find(|l| l.contains(&format!("Param::new(\"{name}\""))).unwrap_or_default().to_string();
+        let (a, b) = (path_param("a"), path_param("b"));
+        assert!(!a.is_empty() && a.rsplit(", ").next() == b.rsplit(", ").next(), "{ops}");
+        let thing = function(&validate, "validate_thing");
+        assert_eq!(thing.matches("rt::property(").count(), 3, "every member calls a shared function: {thing}");
+        // The two uuid members call the same function; the string member another one.
+        let called =
+            |member: &str| thing.lines().find(|l| l.contains(&format!("\"{member}\""))).and_then(|l| l.rsplit(", ").next()).unwrap_or_default().to_string();
+        assert_eq!(called("id"), called("owner"), "{thing}");
+        assert_ne!(called("id"), called("name"), "{thing}");
+    }
+
     #[test]
     fn dynamic_scope_costs_nothing_without_dynamic_ref() {
         let text = validate_rs(serde_json::json!({
