@@ -80,9 +80,9 @@ pub trait Api: Send + Sync + 'static {
     ) -> impl Future<Output = Result<V1RoomTokenPostResponse, ApiError>> + Send {
         not_implemented("v1_room_token_post", (ctx, principal, params, body))
     }
-    /// The idempotency scope of a request (see `crate::runtime::idempotency`): saved
-    /// responses are found only under the same scope, so one caller never replays
-    /// another's. `credentials` is a SHA-256 of the credentials the request
+    /// The idempotency scope of a request that carries a key while the layer is on (see
+    /// `crate::runtime::idempotency`): saved responses are found only under the same
+    /// scope, so one caller never replays another's. `credentials` is a SHA-256 of the credentials the request
     /// authenticated with (`None` for anonymous calls); the default returns it, so an
     /// anonymous request's key is not used. Return a stable account id to share keys
     /// across a caller's credentials.
@@ -247,17 +247,25 @@ async fn handle_v1_room_token_post<A: Api>(
         };
         let Some(body) = body else { return Err(missing_body(violations)) };
         let params = valid(params, &mut violations)?;
-        let scope = state
-            .api
-            .idempotency_scope(
-                &ctx,
-                Some(&principal),
-                crate::runtime::idempotency::credentials_scope(
+        let scope = if crate::runtime::idempotency::wants_key(
+            &state.config,
+            &ctx,
+            "Idempotency-Key",
+        ) {
+            state
+                .api
+                .idempotency_scope(
                     &ctx,
-                    &[&[("bearerAuth", &[])]],
-                    extract_credentials,
-                ),
-            );
+                    Some(&principal),
+                    crate::runtime::idempotency::credentials_scope(
+                        &ctx,
+                        &[&[("bearerAuth", &[])]],
+                        extract_credentials,
+                    ),
+                )
+        } else {
+            None
+        };
         let call = crate::runtime::idempotency::idempotency_call(
             &state.config,
             crate::runtime::idempotency::IdempotencyRequest {

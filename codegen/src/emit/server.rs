@@ -218,9 +218,9 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
     let unused = if secured { quote!(principal) } else { quote!(()) };
     let scope = if ir.operations.iter().any(|op| op.idempotency_key.is_some()) {
         quote! {
-            /// The idempotency scope of a request (see `crate::runtime::idempotency`): saved
-            /// responses are found only under the same scope, so one caller never replays
-            /// another's. `credentials` is a SHA-256 of the credentials the request
+            /// The idempotency scope of a request that carries a key while the layer is on (see
+            /// `crate::runtime::idempotency`): saved responses are found only under the same
+            /// scope, so one caller never replays another's. `credentials` is a SHA-256 of the credentials the request
             /// authenticated with (`None` for anonymous calls); the default returns it, so an
             /// anonymous request's key is not used. Return a stable account id to share keys
             /// across a caller's credentials.
@@ -491,7 +491,11 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
                 (true, true, true) => quote!(principal.as_ref(),),
             };
             quote! {
-                let scope = state.api.idempotency_scope(&ctx, #principal #credentials);
+                let scope = if crate::runtime::idempotency::wants_key(&state.config, &ctx, #header) {
+                    state.api.idempotency_scope(&ctx, #principal #credentials)
+                } else {
+                    None
+                };
                 let call = crate::runtime::idempotency::idempotency_call(&state.config, crate::runtime::idempotency::IdempotencyRequest {
                     operation: #name, template: #template, header: #header, ctx: &ctx, path_params: &raw_path, body: #bytes, scope,
                 })?;

@@ -293,6 +293,13 @@ pub fn credentials_scope(ctx: &RequestContext, alternatives: &[&[(&'static str, 
     None
 }
 
+/// True when the layer is on and the request carries a non-empty key in `header`: only then is
+/// the request's scope ([`credentials_scope`], `Api::idempotency_scope`) worth computing (a
+/// SHA-256 of the credentials), since [`idempotency_call`] passes every other request through.
+pub fn wants_key(config: &RouterConfig, ctx: &RequestContext, header: &str) -> bool {
+    config.idempotency.is_some() && ctx.headers.get(header).is_some_and(|v| !v.as_bytes().is_empty())
+}
+
 /// The layer's view of a request: `None` when the layer is off, the key absent or empty, or the
 /// request has no scope; 400 when the key is too long.
 pub fn idempotency_call(config: &RouterConfig, request: IdempotencyRequest<'_>) -> Result<Option<IdempotentCall>, Rejection> {
