@@ -6,8 +6,9 @@
 //! Rejection policy: every request the router refuses (431, 404, 405, 401, 403, 415, 413,
 //! 408, 400, 503) and every handler error (500, 501) becomes a [`Rejection`], which
 //! [`Api::rejection_response`] turns into the response. The default writes the spec's
-//! error schema when it is recognised (`{"error": {"code", "message", "fields"}}` or a flat
-//! `{"code", "message", "fields"}`) and that envelope otherwise; override the hook to
+//! error schema when it is recognised (`{"error": {"code", "message", "fields"}}`, a flat
+//! `{"code", "message", "fields"}`, or RFC 9457 problem details as
+//! `application/problem+json`) and that envelope otherwise; override the hook to
 //! produce another shape. The protocol headers of a rejection (`Allow` on 405,
 //! `WWW-Authenticate` on 401, `Retry-After` on 503, `Connection: close` on 408) are added
 //! after the hook, unless the hook's response already has them. Limits are fields of

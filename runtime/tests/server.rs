@@ -194,3 +194,42 @@ async fn the_first_alternative_with_all_credentials_decides() {
     let refused = authorize(&context(headers), "op", OPTIONAL, extract, |_| async { Err::<(), _>(AuthRejection::forbidden("no")) }).await;
     assert!(matches!(refused, Err(Rejection::Forbidden(_))));
 }
+
+#[test]
+fn problem_details_carry_status_title_code_and_pointers() {
+    let mut at = codegen_runtime::InstancePath::root();
+    at.push_key("a/b~c");
+    at.push_index(2);
+    assert_eq!(at.pointer(), "/a~1b~0c/2");
+    let mut violations = Vec::new();
+    codegen_runtime::violation(&mut violations, &at, "maxLength", "is too long");
+    codegen_runtime::violation(&mut violations, &codegen_runtime::InstancePath::root(), "type", "must be an object");
+    let rejection = Rejection::validation(violations);
+    let body = problem_body(&rejection);
+    assert_eq!(body["type"], "about:blank");
+    assert_eq!((body["status"].as_u64(), body["title"].as_str()), (Some(400), Some("Bad Request")));
+    assert_eq!(body["code"], "validation_error");
+    assert_eq!(body["errors"], json!([{"field": "a/b~c/2", "pointer": "#/a~1b~0c/2", "detail": "is too long"}]));
+    let response = rejection_response(&rejection, ErrorShape::Problem);
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+    let other = rejection_response(&Rejection::NotFound, ErrorShape::Envelope);
+    assert_eq!(other.headers()[header::CONTENT_TYPE], "application/json");
+    // The error body a handler builds: problem details without a status it does not know.
+    let fields = BTreeMap::from([("items/0".to_string(), "is wrong".to_string())]);
+    let built = error_body(ErrorShape::Problem, "conflict", "taken", &fields);
+    assert_eq!(
+        built,
+        json!({"type": "about:blank", "detail": "taken", "code": "conflict", "errors": [{"field": "items/0", "pointer": "#/items/0", "detail": "is wrong"}]})
+    );
+}
+
+#[test]
+fn documented_json_media_types_are_the_content_type() {
+    let r = json_response_as(StatusCode::NOT_FOUND, "application/problem+json", &json!({"status": 404}));
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/problem+json");
+    let r = json_response_as(StatusCode::OK, "application/*+json", &json!({}));
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json", "a range is not a content type");
+    let r = json_response_as(StatusCode::OK, "bad\nvalue", &json!({}));
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json", "a malformed one is not written");
+}

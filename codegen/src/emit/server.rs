@@ -19,8 +19,9 @@ pub fn emit(ir: &Ir) -> TokenStream {
         //! Rejection policy: every request the router refuses (431, 404, 405, 401, 403, 415, 413,
         //! 408, 400, 503) and every handler error (500, 501) becomes a [`Rejection`], which
         //! [`Api::rejection_response`] turns into the response. The default writes the spec's
-        //! error schema when it is recognised (`{"error": {"code", "message", "fields"}}` or a flat
-        //! `{"code", "message", "fields"}`) and that envelope otherwise; override the hook to
+        //! error schema when it is recognised (`{"error": {"code", "message", "fields"}}`, a flat
+        //! `{"code", "message", "fields"}`, or RFC 9457 problem details as
+        //! `application/problem+json`) and that envelope otherwise; override the hook to
         //! produce another shape. The protocol headers of a rejection (`Allow` on 405,
         //! `WWW-Authenticate` on 401, `Retry-After` on 503, `Connection: close` on 408) are added
         //! after the hook, unless the hook's response already has them. Limits are fields of
@@ -69,6 +70,9 @@ fn error_body(ir: &Ir) -> TokenStream {
     let (shape_doc, shape) = match &ir.error_shape {
         ErrorShape::Envelope(_) => (" `{\"error\": {\"code\", \"message\", \"fields\"}}`", quote!(ErrorShape::Envelope)),
         ErrorShape::Flat(_) => (" `{\"code\", \"message\", \"fields\"}`", quote!(ErrorShape::Flat)),
+        ErrorShape::Problem(_) => {
+            (" RFC 9457 problem details (`application/problem+json`: `type`, `title`, `status`, `detail`, `code`, `errors`)", quote!(ErrorShape::Problem))
+        }
     };
     let d = lit(&format!(" The error body of rejections, in the spec's error shape:{shape_doc}."));
     quote! {
@@ -312,7 +316,11 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
             None => quote!(status),
         };
         let respond = match &r.body {
-            Some((_, BodyKind::Json(_))) => quote!(json_response(#status_expr, &body)),
+            Some((mt, BodyKind::Json(_))) if mt.eq_ignore_ascii_case("application/json") => quote!(json_response(#status_expr, &body)),
+            Some((mt, BodyKind::Json(_))) => {
+                let mt = lit(mt);
+                quote!(json_response_as(#status_expr, #mt, &body))
+            }
             Some((mt, kind)) => {
                 let mt = lit(if mt.contains('*') { "application/octet-stream" } else { mt });
                 let bytes = if *kind == BodyKind::Text { quote!(body.into_bytes()) } else { quote!(body) };

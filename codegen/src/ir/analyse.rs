@@ -810,16 +810,21 @@ fn check_discriminators(ir: &Ir, diags: &mut Diagnostics) {
 /// Finds the schema most 4xx responses use and decides whether rejections are an envelope or flat.
 fn detect_error_shape(ir: &Ir, diags: &mut Diagnostics) -> ErrorShape {
     let mut counts: BTreeMap<SchemaId, usize> = BTreeMap::new();
+    // How many of each schema's error responses are `application/problem+json`.
+    let mut problems: BTreeMap<SchemaId, usize> = BTreeMap::new();
     for op in &ir.operations {
         for r in &op.responses {
             if r.status.starts_with('4') || r.status == "default" {
-                if let Some((_, super::BodyKind::Json(s))) = &r.body {
+                if let Some((media_type, super::BodyKind::Json(s))) = &r.body {
                     *counts.entry(ir.resolve_alias(*s)).or_default() += 1;
+                    if media_type.eq_ignore_ascii_case("application/problem+json") {
+                        *problems.entry(ir.resolve_alias(*s)).or_default() += 1;
+                    }
                 }
             }
         }
     }
-    let Some((&schema, _)) = counts.iter().max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id))) else {
+    let Some((&schema, &uses)) = counts.iter().max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id))) else {
         return ErrorShape::Envelope(None);
     };
     let has = |id: SchemaId, names: &[&str]| {
@@ -827,6 +832,12 @@ fn detect_error_shape(ir: &Ir, diags: &mut Diagnostics) -> ErrorShape {
         names.iter().all(|n| props.iter().any(|(p, _)| p == n))
     };
     let name = ir.schemas[schema].name.clone();
+    // Problem details: the spec says so by the media type (most uses of the error schema), or
+    // the schema has RFC 9457's members and not this house's `code`/`message`.
+    let problem_media = problems.get(&schema).copied().unwrap_or(0) * 2 > uses;
+    if problem_media || (has(schema, &["title", "status"]) && !has(schema, &["code", "message"])) {
+        return ErrorShape::Problem(name);
+    }
     if let Some((_, inner)) = ir.schemas[schema].facts.properties.iter().find(|(p, _)| p == "error") {
         let inner = ir.resolve_alias(*inner);
         if has(inner, &["code", "message"]) {
@@ -838,7 +849,31 @@ fn detect_error_shape(ir: &Ir, diags: &mut Diagnostics) -> ErrorShape {
     }
     diags.info(
         ir.schemas[schema].loc.clone(),
-        "the error schema is neither `{error: {code, message}}` nor `{code, message}`; rejections use the `{error: {...}}` envelope unless `Api::rejection_response` is overridden",
+        "the error schema is neither `{error: {code, message}}`, `{code, message}` nor problem details (RFC 9457); rejections use the `{error: {...}}` envelope unless `Api::rejection_response` is overridden",
     );
     ErrorShape::Envelope(None)
+}
+
+#[cfg(test)]
+mod error_shape_tests {
+    /// The `ERROR_SHAPE` line of the server a spec with one error response generates.
+    fn shape(media_type: &str, schema: serde_json::Value) -> String {
+        let spec = serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {"responses": {
+            "200": {"description": "ok"},
+            "400": {"description": "bad", "content": {media_type: {"schema": schema}}}
+        }}}}});
+        let generated = crate::generate_str("openapi.json", &spec.to_string(), &crate::Options::default()).expect("generates");
+        let server = generated.files.iter().find(|f| f.path == "src/server.rs").map(|f| f.contents.clone()).unwrap_or_default();
+        server.lines().find(|l| l.contains("pub const ERROR_SHAPE")).unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn problem_details_are_recognised_by_media_type_or_members() {
+        let house = serde_json::json!({"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}});
+        let rfc = serde_json::json!({"type": "object", "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}}});
+        assert!(shape("application/json", house.clone()).ends_with("ErrorShape::Flat;"));
+        assert!(shape("application/problem+json", house).ends_with("ErrorShape::Problem;"), "the media type decides");
+        assert!(shape("application/json", rfc).ends_with("ErrorShape::Problem;"), "RFC 9457 members without code/message");
+        assert!(shape("application/json", serde_json::json!({"type": "object"})).ends_with("ErrorShape::Envelope;"));
+    }
 }

@@ -768,6 +768,9 @@ pub enum ErrorShape {
     Envelope(Option<String>),
     /// `{"code", "message", "fields"}` at the top level.
     Flat(Option<String>),
+    /// RFC 9457 problem details (`application/problem+json`, or a schema of `type`, `title`,
+    /// `status`, `detail`), typed by the named schema when there is one.
+    Problem(Option<String>),
 }
 
 /// API metadata.

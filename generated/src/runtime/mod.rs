@@ -70,6 +70,20 @@ impl InstancePath {
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The path as an RFC 6901 JSON Pointer (`/items/2/name`, `~` and `/` escaped); the root is
+    /// empty.
+    pub fn pointer(&self) -> String {
+        let mut out = String::new();
+        for s in &self.0 {
+            out.push('/');
+            match s {
+                Segment::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
+                Segment::Index(n) => out.push_str(&n.to_string()),
+            }
+        }
+        out
+    }
 }
 
 impl fmt::Display for InstancePath {

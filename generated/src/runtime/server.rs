@@ -296,7 +296,16 @@ pub enum ErrorShape {
     Envelope,
     /// `{"code", "message", "fields"}`.
     Flat,
+    /// RFC 9457 problem details, `application/problem+json`: `type` (`about:blank`), `title`
+    /// (the status's reason phrase), `status`, `detail` (the message), the extension members
+    /// `code` (this API's error code) and, for validation errors, `errors`: one
+    /// `{"field", "pointer", "detail"}` per invalid place (`pointer` an RFC 6901 pointer in a
+    /// URI fragment, `#/items/0/name`).
+    Problem,
 }
+
+/// The media type of problem details (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The error body of a rejection in `shape`; `fields` is left out when empty.
 pub fn error_body(shape: ErrorShape, code: &str, message: &str, fields: &BTreeMap<String, String>) -> serde_json::Value {
@@ -313,11 +322,63 @@ pub fn error_body(shape: ErrorShape, code: &str, message: &str, fields: &BTreeMa
             serde_json::Value::Object(outer)
         }
         ErrorShape::Flat => serde_json::Value::Object(inner),
+        ErrorShape::Problem => {
+            let errors = fields.iter().map(|(field, detail)| problem_error(field, &pointer_of(field), detail)).collect();
+            problem(None, message, code, errors)
+        }
     }
 }
 
-/// The default rejection response: the status, and the error body in `shape`.
+fn pointer_of(field: &str) -> String {
+    let mut path = InstancePath::root();
+    for part in field.split('/') {
+        match part.parse::<usize>() {
+            Ok(n) => path.push_index(n),
+            Err(_) => path.push_key(part),
+        }
+    }
+    path.pointer()
+}
+
+fn problem_error(field: &str, pointer: &str, detail: &str) -> serde_json::Value {
+    serde_json::json!({"field": field, "pointer": format!("#{pointer}"), "detail": detail})
+}
+
+fn problem(status: Option<StatusCode>, detail: &str, code: &str, errors: Vec<serde_json::Value>) -> serde_json::Value {
+    let mut body = serde_json::Map::new();
+    body.insert("type".into(), "about:blank".into());
+    if let Some(status) = status {
+        body.insert("title".into(), status.canonical_reason().unwrap_or("Error").into());
+        body.insert("status".into(), status.as_u16().into());
+    }
+    body.insert("detail".into(), detail.into());
+    body.insert("code".into(), code.into());
+    if !errors.is_empty() {
+        body.insert("errors".into(), serde_json::Value::Array(errors));
+    }
+    serde_json::Value::Object(body)
+}
+
+/// The problem details of a rejection (RFC 9457; see [`ErrorShape::Problem`]): one entry of
+/// `errors` per violation with a place, its pointer from the violation's own path.
+pub fn problem_body(rejection: &Rejection) -> serde_json::Value {
+    let errors = match rejection {
+        Rejection::BadRequest { violations, .. } => {
+            violations.iter().filter(|v| !v.path.is_empty()).map(|v| problem_error(&v.path, &v.instance.pointer(), &v.message)).collect()
+        }
+        _ => Vec::new(),
+    };
+    problem(Some(rejection.status()), &rejection.message(), rejection.code(), errors)
+}
+
+/// The default rejection response: the status, and the error body in `shape` (problem details
+/// as `application/problem+json`).
 pub fn rejection_response(rejection: &Rejection, shape: ErrorShape) -> Response {
+    if shape == ErrorShape::Problem {
+        let mut response = json_response(rejection.status(), &problem_body(rejection));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        return response;
+    }
     let body = error_body(shape, rejection.code(), &rejection.message(), &rejection.fields());
     json_response(rejection.status(), &body)
 }
@@ -575,6 +636,18 @@ pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Respo
         Ok(bytes) => (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// [`json_response`] with the documented JSON media type (`application/problem+json`, a
+/// vendor `+json` type) as `Content-Type`; a range or a malformed one keeps `application/json`.
+pub fn json_response_as<T: serde::Serialize>(status: StatusCode, media_type: &'static str, body: &T) -> Response {
+    let mut response = json_response(status, body);
+    if response.status() == status && !media_type.contains('*') {
+        if let Ok(value) = HeaderValue::from_str(media_type) {
+            response.headers_mut().insert(header::CONTENT_TYPE, value);
+        }
+    }
+    response
 }
 
 /// Adds documented response headers (a generated headers struct) to a response; absent ones
