@@ -248,11 +248,15 @@ async fn handle_v1_room_token_post<A: Api>(
         };
         let Some(body) = body else { return Err(missing_body(violations)) };
         let params = valid(params, &mut violations)?;
-        let scope = if crate::runtime::idempotency::wants_key(
-            &state.config,
-            &ctx,
-            "Idempotency-Key",
-        ) {
+        let request = crate::runtime::idempotency::IdempotencyRequest {
+            operation: "v1_room_token_post",
+            template: "/v1/room-token",
+            header: "Idempotency-Key",
+            ctx: &ctx,
+            path_params: &raw_path,
+            body: &raw_body,
+        };
+        let scope = || {
             state
                 .api
                 .idempotency_scope(
@@ -264,20 +268,11 @@ async fn handle_v1_room_token_post<A: Api>(
                         extract_credentials,
                     ),
                 )
-        } else {
-            None
         };
         let call = crate::runtime::idempotency::idempotency_call(
             &state.config,
-            crate::runtime::idempotency::IdempotencyRequest {
-                operation: "v1_room_token_post",
-                template: "/v1/room-token",
-                header: "Idempotency-Key",
-                ctx: &ctx,
-                path_params: &raw_path,
-                body: &raw_body,
-                scope,
-            },
+            request,
+            scope,
         )?;
         crate::runtime::idempotency::idempotent(
                 call,

@@ -931,20 +931,6 @@ pub fn param_checked(source: ParamSource<'_>, spec: &ParamSpec, validate: Valida
     (out.len() == before).then_some(value)
 }
 
-/// Reads, validates and converts one parameter; violations are collected under its name.
-pub fn read_param<T: serde::de::DeserializeOwned>(source: ParamSource<'_>, spec: &ParamSpec, validate: Validator, out: &mut Vec<Violation>) -> Option<T> {
-    let value = param_checked(source, spec, validate, out)?;
-    match super::convert(value) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let mut path = InstancePath::root();
-            path.push_key(spec.name);
-            super::violation(out, &path, "type", e.to_string());
-            None
-        }
-    }
-}
-
 /// A request's path parameters: decoded segments by template name.
 pub type RawPath = Vec<(String, String)>;
 

@@ -499,14 +499,11 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
                 (true, true, true) => quote!(principal.as_ref(),),
             };
             quote! {
-                let scope = if crate::runtime::idempotency::wants_key(&state.config, &ctx, #header) {
-                    state.api.idempotency_scope(&ctx, #principal #credentials)
-                } else {
-                    None
+                let request = crate::runtime::idempotency::IdempotencyRequest {
+                    operation: #name, template: #template, header: #header, ctx: &ctx, path_params: &raw_path, body: #bytes,
                 };
-                let call = crate::runtime::idempotency::idempotency_call(&state.config, crate::runtime::idempotency::IdempotencyRequest {
-                    operation: #name, template: #template, header: #header, ctx: &ctx, path_params: &raw_path, body: #bytes, scope,
-                })?;
+                let scope = || state.api.idempotency_scope(&ctx, #principal #credentials);
+                let call = crate::runtime::idempotency::idempotency_call(&state.config, request, scope)?;
                 crate::runtime::idempotency::idempotent(call, async { #call }).await
             }
         }

@@ -543,18 +543,8 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
                 continue;
             }
         }
-        let key = (shareable && node.facts.is_leaf()).then(|| format!("{:?}\u{0}{:?}\u{0}{}", node.facts, node.shape, node.nullable));
-        if let Some(f) = key.as_ref().and_then(|k| by_facts.get(k)) {
-            ir.schemas[id].validator = Some(f.clone());
-            ir.schemas[id].validator_shared = true;
-            continue;
-        }
-        let name = naming::snake(&naming::type_name(&ir.schemas[id].name_hint));
-        let f = validators.claim(&format!("validate_{name}"));
-        if let Some(k) = key {
-            by_facts.insert(k, f.clone());
-        }
-        ir.schemas[id].validator = Some(f);
+        let key = (shareable && node.facts.is_leaf()).then(|| facts_key(node));
+        assign_validator(ir, id, key, &mut by_facts, &mut validators);
     }
     // Member and item schemas that assert only their own facts (`{"type": "string", "format":
     // "uuid"}` of many properties) call one shared function instead of repeating the checks.
@@ -573,20 +563,30 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
         if node.validator.is_some() || node.resource.is_some() || node.resource_root || !node.facts.is_leaf() || node.facts == Facts::default() {
             continue;
         }
-        let key = format!("{:?}\u{0}{:?}\u{0}{}", node.facts, node.shape, node.nullable);
-        match by_facts.get(&key) {
-            Some(f) => {
-                ir.schemas[id].validator = Some(f.clone());
-                ir.schemas[id].validator_shared = true;
-            }
-            None => {
-                let name = naming::snake(&naming::type_name(&ir.schemas[id].name_hint));
-                let f = validators.claim(&format!("validate_{name}"));
-                by_facts.insert(key, f.clone());
-                ir.schemas[id].validator = Some(f);
-            }
-        }
+        let key = Some(facts_key(node));
+        assign_validator(ir, id, key, &mut by_facts, &mut validators);
     }
+}
+
+/// What a schema without subschemas asserts, as a key: equal keys validate alike.
+fn facts_key(node: &super::SchemaNode) -> String {
+    format!("{:?}\u{0}{:?}\u{0}{}", node.facts, node.shape, node.nullable)
+}
+
+/// Gives schema `id` a validator function: the one made before for the same `key` (shared), or
+/// a new one named from its location (recorded under `key`).
+fn assign_validator(ir: &mut Ir, id: SchemaId, key: Option<String>, by_facts: &mut BTreeMap<String, String>, validators: &mut Scope) {
+    if let Some(f) = key.as_ref().and_then(|k| by_facts.get(k)) {
+        ir.schemas[id].validator = Some(f.clone());
+        ir.schemas[id].validator_shared = true;
+        return;
+    }
+    let name = naming::snake(&naming::type_name(&ir.schemas[id].name_hint));
+    let f = validators.claim(&format!("validate_{name}"));
+    if let Some(k) = key {
+        by_facts.insert(k, f.clone());
+    }
+    ir.schemas[id].validator = Some(f);
 }
 
 fn assign_members(ir: &mut Ir, renames: &BTreeMap<String, String>) {

@@ -7,7 +7,7 @@
 //! is set (`super::server::RouterConfig`):
 //! - the layer runs after every check the router makes (auth, media type, size, validation):
 //!   rejections are never saved and never use up a key;
-//! - the stored key is a SHA-256 of the request's scope ([`IdempotencyRequest::scope`], from
+//! - the stored key is a SHA-256 of the request's scope ([`idempotency_call`]'s `scope`, from
 //!   the `Api::idempotency_scope` hook, by default a digest of the credentials the request
 //!   authenticated with) and the key, so one caller never sees another caller's entry; a
 //!   request without a scope (anonymous by default) is not idempotent;
@@ -220,8 +220,6 @@ pub struct IdempotencyRequest<'a> {
     pub path_params: &'a [(String, String)],
     /// The raw body (empty when there is none).
     pub body: &'a [u8],
-    /// The caller's scope (`Api::idempotency_scope`); `None` makes the request not idempotent.
-    pub scope: Option<String>,
 }
 
 /// A request the layer handles: its store key and fingerprint.
@@ -293,16 +291,13 @@ pub fn credentials_scope(ctx: &RequestContext, alternatives: &[&[(&'static str, 
     None
 }
 
-/// True when the layer is on and the request carries a non-empty key in `header`: only then is
-/// the request's scope ([`credentials_scope`], `Api::idempotency_scope`) worth computing (a
-/// SHA-256 of the credentials), since [`idempotency_call`] passes every other request through.
-pub fn wants_key(config: &RouterConfig, ctx: &RequestContext, header: &str) -> bool {
-    config.idempotency.is_some() && ctx.headers.get(header).is_some_and(|v| !v.as_bytes().is_empty())
-}
-
 /// The layer's view of a request: `None` when the layer is off, the key absent or empty, or the
 /// request has no scope; 400 when the key is too long.
-pub fn idempotency_call(config: &RouterConfig, request: IdempotencyRequest<'_>) -> Result<Option<IdempotentCall>, Rejection> {
+pub fn idempotency_call(
+    config: &RouterConfig,
+    request: IdempotencyRequest<'_>,
+    scope: impl FnOnce() -> Option<String>,
+) -> Result<Option<IdempotentCall>, Rejection> {
     let Some(layer) = &config.idempotency else { return Ok(None) };
     let Some(raw) = request.ctx.headers.get(request.header) else { return Ok(None) };
     let key = raw.as_bytes();
@@ -317,7 +312,9 @@ pub fn idempotency_call(config: &RouterConfig, request: IdempotencyRequest<'_>) 
         super::violation(&mut violations, &path, "maxLength", message);
         return Err(Rejection::validation(violations));
     }
-    let Some(scope) = &request.scope else { return Ok(None) };
+    // The scope (a SHA-256 of the credentials, `Api::idempotency_scope`) only for a request the
+    // layer handles.
+    let Some(scope) = scope() else { return Ok(None) };
     let store_key = digest(&[scope.as_bytes(), key]);
     let fingerprint = fingerprint(&request);
     Ok(Some(IdempotentCall { layer: layer.clone(), key: store_key, fingerprint, retry_after: config.retry_after_secs }))
