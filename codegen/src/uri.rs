@@ -35,6 +35,8 @@ pub struct Index {
     map: Vec<(String, PathBuf)>,
     /// Keys of the loaded mapped documents (their retrieval URIs, which are also their bases).
     mapped: BTreeSet<String>,
+    /// The base URI an OpenAPI 3.2 document's `$self` sets, per file.
+    selves: BTreeMap<String, Url>,
 }
 
 /// Where a reference leads: a file and a JSON pointer in it.
@@ -49,6 +51,15 @@ pub struct Target {
     pub from_root: Option<String>,
     /// For a document of the URI map not loaded yet: the local file it is read from.
     pub mapped: Option<PathBuf>,
+}
+
+/// The base URI an OpenAPI 3.2 `$self` (a URI reference, resolved against the file's own place)
+/// gives the file `file`; `None` when it has a fragment or does not parse.
+pub fn self_base(file: &str, self_uri: &str) -> Option<Url> {
+    if self_uri.contains('#') {
+        return None;
+    }
+    file_base(file)?.join(self_uri).ok()
 }
 
 /// The base URI of a file of the spec.
@@ -103,6 +114,11 @@ impl Index {
 
     /// Indexes one file.
     pub fn add_file(&mut self, file: &str, doc: &Value) {
+        // OpenAPI 3.2: `$self` is the document's base URI, and names the document.
+        if let Some(base) = doc.get("$self").and_then(Value::as_str).and_then(|s| self_base(file, s)) {
+            self.resources.entry(without_fragment(&base)).or_insert_with(|| Location::new(file, ""));
+            self.selves.insert(file.to_string(), base);
+        }
         if let Some(base) = self.base_of(file) {
             self.resource_roots.entry(file.to_string()).or_default().insert(String::new());
             let root = Location::new(file, "");
@@ -119,7 +135,23 @@ impl Index {
     /// The base URI of a loaded file: its retrieval URI for a mapped document, else its place
     /// under the spec's private base.
     fn base_of(&self, file: &str) -> Option<Url> {
+        if let Some(base) = self.selves.get(file) {
+            return Some(base.clone());
+        }
         if self.mapped.contains(file) { Url::parse(file).ok() } else { file_base(file) }
+    }
+
+    /// The spec file a URI names by a `$self` correspondence: a URI beside (or below) the
+    /// `$self` of a loaded document names the file at the same place beside that document
+    /// (`https://example.com/api/openapi.yaml` in `openapi.yaml` makes
+    /// `https://example.com/api/schemas/pet.yaml` the file `schemas/pet.yaml`).
+    fn self_file(&self, uri: &Url) -> Option<String> {
+        let wanted = without_fragment(uri);
+        self.selves.iter().find_map(|(file, base)| {
+            let dir = base.join(".").ok()?;
+            let rest = wanted.strip_prefix(dir.as_str())?;
+            file_of(&file_base(file)?.join(".").ok()?.join(rest).ok()?)
+        })
     }
 
     /// The root of the schema resource `loc` is in: the nearest enclosing object with `$id`
@@ -210,7 +242,7 @@ impl Index {
         let (rfile, rpointer) = match self.resources.get(&key) {
             Some(at) => (at.file.clone(), at.pointer.clone()),
             None if self.mapped.contains(&key) => (key.clone(), String::new()),
-            None => match file_of(&resource) {
+            None => match file_of(&resource).or_else(|| self.self_file(&resource)) {
                 Some(f) => (f, String::new()),
                 None => match self.mapped_path(&key) {
                     Some((local, _)) => {

@@ -16,6 +16,8 @@ pub mod client;
 pub mod idempotency;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 mod pattern;
+#[cfg(feature = "server")]
+pub mod querystring;
 #[cfg(feature = "client")]
 mod retry;
 #[cfg(feature = "server")]
@@ -844,6 +846,10 @@ pub mod ops {
         Header,
         /// A cookie.
         Cookie,
+        /// The whole query string as one value (OpenAPI 3.2 `in: querystring`), read as its
+        /// `content` media type says: a form (the style [`Style::Form`]) or JSON text
+        /// ([`Style::Json`]).
+        QueryString,
     }
 
     /// The kind of a scalar parameter value, for reading it from text.
@@ -923,6 +929,8 @@ pub mod ops {
         pub const EXPLODE: u16 = 1 << 5;
         /// `required: true`.
         pub const REQUIRED: u16 = 1 << 6;
+        /// With `QUERY`: the whole query string is the value (`in: querystring`).
+        pub const QUERYSTRING: u16 = 1 << 7;
 
         /// A string value.
         pub const STR: Coerce = Coerce::Scalar(Scalar::String);
@@ -946,6 +954,7 @@ pub mod ops {
         pub const fn new(name: &'static str, flags: u16, coerce: Coerce, check: Validator) -> Param {
             let at = match flags & 3 {
                 0 => ParamIn::Path,
+                1 if flags & QUERYSTRING != 0 => ParamIn::QueryString,
                 1 => ParamIn::Query,
                 2 => ParamIn::Header,
                 _ => ParamIn::Cookie,
@@ -970,6 +979,7 @@ pub mod ops {
                 ParamIn::Query => QUERY,
                 ParamIn::Header => HEADER,
                 ParamIn::Cookie => COOKIE,
+                ParamIn::QueryString => QUERY | QUERYSTRING,
             };
             let style = match style {
                 Style::Simple => SIMPLE,

@@ -290,7 +290,7 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
 
     checks.retain(|c| !c.is_empty());
     let docs = doc(op.doc.as_deref());
-    let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
+    let where_ = lit(&format!(" `{} {}`", op.wire_method(), op.path));
     let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
     let sep = if docs.is_empty() { TokenStream::new() } else { quote!(#[doc = ""]) };
     let mutable = if auth.iter().all(TokenStream::is_empty) && send_body.is_empty() { TokenStream::new() } else { quote!(mut) };

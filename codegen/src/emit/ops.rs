@@ -37,10 +37,10 @@ pub fn emit(ir: &Ir, options: &Options) -> TokenStream {
 
 fn descriptor(ir: &Ir, op: &Operation, options: &Options) -> TokenStream {
     let s = format_ident!("{}", crate::naming::op_static(&op.fn_name));
-    let about = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
+    let about = lit(&format!(" `{} {}`", op.wire_method(), op.path));
     let name = lit(&op.fn_name);
     let template = lit(&op.path);
-    let method = lit(&op.method.to_ascii_uppercase());
+    let method = lit(&op.wire_method());
     let params = op.params.iter().map(|p| {
         let wire = lit(&p.name);
         let mut flags = vec![match p.location {
@@ -48,6 +48,7 @@ fn descriptor(ir: &Ir, op: &Operation, options: &Options) -> TokenStream {
             ParamIn::Query => quote!(f::QUERY),
             ParamIn::Header => quote!(f::HEADER),
             ParamIn::Cookie => quote!(f::COOKIE),
+            ParamIn::QueryString => quote!(f::QUERY | f::QUERYSTRING),
         }];
         flags.extend(match p.style {
             Style::Simple => None,

@@ -20,7 +20,7 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 6] = [
+pub const SOURCES: [RuntimeSource; 7] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -32,6 +32,12 @@ pub const SOURCES: [RuntimeSource; 6] = [
         crate_path: "src/server.rs",
         embedded_path: "src/runtime/server.rs",
         text: include_str!("../../../runtime/src/server.rs"),
+        feature: Some("server"),
+    },
+    RuntimeSource {
+        crate_path: "src/querystring.rs",
+        embedded_path: "src/runtime/querystring.rs",
+        text: include_str!("../../../runtime/src/querystring.rs"),
         feature: Some("server"),
     },
     RuntimeSource {

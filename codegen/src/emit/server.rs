@@ -188,7 +188,7 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
     let methods = ir.operations.iter().map(|op| {
         let f = ident(&op.fn_name);
         let docs = doc(op.doc.as_deref());
-        let where_ = lit(&format!(" `{} {}`", op.method.to_ascii_uppercase(), op.path));
+        let where_ = lit(&format!(" `{} {}`", op.wire_method(), op.path));
         let resp = format_ident!("{}Response", op.type_prefix);
         let principal = principal_param(op);
         let mut args = vec![quote!(ctx)];
@@ -523,7 +523,7 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
 
 fn router(ir: &Ir) -> TokenStream {
     let routes = ir.operations.iter().enumerate().map(|(i, op)| {
-        let m = lit(&op.method.to_ascii_uppercase());
+        let m = lit(&op.wire_method());
         let p = lit(&op.path);
         quote!((#m, #p, #i),)
     });

@@ -305,6 +305,7 @@ fn params_struct(ir: &Ir, op: &crate::ir::Operation, name: &str) -> TokenStream 
             ParamIn::Query => "query",
             ParamIn::Header => "header",
             ParamIn::Cookie => "cookie",
+            ParamIn::QueryString => "querystring",
         };
         let head = lit(&format!(" `{}` ({where_} parameter)", p.name.escape_debug()));
         let docs = doc(p.doc.as_deref());
@@ -386,11 +387,22 @@ fn union_item(
             }))
         });
         let prop = lit(&d.property);
+        // OpenAPI 3.2 `defaultMapping`: an absent or unmapped tag picks that alternative first.
+        let fallback = d
+            .default
+            .and_then(|target| variants.iter().position(|v| v.schema == target || ir.schemas[v.schema].facts.reference == Some(target)))
+            .map(|i| {
+                let wrap = &wraps[i];
+                quote!(if let ::std::result::Result::Ok(v) = crate::runtime::convert(value.clone()).map(#wrap) {
+                    return ::std::result::Result::Ok(v);
+                })
+            })
+            .unwrap_or_default();
         quote! {
             let tag = value.get(#prop).and_then(::serde_json::Value::as_str).map(::std::borrow::ToOwned::to_owned);
             match tag.as_deref() {
                 #(#arms)*
-                _ => {}
+                _ => { #fallback }
             }
         }
     });

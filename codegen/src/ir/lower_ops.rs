@@ -15,7 +15,14 @@ use crate::naming::{self, Scope};
 /// The schema of a parameter or media type that gives none: anything.
 static TRUE_SCHEMA: Value = Value::Bool(true);
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+/// The path item's fixed method fields (`query`: OpenAPI 3.2); other methods are in its
+/// `additionalOperations` (see [`super::oas32`]).
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace", "query"];
+
+/// True for a path item's fixed method field (`get`, ..., `query`).
+pub fn is_fixed_method(method: &str) -> bool {
+    METHODS.contains(&method)
+}
 
 /// Method names the generated server trait and client already use.
 /// Every method of the client support code's `impl Client` must be here (a unit test below
@@ -69,7 +76,7 @@ pub const RESERVED_METHODS: &[&str] = &[
 /// Follows `$ref`s (of any Components kind) to the object they name, tracking its location. A
 /// reference that leads nowhere loses only `what` (that path item, parameter, response...),
 /// with a leniency warning.
-fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, what: &str, diags: &mut Diagnostics) -> Option<(Location, &'d Value)> {
+pub(super) fn deref<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, what: &str, diags: &mut Diagnostics) -> Option<(Location, &'d Value)> {
     let mut loc = loc.clone();
     let mut v = v;
     for _ in 0..32 {
@@ -192,11 +199,10 @@ fn lower_path_item<'a>(
         diags.error(item_loc, "a path item must be an object");
         return;
     };
-    for (method, op) in item_obj {
-        if !METHODS.contains(&method.as_str()) {
-            continue;
-        }
-        let op_loc = item_loc.join(method);
+    let fixed = item_obj.iter().filter(|(m, _)| METHODS.contains(&m.as_str())).map(|(m, op)| (m.clone(), item_loc.join(m), op));
+    let extra = super::oas32::additional_operations(&item_loc, item_obj, METHODS, diags);
+    for (method, op_loc, op) in fixed.collect::<Vec<_>>().into_iter().chain(extra) {
+        let method = &method;
         let Some((op_loc, op)) = deref(docs, &op_loc, op, "the operation", diags) else { continue };
         let Some(op) = op.as_object() else {
             diags.error(op_loc, "an operation must be an object");
@@ -234,7 +240,7 @@ fn lower_path_item<'a>(
             security: Vec::new(),
             idempotency_key: None,
         };
-        let what = format!("`{} {path}`", method.to_ascii_uppercase());
+        let what = format!("`{} {path}`", operation.wire_method());
         let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();
         // Only real paths are templates (webhook names and callback expressions are not).
         let template = path.starts_with('/').then_some(path);
@@ -309,12 +315,13 @@ fn params<'a>(
                 Some("query") => ParamIn::Query,
                 Some("header") => ParamIn::Header,
                 Some("cookie") => ParamIn::Cookie,
+                Some("querystring") => ParamIn::QueryString,
                 other => {
                     let shown = other.map_or_else(|| "none".to_string(), |o| format!("`{}`", o.escape_debug()));
                     diags.lenient(
                         ploc.join("in"),
                         Policy::Skipped,
-                        format!("parameter location {shown} is not path, query, header or cookie; the parameter is skipped"),
+                        format!("parameter location {shown} is not path, query, querystring, header or cookie; the parameter is skipped"),
                     );
                     continue;
                 }
@@ -325,8 +332,8 @@ fn params<'a>(
             }
             let (sloc, schema) = match (p.get("schema"), p.get("content").and_then(Value::as_object)) {
                 (Some(s), _) => (ploc.join("schema"), s),
-                (None, Some(c)) => match c.iter().next() {
-                    Some((mt, m)) => (ploc.join("content").join(mt).join("schema"), m.get("schema").unwrap_or(&TRUE_SCHEMA)),
+                (None, Some(c)) => match c.iter().next().and_then(|(mt, m)| deref(docs, &ploc.join("content").join(mt), m, "the media type", diags)) {
+                    Some((mloc, m)) => (mloc.join("schema"), m.get("schema").unwrap_or(&TRUE_SCHEMA)),
                     None => (ploc.clone(), &TRUE_SCHEMA),
                 },
                 (None, None) => (ploc.clone(), &TRUE_SCHEMA),
@@ -337,7 +344,13 @@ fn params<'a>(
             let default_style = if matches!(location, ParamIn::Query | ParamIn::Cookie) { ParamStyle::Form } else { ParamStyle::Simple };
             let json_content = p.get("content").and_then(Value::as_object).and_then(|c| c.keys().next()).is_some_and(|mt| is_json(mt));
             let style = match p.get("style").and_then(Value::as_str) {
+                _ if location == ParamIn::QueryString => match super::oas32::querystring_style(&ploc, p, diags) {
+                    Some(style) => style,
+                    None => continue,
+                },
                 _ if json_content => ParamStyle::Json,
+                // OpenAPI 3.2's `cookie` style: `name=value` pairs, as `form` reads them.
+                Some("cookie") if location == ParamIn::Cookie => ParamStyle::Form,
                 None => default_style,
                 Some(text) => {
                     let style = ParamStyle::from_openapi(text);
@@ -361,7 +374,7 @@ fn params<'a>(
                     }
                 }
             };
-            let explode = p.get("explode").and_then(Value::as_bool).unwrap_or(style == ParamStyle::Form);
+            let explode = p.get("explode").and_then(Value::as_bool).unwrap_or(style == ParamStyle::Form) && location != ParamIn::QueryString;
             let param = Param {
                 ident: String::new(),
                 name: name.clone(),
@@ -449,6 +462,7 @@ fn params<'a>(
             }
         }
     }
+    super::oas32::one_query_string(op_loc, &mut out, diags);
     for p in &mut out {
         p.ident = fields.claim(&naming::snake(&p.name));
     }
@@ -536,7 +550,10 @@ fn request_body<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, b: &'a Value,
             if many {
                 hint.push(variant.clone());
             }
-            let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, hint, true, diags);
+            let kind = match deref(lower.docs(), &loc.join("content").join(mt), media, "the media type", diags) {
+                Some((mloc, media)) => body_kind(lower, &mloc, mt, media, hint, true, diags),
+                None => BodyKind::Raw,
+            };
             Content { media_type: mt.clone(), kind, variant }
         })
         .collect();
@@ -585,7 +602,8 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
                 let others: Vec<&str> = c.keys().filter(|k| *k != mt).map(String::as_str).collect();
                 diags.info(loc.join("content"), format!("the `{status}` response is typed as `{mt}`; also documented: {} (not typed)", others.join(", ")));
             }
-            let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, diags);
+            let (mloc, media) = deref(lower.docs(), &loc.join("content").join(mt), media, "the media type", diags)?;
+            let kind = body_kind(lower, &mloc, mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, diags);
             Some((mt.clone(), kind))
         });
         let variant = variants.claim(&naming::status_variant(status));
@@ -596,9 +614,11 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
                 continue;
             }
             let Some((hloc, h)) = deref(lower.docs(), &loc.join("headers").join(name), h, "the header", diags) else { continue };
-            let (sloc, schema) = match (h.get("schema"), h.get("content").and_then(Value::as_object).and_then(|c| c.iter().next())) {
+            let media = h.get("content").and_then(Value::as_object).and_then(|c| c.iter().next());
+            let media = media.and_then(|(mt, m)| deref(lower.docs(), &hloc.join("content").join(mt), m, "the media type", diags));
+            let (sloc, schema) = match (h.get("schema"), media) {
                 (Some(s), _) => (hloc.join("schema"), s),
-                (None, Some((mt, m))) => (hloc.join("content").join(mt).join("schema"), m.get("schema").unwrap_or(&TRUE_SCHEMA)),
+                (None, Some((mloc, m))) => (mloc.join("schema"), m.get("schema").unwrap_or(&TRUE_SCHEMA)),
                 (None, None) => (hloc.clone(), &TRUE_SCHEMA),
             };
             let dialect = lower.dialect();
@@ -615,7 +635,8 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
         out.push(Response {
             status: status.clone(),
             variant,
-            doc: r.get("description").and_then(Value::as_str).map(str::to_string),
+            // OpenAPI 3.2 `summary` stands in for a missing `description`.
+            doc: r.get("description").or_else(|| r.get("summary")).and_then(Value::as_str).map(str::to_string),
             body,
             headers,
             headers_type,

@@ -348,7 +348,22 @@ impl<'a> SchemaLowerer<'a> {
                 }
             }
         }
-        Some(Discriminator { property: property.to_string(), mapping })
+        // OpenAPI 3.2 `defaultMapping`: a reference or a schema name, as mapping values are.
+        let default = d.get("defaultMapping").and_then(|target| {
+            let entry = loc.join("defaultMapping");
+            let Some(target) = target.as_str() else {
+                diags.lenient(entry, Policy::Skipped, "`defaultMapping` must be a string; it is ignored and the variant is chosen by validation");
+                return None;
+            };
+            let reference =
+                if target.contains('#') || target.contains('/') || target.contains('.') { target.to_string() } else { format!("#/components/schemas/{target}") };
+            if let Err(e) = self.docs.resolve_ref(&entry, &reference, !dialect.ref_overrides_siblings()) {
+                diags.lenient(entry, Policy::Skipped, format!("{e}; `defaultMapping` is ignored and the variant is chosen by validation"));
+                return None;
+            }
+            self.lower_ref(&entry, &reference, dialect, diags)
+        });
+        Some(Discriminator { property: property.to_string(), mapping, default })
     }
 
     /// Lowers every schema that a `$ref` reached but that was not lowered yet. References are

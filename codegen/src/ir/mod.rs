@@ -9,6 +9,7 @@ pub mod arena;
 mod custom;
 mod lower_ops;
 mod lower_schema;
+mod oas32;
 pub mod pattern;
 pub mod untyped;
 
@@ -469,6 +470,9 @@ pub struct Discriminator {
     pub property: String,
     /// Property value -> member schema (explicit `mapping` plus implicit component names).
     pub mapping: Vec<(String, SchemaId)>,
+    /// OpenAPI 3.2 `defaultMapping`: the member for a value whose property is absent or maps
+    /// to nothing.
+    pub default: Option<SchemaId>,
 }
 
 /// How a schema is represented in Rust (decided by analysis).
@@ -565,6 +569,9 @@ pub enum ParamIn {
     Header,
     /// Cookie.
     Cookie,
+    /// The whole query string as one value (OpenAPI 3.2 `in: querystring`; the style says how
+    /// it is read: `Form` or `Json`).
+    QueryString,
 }
 
 /// An operation parameter.
@@ -691,7 +698,9 @@ pub type SecurityAlternative = Vec<(String, Vec<String>)>;
 pub struct Operation {
     /// Where it is.
     pub loc: Location,
-    /// Lowercase HTTP method.
+    /// The HTTP method: lowercase for a path item's fixed fields (`get`, `query`), as written
+    /// for its `additionalOperations` (`PURGE`; methods are case-sensitive). See
+    /// [`Operation::wire_method`].
     pub method: String,
     /// The path template (`/pets/{id}`).
     pub path: String,
@@ -728,6 +737,16 @@ pub struct IdempotencyKey {
 }
 
 impl Operation {
+    /// The method as it is sent: a fixed field's name upper-cased (`QUERY`), an
+    /// `additionalOperations` method as written.
+    pub fn wire_method(&self) -> String {
+        if self.method.bytes().all(|b| b.is_ascii_lowercase()) && lower_ops::is_fixed_method(&self.method) {
+            self.method.to_ascii_uppercase()
+        } else {
+            self.method.clone()
+        }
+    }
+
     /// True when some alternative needs no credentials (or there is no security at all).
     pub fn allows_anonymous(&self) -> bool {
         self.security.is_empty() || self.security.iter().any(Vec::is_empty)
@@ -929,9 +948,9 @@ fn read_info(root: &Value, loc: &Location, diags: &mut Diagnostics) -> Info {
             diags.error(loc.join("openapi"), "missing `openapi` version field: not an OpenAPI 3.x document");
         }
     } else if openapi.starts_with("3.2") {
-        diags.warn(loc.join("openapi"), crate::Policy::Noted, format!("OpenAPI {openapi} is read by the 3.1 rules"));
+        oas32::check_document(loc, root, diags);
     } else if !(openapi.starts_with("3.0") || openapi.starts_with("3.1")) {
-        diags.error(loc.join("openapi"), format!("unsupported OpenAPI version `{openapi}`; 3.0.x and 3.1.x are supported"));
+        diags.error(loc.join("openapi"), format!("unsupported OpenAPI version `{openapi}`; 3.0.x, 3.1.x and 3.2.x are supported"));
     }
     let info = root.get("info");
     let text = |k: &str| info.and_then(|i| i.get(k)).and_then(Value::as_str).map(str::to_string);
