@@ -152,6 +152,83 @@ fn note_media(loc: &Location, media: &Value, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Diagnostic, Options, Severity};
+
+    /// The diagnostics and the generated `ops.rs` of a 3.2 document with these paths (and schemas).
+    fn generate(paths: serde_json::Value, extra: serde_json::Value) -> (Vec<Diagnostic>, String) {
+        let mut spec = serde_json::json!({"openapi": "3.2.0", "info": {"title": "t", "version": "1"}, "paths": paths});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            spec[k] = v.clone();
+        }
+        let generated = crate::generate_str("openapi.json", &spec.to_string(), &Options::default()).expect("generates");
+        let ops = generated.files.iter().find(|f| f.path == "src/ops.rs").map(|f| f.contents.clone()).unwrap_or_default();
+        (generated.diagnostics, ops)
+    }
+
+    fn ok() -> serde_json::Value {
+        serde_json::json!({"200": {"description": "ok"}})
+    }
+
+    #[test]
+    fn a_plain_3_2_document_has_no_diagnostic_and_query_is_a_method() {
+        let (diags, ops) = generate(serde_json::json!({"/a": {"query": {"operationId": "find", "responses": ok()}}}), serde_json::json!({}));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(ops.contains(r#""find", "QUERY", "/a""#), "{ops}");
+    }
+
+    #[test]
+    fn additional_operations_keep_their_method_and_bad_tokens_are_located() {
+        let paths = serde_json::json!({"/a": {"additionalOperations": {
+            "PURGE": {"operationId": "purge", "responses": ok()},
+            "Link": {"operationId": "link", "responses": ok()},
+            "PUR GE": {"operationId": "bad", "responses": ok()},
+            "post": {"operationId": "fixed", "responses": ok()}
+        }}});
+        let (diags, ops) = generate(paths, serde_json::json!({}));
+        assert!(ops.contains(r#""purge", "PURGE""#) && ops.contains(r#""link", "Link""#), "methods are case-sensitive: {ops}");
+        assert!(!ops.contains("\"bad\"") && !ops.contains("\"fixed\""), "{ops}");
+        let mut at: Vec<(&str, Severity)> = diags.iter().map(|d| (d.location.pointer.as_str(), d.severity)).collect();
+        at.sort();
+        assert_eq!(at, [("/paths/~1a/additionalOperations/PUR GE", Severity::Warning), ("/paths/~1a/additionalOperations/post", Severity::Warning)]);
+        assert!(diags.iter().all(|d| d.policy == Policy::Skipped), "{diags:?}");
+    }
+
+    #[test]
+    fn a_querystring_is_a_form_or_json_and_anything_else_is_located() {
+        let qs = |mt: &str| serde_json::json!({"name": "q", "in": "querystring", "content": {mt: {"schema": {"type": "object"}}}});
+        let paths = serde_json::json!({
+            "/form": {"get": {"operationId": "form", "parameters": [qs("application/x-www-form-urlencoded")], "responses": ok()}},
+            "/json": {"get": {"operationId": "json", "parameters": [qs("application/json")], "responses": ok()}},
+            "/text": {"get": {"operationId": "text", "parameters": [qs("text/plain")], "responses": ok()}},
+            "/both": {"get": {"operationId": "both", "parameters": [qs("application/json"), {"name": "x", "in": "query", "schema": {"type": "string"}}], "responses": ok()}}
+        });
+        let (diags, ops) = generate(paths, serde_json::json!({}));
+        assert!(ops.contains("f::QUERY | f::QUERYSTRING | f::FORM,"), "{ops}");
+        assert!(ops.contains("f::QUERY | f::QUERYSTRING | f::JSON,"), "{ops}");
+        let at: Vec<&str> = diags.iter().map(|d| d.location.pointer.as_str()).collect();
+        assert_eq!(at, ["/paths/~1both/get/parameters", "/paths/~1text/get/parameters/0/content/text~1plain"], "{diags:?}");
+        assert!(!ops.contains(r#"Param::new("x""#), "the query parameter beside a querystring is dropped: {ops}");
+    }
+
+    #[test]
+    fn media_type_refs_resolve_and_unsupported_media_members_are_noted() {
+        let paths = serde_json::json!({"/a": {"post": {"operationId": "make",
+            "requestBody": {"content": {"application/json": {"$ref": "#/components/mediaTypes/Thing"}}},
+            "responses": {"200": {"description": "ok", "content": {"application/jsonl": {"itemSchema": {"type": "string"}}}}}}}});
+        let components = serde_json::json!({"components": {"mediaTypes": {"Thing": {"schema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}}}}});
+        let spec = serde_json::json!({"openapi": "3.2.0", "info": {"title": "t", "version": "1"}, "paths": paths, "components": components["components"]});
+        let generated = crate::generate_str("openapi.json", &spec.to_string(), &Options::default()).expect("generates");
+        let types = &generated.files.iter().find(|f| f.path == "src/types.rs").expect("types").contents;
+        assert!(types.contains("pub struct MakeRequest") && types.contains("pub n: i64"), "{types}");
+        let notes: Vec<(&str, Policy)> = generated.diagnostics.iter().map(|d| (d.location.pointer.as_str(), d.policy)).collect();
+        assert_eq!(notes, [("/paths/~1a/post/responses/200/content/application~1jsonl/itemSchema", Policy::NotEnforced)]);
+    }
+
+    #[test]
+    fn a_self_with_a_fragment_is_located() {
+        let (diags, _) = generate(serde_json::json!({}), serde_json::json!({"$self": "https://example.test/api#top"}));
+        assert_eq!(diags.iter().map(|d| d.location.pointer.as_str()).collect::<Vec<_>>(), ["/$self"], "{diags:?}");
+    }
 
     #[test]
     fn method_tokens() {
