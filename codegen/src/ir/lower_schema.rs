@@ -355,8 +355,11 @@ impl<'a> SchemaLowerer<'a> {
                 diags.lenient(entry, Policy::Skipped, "`defaultMapping` must be a string; it is ignored and the variant is chosen by validation");
                 return None;
             };
-            let reference =
-                if target.contains('#') || target.contains('/') || target.contains('.') { target.to_string() } else { format!("#/components/schemas/{target}") };
+            let reference = if target.contains('#') || target.contains('/') || target.contains('.') {
+                target.to_string()
+            } else {
+                format!("#/components/schemas/{target}")
+            };
             if let Err(e) = self.docs.resolve_ref(&entry, &reference, !dialect.ref_overrides_siblings()) {
                 diags.lenient(entry, Policy::Skipped, format!("{e}; `defaultMapping` is ignored and the variant is chosen by validation"));
                 return None;

@@ -15,7 +15,12 @@ pub fn is_method_token(s: &str) -> bool {
 /// (methods are case-sensitive), where it is, and its operation (maybe a `$ref`). An entry whose
 /// name is not a method token, or that names a method of a fixed field (`post`, `query`), is
 /// skipped with a located warning.
-pub fn additional_operations<'d>(item_loc: &Location, item: &'d Map<String, Value>, fixed: &[&str], diags: &mut Diagnostics) -> Vec<(String, Location, &'d Value)> {
+pub fn additional_operations<'d>(
+    item_loc: &Location,
+    item: &'d Map<String, Value>,
+    fixed: &[&str],
+    diags: &mut Diagnostics,
+) -> Vec<(String, Location, &'d Value)> {
     let Some(extra) = item.get("additionalOperations") else { return Vec::new() };
     let loc = item_loc.join("additionalOperations");
     let Some(extra) = extra.as_object() else {
@@ -35,7 +40,10 @@ pub fn additional_operations<'d>(item_loc: &Location, item: &'d Map<String, Valu
             diags.lenient(
                 at,
                 Policy::Skipped,
-                format!("`{method}` has a fixed field of the path item (`{}`); OpenAPI 3.2 forbids it in `additionalOperations`, so it is skipped", method.to_ascii_lowercase()),
+                format!(
+                    "`{method}` has a fixed field of the path item (`{}`); OpenAPI 3.2 forbids it in `additionalOperations`, so it is skipped",
+                    method.to_ascii_lowercase()
+                ),
             );
         } else {
             out.push((method.clone(), at, op));
@@ -104,9 +112,11 @@ pub fn check_document(root_loc: &Location, root: &Value, diags: &mut Diagnostics
         let loc = root_loc.join("$self");
         match s.as_str() {
             None => diags.lenient(loc, Policy::Skipped, "`$self` must be a string (a URI reference); it is ignored"),
-            Some(s) if s.contains('#') => {
-                diags.lenient(loc, Policy::Skipped, "`$self` must not contain a fragment (OpenAPI 3.2); it is ignored and references resolve against the file's own place")
-            }
+            Some(s) if s.contains('#') => diags.lenient(
+                loc,
+                Policy::Skipped,
+                "`$self` must not contain a fragment (OpenAPI 3.2); it is ignored and references resolve against the file's own place",
+            ),
             Some(s) if crate::uri::self_base("openapi.yaml", s).is_none() => {
                 diags.lenient(loc, Policy::Skipped, format!("`$self` `{}` is not a URI reference; it is ignored", s.escape_debug()))
             }

@@ -429,11 +429,15 @@ impl Connection {
             rest = &rest[open + close + 1..];
         }
         path.push_str(rest);
+        if let Some((p, v)) = present().find(|(p, _)| p.at == ParamIn::QueryString) {
+            path.push('?');
+            path.push_str(&querystring_text(v, p.style));
+        }
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut request = self.request(method, &path);
         for (p, v) in present() {
             request = match p.at {
-                ParamIn::Path => request,
+                ParamIn::Path | ParamIn::QueryString => request,
                 ParamIn::Query => request.query(&query_param(p.name, v, p.style, p.explode)),
                 ParamIn::Header => request.header(p.name, simple_text(v, p.explode)),
                 ParamIn::Cookie => request.header(reqwest::header::COOKIE, format!("{}={}", p.name, simple_text(v, p.explode))),
@@ -864,6 +868,25 @@ fn form_pairs(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, St
         }
         other => out.push((prefix.to_string(), scalar_text(other))),
     }
+}
+
+/// The whole query string of an `in: querystring` parameter (OpenAPI 3.2): the value as a form
+/// (as [`form_text`] writes a body), or, for [`Style::Json`], its JSON text percent-encoded.
+pub fn querystring_text(value: &serde_json::Value, style: Style) -> String {
+    if style == Style::Json {
+        let text = value.to_string();
+        let mut out = String::with_capacity(text.len());
+        for b in text.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        return out;
+    }
+    let mut pairs = Vec::new();
+    form_pairs("", value, &mut pairs);
+    form_urlencoded_text(&pairs)
 }
 
 /// A form body (`application/x-www-form-urlencoded`): nested objects as `a[b]=c`, lists as

@@ -17,6 +17,8 @@ pub mod client;
 pub mod idempotency;
 #[cfg(any(not(any()), any()))]
 mod pattern;
+#[cfg(feature = "server")]
+pub mod querystring;
 #[cfg(feature = "client")]
 mod retry;
 #[cfg(feature = "server")]
@@ -845,6 +847,10 @@ pub mod ops {
         Header,
         /// A cookie.
         Cookie,
+        /// The whole query string as one value (OpenAPI 3.2 `in: querystring`), read as its
+        /// `content` media type says: a form (the style [`Style::Form`]) or JSON text
+        /// ([`Style::Json`]).
+        QueryString,
     }
 
     /// The kind of a scalar parameter value, for reading it from text.
@@ -924,6 +930,8 @@ pub mod ops {
         pub const EXPLODE: u16 = 1 << 5;
         /// `required: true`.
         pub const REQUIRED: u16 = 1 << 6;
+        /// With `QUERY`: the whole query string is the value (`in: querystring`).
+        pub const QUERYSTRING: u16 = 1 << 7;
 
         /// A string value.
         pub const STR: Coerce = Coerce::Scalar(Scalar::String);
@@ -947,6 +955,7 @@ pub mod ops {
         pub const fn new(name: &'static str, flags: u16, coerce: Coerce, check: Validator) -> Param {
             let at = match flags & 3 {
                 0 => ParamIn::Path,
+                1 if flags & QUERYSTRING != 0 => ParamIn::QueryString,
                 1 => ParamIn::Query,
                 2 => ParamIn::Header,
                 _ => ParamIn::Cookie,
@@ -971,6 +980,7 @@ pub mod ops {
                 ParamIn::Query => QUERY,
                 ParamIn::Header => HEADER,
                 ParamIn::Cookie => COOKIE,
+                ParamIn::QueryString => QUERY | QUERYSTRING,
             };
             let style = match style {
                 Style::Simple => SIMPLE,

@@ -85,7 +85,8 @@ impl RetryPolicy {
 /// Whether a request with this method may be sent twice with the effect of once (RFC 9110 9.2.2).
 pub fn idempotent_method(method: &reqwest::Method) -> bool {
     use reqwest::Method;
-    [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE, Method::PUT, Method::DELETE].contains(method)
+    // QUERY (OpenAPI 3.2, the HTTP QUERY method draft) is safe and idempotent like GET.
+    [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE, Method::PUT, Method::DELETE].contains(method) || method.as_str() == "QUERY"
 }
 
 /// The wait a `Retry-After` header asks for: delay-seconds, or an HTTP date (the time from `now`

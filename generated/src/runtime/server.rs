@@ -960,6 +960,10 @@ pub fn read_params<T: FromParams>(
             ParamIn::Query => ParamSource::Query(&query),
             ParamIn::Header => ParamSource::Header(&ctx.headers),
             ParamIn::Cookie => ParamSource::Cookie(&ctx.headers),
+            ParamIn::QueryString => {
+                values.push(super::querystring::read(ctx.uri.query(), p, config.max_json_depth, out));
+                continue;
+            }
         };
         let spec = ParamSpec { name: p.name, style: p.style, explode: p.explode, coerce: p.coerce, required: p.required, max_depth: config.max_json_depth };
         values.push(param_checked(source, &spec, p.check, out));
