@@ -44,7 +44,9 @@ impl Dialect {
             "json-schema.org/draft/2020-12/schema"
             | "json-schema.org/draft/2019-09/schema"
             | "spec.openapis.org/oas/3.1/dialect/base"
-            | "spec.openapis.org/oas/3.1/dialect/2024-10-25" => Some(Dialect::Draft2020),
+            | "spec.openapis.org/oas/3.1/dialect/2024-10-25"
+            | "spec.openapis.org/oas/3.2/dialect/base"
+            | "spec.openapis.org/oas/3.2/dialect/2025-09-17" => Some(Dialect::Draft2020),
             _ => None,
         }
     }

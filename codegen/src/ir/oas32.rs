@@ -235,6 +235,16 @@ mod tests {
     }
 
     #[test]
+    fn the_3_2_dialect_is_2020_12() {
+        let schema = serde_json::json!({"$schema": "https://spec.openapis.org/oas/3.2/dialect/2025-09-17", "type": "object", "properties": {"a": {"type": "string"}}});
+        let (diags, _) = generate(
+            serde_json::json!({}),
+            serde_json::json!({"jsonSchemaDialect": "https://spec.openapis.org/oas/3.2/dialect/base", "components": {"schemas": {"S": schema}}}),
+        );
+        assert!(diags.is_empty(), "both 3.2 dialect URIs are known: {diags:?}");
+    }
+
+    #[test]
     fn a_self_with_a_fragment_is_located() {
         let (diags, _) = generate(serde_json::json!({}), serde_json::json!({"$self": "https://example.test/api#top"}));
         assert_eq!(diags.iter().map(|d| d.location.pointer.as_str()).collect::<Vec<_>>(), ["/$self"], "{diags:?}");
