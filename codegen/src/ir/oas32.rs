@@ -236,7 +236,8 @@ mod tests {
 
     #[test]
     fn the_3_2_dialect_is_2020_12() {
-        let schema = serde_json::json!({"$schema": "https://spec.openapis.org/oas/3.2/dialect/2025-09-17", "type": "object", "properties": {"a": {"type": "string"}}});
+        let schema =
+            serde_json::json!({"$schema": "https://spec.openapis.org/oas/3.2/dialect/2025-09-17", "type": "object", "properties": {"a": {"type": "string"}}});
         let (diags, _) = generate(
             serde_json::json!({}),
             serde_json::json!({"jsonSchemaDialect": "https://spec.openapis.org/oas/3.2/dialect/base", "components": {"schemas": {"S": schema}}}),
