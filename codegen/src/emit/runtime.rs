@@ -20,7 +20,7 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 6] = [
+pub const SOURCES: [RuntimeSource; 9] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -45,6 +45,24 @@ pub const SOURCES: [RuntimeSource; 6] = [
         embedded_path: "src/runtime/client.rs",
         text: include_str!("../../../runtime/src/client.rs"),
         feature: Some("client"),
+    },
+    RuntimeSource {
+        crate_path: "src/stream.rs",
+        embedded_path: "src/runtime/stream.rs",
+        text: include_str!("../../../runtime/src/stream.rs"),
+        feature: Some("streams"),
+    },
+    RuntimeSource {
+        crate_path: "src/stream_server.rs",
+        embedded_path: "src/runtime/stream_server.rs",
+        text: include_str!("../../../runtime/src/stream_server.rs"),
+        feature: Some("streams"),
+    },
+    RuntimeSource {
+        crate_path: "src/stream_client.rs",
+        embedded_path: "src/runtime/stream_client.rs",
+        text: include_str!("../../../runtime/src/stream_client.rs"),
+        feature: Some("streams"),
     },
     RuntimeSource {
         crate_path: "src/retry.rs",

@@ -1,0 +1,122 @@
+//! The server's side of typed streams (features `streams` and `server`): an [`EventStream`] sent
+//! as `text/event-stream` with axum's `response::sse` (keep-alive comments), a [`JsonStream`]
+//! written one item per line (or RS-prefixed for `json-seq`), and request bodies of JSON
+//! sequences read as a [`JsonStream`] of validated items. Nothing is buffered whole. An item the
+//! handler sends that breaks its schema (while checks are on) is logged and ends the stream.
+
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::StreamExt;
+
+use super::ops::Validator;
+use super::server::{Rejection, RouterConfig};
+use super::stream::{DataKind, Event, EventStream, Framing, JsonStream, encode_data, encode_item, read_json_seq};
+use super::Violation;
+
+fn refuse(operation: &'static str, why: &str) {
+    tracing::error!(operation, reason = why, "a streamed item was refused; the stream ends");
+}
+
+fn listed(violations: &[Violation]) -> String {
+    violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+fn sse_event<T: serde::Serialize>(event: &Event<T>, kind: DataKind, check: bool) -> Result<SseEvent, String> {
+    let data = encode_data(&event.data, kind, check).map_err(|v| format!("the data breaks its schema: {}", listed(&v)))?;
+    let mut out = SseEvent::default();
+    if let Some(id) = &event.id {
+        if id.contains(['\r', '\n', '\0']) {
+            return Err("the id holds a line break or NUL".into());
+        }
+        out = out.id(id);
+    }
+    if let Some(name) = &event.event {
+        if name.contains(['\r', '\n']) {
+            return Err("the event type holds a line break".into());
+        }
+        out = out.event(name);
+    }
+    if let Some(retry) = event.retry {
+        out = out.retry(retry);
+    }
+    // Every line break becomes a `data:` line break (CRLF as one).
+    Ok(out.data(data.replace("\r\n", "\n").replace('\r', "\n")))
+}
+
+/// Sends `events` as `text/event-stream` with keep-alive comments: each event's data written by
+/// `kind` (checked first when `check`, or the stream's own setting); an event that breaks its
+/// schema (or has a line break in its id or type), or an error item, is logged and ends the
+/// stream.
+pub fn sse_response<T: serde::Serialize + Send + 'static>(
+    operation: &'static str,
+    status: StatusCode,
+    events: EventStream<T>,
+    kind: DataKind,
+    check: bool,
+) -> Response {
+    let check = events.check.unwrap_or(check);
+    let stream = events
+        .map(move |item| match item {
+            Ok(event) => sse_event(&event, kind, check).map_err(|why| refuse(operation, &why)),
+            Err(e) => {
+                refuse(operation, &e.to_string());
+                Err(())
+            }
+        })
+        .take_while(|r| std::future::ready(r.is_ok()))
+        .filter_map(|r| std::future::ready(r.ok().map(Ok::<_, Infallible>)));
+    (status, Sse::new(stream).keep_alive(KeepAlive::default())).into_response()
+}
+
+/// Sends `items` as a JSON sequence of `media_type`, one item per line (RS-prefixed for
+/// `json-seq`), each checked first when `check` (or the stream's own setting); an item that
+/// breaks its schema, or an error item, is logged and ends the body.
+pub fn json_seq_response<T: serde::Serialize + Send + 'static>(
+    operation: &'static str,
+    status: StatusCode,
+    media_type: &'static str,
+    items: JsonStream<T>,
+    framing: Framing,
+    validate: Option<Validator>,
+    check: bool,
+) -> Response {
+    let check = items.check.unwrap_or(check);
+    let stream = items
+        .map(move |item| match item {
+            Ok(item) => encode_item(&item, validate, check)
+                .map(|text| framing.frame(text))
+                .map_err(|v| refuse(operation, &format!("the item breaks its schema: {}", listed(&v)))),
+            Err(e) => {
+                refuse(operation, &e.to_string());
+                Err(())
+            }
+        })
+        .take_while(|r| std::future::ready(r.is_ok()))
+        .filter_map(|r| std::future::ready(r.ok().map(Ok::<_, Infallible>)));
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media_type))], Body::from_stream(stream)).into_response()
+}
+
+/// A request body that is a JSON sequence of `media_type`, as a stream of validated items (each
+/// at most [`RouterConfig::body_limit`] bytes; the body as a whole has no limit). 415 for another
+/// `Content-Type`; `None` when the request has no body (no `Content-Type` and no length).
+pub fn json_seq_body<T: serde::de::DeserializeOwned + Send + 'static>(
+    headers: &HeaderMap,
+    body: Body,
+    config: &RouterConfig,
+    media_type: &'static str,
+    framing: Framing,
+    validate: Option<Validator>,
+) -> Result<Option<JsonStream<T>>, Rejection> {
+    let essence = super::server::content_essence(headers);
+    match essence.as_deref() {
+        None if !super::server::declares_body(headers) && !headers.contains_key(header::TRANSFER_ENCODING) => return Ok(None),
+        Some(e) if super::server::media_type_matches(media_type, e) => {}
+        _ => return Err(Rejection::UnsupportedMediaType { expected: media_type }),
+    }
+    let items = read_json_seq::<T, _, _>(body.into_data_stream(), framing, validate, config.body_limit);
+    Ok(Some(JsonStream::try_new(items)))
+}
