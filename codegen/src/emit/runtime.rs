@@ -76,7 +76,7 @@ pub const SOURCES: [RuntimeSource; 9] = [
 /// `embedded` on (macros stay crate-local), the pattern engines by what the spec uses, `server`/`client` off when that module is not
 /// generated. The crate's own `server`, `client` and `schemars` features stay features.
 pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str, bool)> {
-    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns)];
+    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns), ("streams", uses.streams)];
     if !options.server {
         out.push(("server", false));
     }
