@@ -323,9 +323,35 @@ pub struct RawEvent {
     pub data: String,
 }
 
+/// What the event object breaks of its `itemSchema` (`data` as the text it is on the wire,
+/// `event`, `id`, `retry` as given).
+pub fn envelope_violations(id: Option<&str>, event: Option<&str>, retry: Option<u64>, data: &str, validate: Validator) -> Vec<Violation> {
+    let mut object = serde_json::Map::new();
+    object.insert("data".into(), Value::String(data.to_string()));
+    if let Some(e) = event {
+        object.insert("event".into(), Value::String(e.to_string()));
+    }
+    if let Some(i) = id {
+        object.insert("id".into(), Value::String(i.to_string()));
+    }
+    if let Some(r) = retry {
+        object.insert("retry".into(), Value::from(r));
+    }
+    let mut out = Vec::new();
+    validate(&Value::Object(object), &mut InstancePath::root(), &mut out);
+    out
+}
+
 impl RawEvent {
-    /// The typed event.
-    pub fn decode<T: serde::de::DeserializeOwned>(self, kind: DataKind) -> Result<Event<T>, StreamError> {
+    /// The typed event: the event object checked against `envelope` (the `itemSchema`), the
+    /// data decoded by its kind.
+    pub fn decode<T: serde::de::DeserializeOwned>(self, kind: DataKind, envelope: Option<Validator>) -> Result<Event<T>, StreamError> {
+        if let Some(v) = envelope {
+            let violations = envelope_violations(self.id.as_deref(), self.event.as_deref(), self.retry, &self.data, v);
+            if !violations.is_empty() {
+                return Err(StreamError::Invalid { violations, text: self.data });
+            }
+        }
         let data = decode_data(self.data, kind)?;
         Ok(Event { id: self.id, event: self.event, retry: self.retry.map(Duration::from_millis), data })
     }

@@ -55,8 +55,8 @@ pub async fn open<E>(conn: &Connection, request: reqwest::RequestBuilder, accept
 impl Live {
     /// The body as server-sent events whose data is read by `kind` (a GET reconnects per the
     /// settings).
-    pub fn events<T: serde::de::DeserializeOwned + Send + 'static>(self: Box<Self>, kind: DataKind, settings: ClientSettings) -> EventStream<T> {
-        EventStream::lazy(settings, move |settings| sse_events(self, kind, settings))
+    pub fn events<T: serde::de::DeserializeOwned + Send + 'static>(self: Box<Self>, kind: DataKind, envelope: Option<Validator>, settings: ClientSettings) -> EventStream<T> {
+        EventStream::lazy(settings, move |settings| sse_events(self, kind, envelope, settings))
     }
 
     /// The body as a JSON sequence of validated items.
@@ -76,6 +76,7 @@ struct Reader<T> {
     body: reqwest::Response,
     parser: SseParser,
     kind: DataKind,
+    envelope: Option<Validator>,
     settings: ClientSettings,
     ready: VecDeque<RawEvent>,
     reconnects: u32,
@@ -83,13 +84,19 @@ struct Reader<T> {
     item: std::marker::PhantomData<fn() -> T>,
 }
 
-fn sse_events<T: serde::de::DeserializeOwned + Send + 'static>(live: Box<Live>, kind: DataKind, settings: ClientSettings) -> BoxStream<'static, Result<super::stream::Event<T>, StreamError>> {
+fn sse_events<T: serde::de::DeserializeOwned + Send + 'static>(
+    live: Box<Live>,
+    kind: DataKind,
+    envelope: Option<Validator>,
+    settings: ClientSettings,
+) -> BoxStream<'static, Result<super::stream::Event<T>, StreamError>> {
     let reader = Reader::<T> {
         http: live.http,
         again: live.again,
         body: live.response,
         parser: SseParser::default(),
         kind,
+        envelope,
         settings,
         ready: VecDeque::new(),
         reconnects: 0,
@@ -105,7 +112,7 @@ fn sse_events<T: serde::de::DeserializeOwned + Send + 'static>(live: Box<Live>, 
                     r.ready.clear();
                     return None;
                 }
-                return Some((raw.decode(r.kind), r));
+                return Some((raw.decode(r.kind, r.envelope), r));
             }
             if r.done {
                 return None;

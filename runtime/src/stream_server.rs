@@ -14,7 +14,7 @@ use futures_util::stream::StreamExt;
 
 use super::ops::Validator;
 use super::server::{Rejection, RouterConfig};
-use super::stream::{DataKind, Event, EventStream, Framing, JsonStream, encode_data, encode_item, read_json_seq};
+use super::stream::{DataKind, Event, EventStream, Framing, JsonStream, encode_data, encode_item, envelope_violations, read_json_seq};
 use super::Violation;
 
 fn refuse(operation: &'static str, why: &str) {
@@ -25,8 +25,15 @@ fn listed(violations: &[Violation]) -> String {
     violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
-fn sse_event<T: serde::Serialize>(event: &Event<T>, kind: DataKind, check: bool) -> Result<SseEvent, String> {
+fn sse_event<T: serde::Serialize>(event: &Event<T>, kind: DataKind, envelope: Option<Validator>, check: bool) -> Result<SseEvent, String> {
     let data = encode_data(&event.data, kind, check).map_err(|v| format!("the data breaks its schema: {}", listed(&v)))?;
+    if let Some(v) = envelope.filter(|_| check) {
+        let retry = event.retry.map(|r| u64::try_from(r.as_millis()).unwrap_or(u64::MAX));
+        let violations = envelope_violations(event.id.as_deref(), event.event.as_deref(), retry, &data, v);
+        if !violations.is_empty() {
+            return Err(format!("the event breaks its schema: {}", listed(&violations)));
+        }
+    }
     let mut out = SseEvent::default();
     if let Some(id) = &event.id {
         if id.contains(['\r', '\n', '\0']) {
@@ -56,12 +63,13 @@ pub fn sse_response<T: serde::Serialize + Send + 'static>(
     status: StatusCode,
     events: EventStream<T>,
     kind: DataKind,
+    envelope: Option<Validator>,
     check: bool,
 ) -> Response {
     let check = events.check.unwrap_or(check);
     let stream = events
         .map(move |item| match item {
-            Ok(event) => sse_event(&event, kind, check).map_err(|why| refuse(operation, &why)),
+            Ok(event) => sse_event(&event, kind, envelope, check).map_err(|why| refuse(operation, &why)),
             Err(e) => {
                 refuse(operation, &e.to_string());
                 Err(())

@@ -163,3 +163,94 @@ pub fn settle(op: &mut Operation, diags: &mut Diagnostics) {
 pub fn has_stream(op: &Operation) -> bool {
     op.body.iter().flat_map(|b| &b.contents).any(|c| c.kind.is_stream()) || op.responses.iter().any(|r| r.body.as_ref().is_some_and(|(_, k)| k.is_stream()))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{BodyKind, Ir, SeqFraming};
+    use crate::Options;
+    use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+
+    fn build(spec: serde_json::Value, options: &Options) -> (Ir, Vec<Diagnostic>) {
+        let docs = crate::load::Documents::from_value("spec.json", spec);
+        let mut diags = Diagnostics::new(false);
+        let ir = Ir::build(&docs, options, &mut diags);
+        (ir, diags.into_sorted())
+    }
+
+    fn spec(version: &str, paths: serde_json::Value) -> serde_json::Value {
+        json!({"openapi": version, "info": {"title": "t", "version": "1"}, "paths": paths,
+            "components": {"schemas": {"Chunk": {"type": "object", "properties": {"text": {"type": "string"}}}}}})
+    }
+
+    fn response_kind(ir: &Ir, op: &str) -> BodyKind {
+        let op = ir.operations.iter().find(|o| o.fn_name == op).expect("operation");
+        op.responses.iter().next().and_then(|r| r.body.clone()).expect("a body").1
+    }
+
+    fn chunk_name(ir: &Ir, id: Option<super::super::SchemaId>) -> Option<String> {
+        id.and_then(|id| ir.schemas[ir.definition(id)].name.clone())
+    }
+
+    #[test]
+    fn item_schema_json_data_is_typed_and_text_data_is_not() {
+        let sse = |data: serde_json::Value| json!({"get": {"operationId": "x", "responses": {"200": {"description": "", "content": {
+            "text/event-stream": {"itemSchema": {"type": "object", "properties": {"data": data, "event": {"type": "string"}}}}}}}}});
+        let json_data = json!({"type": "string", "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/Chunk"}});
+        let (ir, diags) = build(spec("3.2.0", json!({"/a": sse(json_data)})), &Options::default());
+        let BodyKind::EventStream(e) = response_kind(&ir, "x") else { panic!("not a stream") };
+        assert_eq!(chunk_name(&ir, e.data).as_deref(), Some("Chunk"));
+        assert!(e.envelope.is_some());
+        assert!(diags.iter().all(|d| d.severity != Severity::Warning || d.message.contains("3.1 rules")), "{diags:?}");
+        let (ir, _) = build(spec("3.2.0", json!({"/a": sse(json!({"type": "string"}))})), &Options::default());
+        let BodyKind::EventStream(e) = response_kind(&ir, "x") else { panic!("not a stream") };
+        assert_eq!(e.data, None);
+    }
+
+    #[test]
+    fn a_schema_without_item_schema_is_untyped_with_an_info_not_a_warning() {
+        let paths = json!({"/a": {"get": {"operationId": "x", "responses": {"200": {"description": "", "content": {"text/event-stream": {"schema": {"type": "string"}}}}}}}});
+        let (ir, diags) = build(spec("3.0.3", paths), &Options::default());
+        assert!(matches!(response_kind(&ir, "x"), BodyKind::EventStream(e) if e.data.is_none() && e.envelope.is_none()));
+        assert!(diags.iter().all(|d| d.severity == Severity::Info), "{diags:?}");
+        assert!(diags.iter().any(|d| d.message.contains("no item schema")), "{diags:?}");
+    }
+
+    #[test]
+    fn the_extension_and_the_configured_mapping_give_item_schemas() {
+        let paths = json!({
+            "/rows": {"get": {"operationId": "rows", "responses": {"200": {"description": "", "content": {"application/x-ndjson": {"x-item-schema": {"$ref": "#/components/schemas/Chunk"}}}}}},
+                      "post": {"responses": {"200": {"description": "", "content": {"application/json-seq": {"schema": {}}}}}}},
+            "/ticks": {"get": {"operationId": "ticks", "responses": {"200": {"description": "", "content": {"text/event-stream": {"schema": {"type": "string"}}}}}}}
+        });
+        let mut options = Options::default();
+        options.streams.items.insert("ticks".into(), "#/components/schemas/Chunk".into());
+        options.streams.items.insert("POST /rows".into(), "#/components/schemas/Chunk".into());
+        let (ir, diags) = build(spec("3.1.0", paths), &options);
+        assert!(diags.is_empty(), "{diags:?}");
+        let BodyKind::JsonSeq(SeqFraming::Lines, rows) = response_kind(&ir, "rows") else { panic!("not NDJSON") };
+        assert_eq!(chunk_name(&ir, rows).as_deref(), Some("Chunk"));
+        let post = ir.operations.iter().find(|o| o.method == "post").map(|o| o.fn_name.clone()).expect("post");
+        let BodyKind::JsonSeq(SeqFraming::RecordSeparator, seq) = response_kind(&ir, &post) else { panic!("not json-seq") };
+        assert_eq!(chunk_name(&ir, seq).as_deref(), Some("Chunk"));
+        let BodyKind::EventStream(e) = response_kind(&ir, "ticks") else { panic!("not SSE") };
+        assert_eq!((chunk_name(&ir, e.data).as_deref(), e.envelope), (Some("Chunk"), None));
+        assert!(ir.runtime_use().streams);
+    }
+
+    #[test]
+    fn streams_that_cannot_be_given_are_read_whole() {
+        let paths = json!({"/a": {"post": {"operationId": "x",
+            "requestBody": {"content": {"application/jsonl": {}, "application/json": {}}},
+            "responses": {"200": {"description": "", "content": {"text/event-stream": {}}}, "201": {"description": "", "content": {"application/jsonl": {}}}}}}});
+        let (ir, diags) = build(spec("3.1.0", paths), &Options::default());
+        let op = ir.operations.iter().next().expect("op");
+        let kinds: Vec<BodyKind> = op.responses.iter().filter_map(|r| r.body.clone()).map(|(_, k)| k).collect();
+        assert_eq!(kinds, [BodyKind::Text, BodyKind::Raw]);
+        let body = op.body.as_ref().expect("body");
+        assert!(body.contents.iter().all(|c| !c.kind.is_stream()));
+        assert_eq!(diags.iter().filter(|d| d.message.contains("read whole")).count(), 3, "{diags:?}");
+        assert!(!ir.runtime_use().streams);
+    }
+}
