@@ -40,6 +40,7 @@ pub const RESERVED_METHODS: &[&str] = &[
     "send_op",
     "base_url",
     "http_client",
+    "http_parts",
     "request",
     "bearer",
     "basic",
@@ -497,6 +498,7 @@ fn essence(media_type: &str) -> String {
     media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
+#[allow(clippy::too_many_arguments, reason = "the lowering context of one media type")]
 fn body_kind<'a>(
     lower: &mut SchemaLowerer<'a>,
     loc: &Location,

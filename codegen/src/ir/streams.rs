@@ -57,7 +57,6 @@ fn follow<'a>(lower: &SchemaLowerer<'a>, loc: &Location, v: &'a Value) -> Option
 }
 
 /// The body kind of a stream media type (`None` when `essence` is not one).
-#[allow(clippy::too_many_arguments, reason = "the lowering context of one media type")]
 pub fn body_kind<'a>(
     lower: &mut SchemaLowerer<'a>,
     loc: &Location,
