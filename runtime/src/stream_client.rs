@@ -55,7 +55,12 @@ pub async fn open<E>(conn: &Connection, request: reqwest::RequestBuilder, accept
 impl Live {
     /// The body as server-sent events whose data is read by `kind` (a GET reconnects per the
     /// settings).
-    pub fn events<T: serde::de::DeserializeOwned + Send + 'static>(self: Box<Self>, kind: DataKind, envelope: Option<Validator>, settings: ClientSettings) -> EventStream<T> {
+    pub fn events<T: serde::de::DeserializeOwned + Send + 'static>(
+        self: Box<Self>,
+        kind: DataKind,
+        envelope: Option<Validator>,
+        settings: ClientSettings,
+    ) -> EventStream<T> {
         EventStream::lazy(settings, move |settings| sse_events(self, kind, envelope, settings))
     }
 

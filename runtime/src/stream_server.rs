@@ -12,10 +12,10 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::StreamExt;
 
+use super::Violation;
 use super::ops::Validator;
 use super::server::{Rejection, RouterConfig};
 use super::stream::{DataKind, Event, EventStream, Framing, JsonStream, encode_data, encode_item, envelope_violations, read_json_seq};
-use super::Violation;
 
 fn refuse(operation: &'static str, why: &str) {
     tracing::error!(operation, reason = why, "a streamed item was refused; the stream ends");

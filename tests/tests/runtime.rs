@@ -57,7 +57,8 @@ fn the_embedded_runtime_is_the_runtime_crates_source() {
     checked.sort();
     // RevDesk has a server, a client and patterns, no streams: every runtime file but the
     // stream modules is embedded.
-    let streams: Vec<&str> = codegen::RUNTIME_SOURCES.iter().filter(|s| s.feature == Some("streams")).map(|s| s.crate_path.trim_start_matches("src/")).collect();
+    let streams: Vec<&str> =
+        codegen::RUNTIME_SOURCES.iter().filter(|s| s.feature == Some("streams")).map(|s| s.crate_path.trim_start_matches("src/")).collect();
     assert_eq!(streams, ["stream.rs", "stream_server.rs", "stream_client.rs"]);
     let mut all: Vec<String> = std::fs::read_dir(root.join("runtime/src"))
         .expect("runtime/src")

@@ -319,11 +319,7 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
             checked(violations)?;
         }
     };
-    let decide = if only_fallback {
-        quote!(Err(ClientError::unexpected(response)))
-    } else {
-        quote!(let status = response.status; match status { #(#arms)* })
-    };
+    let decide = if only_fallback { quote!(Err(ClientError::unexpected(response))) } else { quote!(let status = response.status; match status { #(#arms)* }) };
     let allow = (single_arm && !only_fallback).then(|| quote!(#[allow(clippy::match_single_binding)]));
     let send = open.unwrap_or_else(|| quote!(let response = self.send_op(request, &#op_desc).await?;));
     let method_tokens = quote! {

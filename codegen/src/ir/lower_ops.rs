@@ -244,12 +244,7 @@ fn lower_path_item<'a>(
             operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
         }
         let method_path = format!("{} {path}", method.to_ascii_uppercase());
-        let source = super::streams::Source {
-            operation_id,
-            method_path: &method_path,
-            items: ctx.options.map(|o| &o.streams.items),
-            root: ctx.root_loc,
-        };
+        let source = super::streams::Source { operation_id, method_path: &method_path, items: ctx.options.map(|o| &o.streams.items), root: ctx.root_loc };
         if let Some(b) = op.get("requestBody") {
             operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, &source, diags);
         }
@@ -613,7 +608,8 @@ fn responses<'a>(
                 let others: Vec<&str> = c.keys().filter(|k| *k != mt).map(String::as_str).collect();
                 diags.info(loc.join("content"), format!("the `{status}` response is typed as `{mt}`; also documented: {} (not typed)", others.join(", ")));
             }
-            let kind = body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, source, diags);
+            let kind =
+                body_kind(lower, &loc.join("content").join(mt), mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, source, diags);
             Some((mt.clone(), kind))
         });
         let variant = variants.claim(&naming::status_variant(status));

@@ -194,8 +194,10 @@ mod tests {
 
     #[test]
     fn item_schema_json_data_is_typed_and_text_data_is_not() {
-        let sse = |data: serde_json::Value| json!({"get": {"operationId": "x", "responses": {"200": {"description": "", "content": {
-            "text/event-stream": {"itemSchema": {"type": "object", "properties": {"data": data, "event": {"type": "string"}}}}}}}}});
+        let sse = |data: serde_json::Value| {
+            json!({"get": {"operationId": "x", "responses": {"200": {"description": "", "content": {
+            "text/event-stream": {"itemSchema": {"type": "object", "properties": {"data": data, "event": {"type": "string"}}}}}}}}})
+        };
         let json_data = json!({"type": "string", "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/Chunk"}});
         let (ir, diags) = build(spec("3.2.0", json!({"/a": sse(json_data)})), &Options::default());
         let BodyKind::EventStream(e) = response_kind(&ir, "x") else { panic!("not a stream") };
