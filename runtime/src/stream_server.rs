@@ -128,3 +128,30 @@ pub fn json_seq_body<T: serde::de::DeserializeOwned + Send + 'static>(
     let items = read_json_seq::<T, _, _>(body.into_data_stream(), framing, validate, config.body_limit);
     Ok(Some(JsonStream::try_new(items)))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::super::InstancePath;
+    use super::*;
+
+    fn short(v: &Value, path: &mut InstancePath, out: &mut Vec<Violation>) {
+        if v.as_str().is_some_and(|s| s.len() > 3) || v.get("event").and_then(Value::as_str).is_some_and(|e| e != "tick") {
+            super::super::violation(out, path, "maxLength", "too long");
+        }
+    }
+
+    #[test]
+    fn events_that_cannot_be_sent_as_written_are_refused() {
+        let text = |data: &str| Event::new(data.to_string());
+        assert!(sse_event(&text("ok"), DataKind::Text, None, true).is_ok());
+        assert!(sse_event(&text("ok").with_id("a\nb"), DataKind::Text, None, false).is_err(), "a line break in the id");
+        assert!(sse_event(&text("ok").with_event("x\ry"), DataKind::Text, None, false).is_err(), "a line break in the type");
+        // JSON data checked by its schema, the event object by the item schema, only when checking.
+        assert!(sse_event(&text("long"), DataKind::Json(short), None, true).is_err());
+        assert!(sse_event(&text("long"), DataKind::Json(short), None, false).is_ok());
+        assert!(sse_event(&text("ok").with_event("tock"), DataKind::Text, Some(short), true).is_err());
+        assert!(sse_event(&text("ok").with_event("tick"), DataKind::Text, Some(short), true).is_ok());
+    }
+}
