@@ -104,6 +104,36 @@ pub struct Options {
     /// TOML: `[runtime] mode = "dependency"`, `path = "../runtime"`, `version = "0.1"`.
     #[cfg_attr(feature = "schema", schemars(with = "RuntimeConfig"))]
     pub runtime: RuntimeMode,
+    /// Typed streams (`text/event-stream`, JSON Lines, NDJSON, `json-seq`): item schemas for
+    /// 3.0/3.1 documents and the client's stream settings.
+    pub streams: Streams,
+}
+
+/// Typed streams. TOML: `[streams] sentinel = "[DONE]"`, `[streams.items] streamChat =
+/// "#/components/schemas/ChatChunk"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Streams {
+    /// The item schema of an operation's stream media types, for documents that cannot say it
+    /// (OpenAPI 3.0/3.1 have no `itemSchema`): operation (its `operationId`, or `GET /path`) ->
+    /// a reference into the spec (`#/components/schemas/ChatChunk`). For `text/event-stream` it
+    /// is the schema of each event's `data`, read as JSON; for JSON sequences the schema of each
+    /// item. `itemSchema` and `x-item-schema` on the media type win over it.
+    pub items: BTreeMap<String, String>,
+    /// Event data that ends a client's event stream cleanly instead of being yielded (`[DONE]`
+    /// of chat-completion APIs). Default: none.
+    pub sentinel: Option<String>,
+    /// How many times in a row the client reconnects a GET operation's event stream after the
+    /// connection ends (with `Last-Event-ID`, after the server's `retry`); 0 never. Other
+    /// methods never reconnect. Default 3.
+    pub max_reconnects: u32,
+}
+
+impl Default for Streams {
+    fn default() -> Self {
+        Streams { items: BTreeMap::new(), sentinel: None, max_reconnects: 3 }
+    }
 }
 
 /// How a generated crate gets the runtime (the `codegen-runtime` crate of this workspace).
@@ -264,6 +294,7 @@ impl Default for Options {
             unknown_enum_values: UnknownEnumValues::default(),
             idempotency: Idempotency::default(),
             runtime: RuntimeMode::Embedded,
+            streams: Streams::default(),
         }
     }
 }

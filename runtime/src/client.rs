@@ -451,6 +451,13 @@ impl Connection {
         self.send(request, op.name, op.template, op.idempotency_key).await
     }
 
+    /// The `reqwest::Client` and the request id of a response, for the streaming calls
+    /// (`stream_client`), which read the body as it arrives.
+    #[doc(hidden)]
+    pub fn http_parts(&self, headers: &HeaderMap) -> (&reqwest::Client, Option<String>) {
+        (&self.http, find_request_id(headers, &self.request_id_headers))
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.base_url

@@ -22,6 +22,12 @@ pub mod querystring;
 mod retry;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "streams")]
+pub mod stream;
+#[cfg(all(feature = "streams", feature = "client"))]
+pub mod stream_client;
+#[cfg(all(feature = "streams", feature = "server"))]
+pub mod stream_server;
 
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 pub use pattern::{Pattern, expect_match, key_matches};

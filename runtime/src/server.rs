@@ -512,6 +512,10 @@ pub struct RouterConfig {
     /// `internal_error` instead, so a client never sees a response the spec does not allow.
     /// Default: on in debug builds (`cfg!(debug_assertions)`), off in release builds.
     pub validate_responses: bool,
+    /// Check every item of a streamed response (server-sent event data, JSON sequence items)
+    /// against its schema before it is sent: one that breaks it is logged (`tracing` error) and
+    /// ends the stream. A stream's own `validate(bool)` overrides it. Default: on in debug builds.
+    pub validate_stream_items: bool,
 }
 
 impl Default for RouterConfig {
@@ -528,6 +532,7 @@ impl Default for RouterConfig {
             request_id_max_len: 128,
             idempotency: None,
             validate_responses: cfg!(debug_assertions),
+            validate_stream_items: cfg!(debug_assertions),
         }
     }
 }

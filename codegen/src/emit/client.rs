@@ -141,6 +141,9 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
     let mut default_arm = None;
     let mut sorted: Vec<&Response> = op.responses.iter().collect();
     sorted.sort_by_key(|r| (r.status == "default", r.code().is_none()));
+    // A streamed response is returned when the call opens (`streams::client_open`).
+    let streamed = op.responses.iter().find(|r| r.body.as_ref().is_some_and(|(_, k)| k.is_stream()));
+    sorted.retain(|r| r.body.as_ref().is_none_or(|(_, k)| !k.is_stream()));
     for r in &sorted {
         let pat = status_pattern(r, &sorted);
         let decoded = match &r.body {
@@ -185,6 +188,11 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
     if successes.is_empty() {
         arms.push(quote!(200..=299 => Ok(()),));
     }
+    let open = streamed.and_then(|r| super::streams::client_open(ir, r));
+    // Only the catch-all left (every other status streams): no `match` (clippy's
+    // `match_single_binding`).
+    let only_fallback = arms.is_empty() && default_arm.is_none();
+    let single_arm = arms.is_empty();
     arms.push(default_arm.unwrap_or(quote!(_ => Err(ClientError::unexpected(response)),)));
 
     let mut args = Vec::new();
@@ -275,7 +283,14 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
                 }
             }
         };
-        if b.required {
+        let by_value = b.contents.iter().any(|c| c.kind.is_stream());
+        if b.required && by_value {
+            args.push(quote!(body: #t,));
+            send_body = set;
+        } else if by_value {
+            args.push(quote!(body: ::std::option::Option<#t>,));
+            send_body = quote!(if let Some(body) = body { #set });
+        } else if b.required {
             args.push(quote!(body: &#t,));
             send_body = set;
             checks.push(check);
@@ -304,20 +319,21 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
             checked(violations)?;
         }
     };
+    let decide = if only_fallback { quote!(Err(ClientError::unexpected(response))) } else { quote!(let status = response.status; match status { #(#arms)* }) };
+    let allow = (single_arm && !only_fallback).then(|| quote!(#[allow(clippy::match_single_binding)]));
+    let send = open.unwrap_or_else(|| quote!(let response = self.send_op(request, &#op_desc).await?;));
     let method_tokens = quote! {
         #docs
         #sep
         #[doc = #where_]
         #dep
+        #allow
         pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
             #prepare
             #(#auth)*
             #send_body
-            let response = self.send_op(request, &#op_desc).await?;
-            let status = response.status;
-            match status {
-                #(#arms)*
-            }
+            #send
+            #decide
         }
     };
     let names: Vec<proc_macro2::Ident> =
@@ -346,5 +362,8 @@ fn send_content(c: &crate::ir::Content, value: TokenStream) -> TokenStream {
         BodyKind::Text => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
         BodyKind::Multipart => quote!(request = request.multipart(multipart_form(#value));),
         BodyKind::Raw => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
+        BodyKind::JsonSeq(..) => super::streams::client_send(&c.media_type, &c.kind, &value).unwrap_or_default(),
+        // Settled to text by the analysis (`ir::streams::settle`).
+        BodyKind::EventStream(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
     }
 }

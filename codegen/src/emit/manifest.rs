@@ -141,6 +141,10 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     if uses_runtime.backtracking_patterns {
         engines.push("fancy-regex");
     }
+    // Typed streams: the runtime's `streams` part (`Stream`, `StreamExt`: `futures-util`).
+    if uses_runtime.streams {
+        engines.push("streams");
+    }
     match dependency {
         None => {
             if uses_runtime.linear_patterns {
@@ -192,7 +196,12 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
         deps.insert("tracing".into(), dep("0.1", true, &["std"], false));
         deps.insert("redis".into(), dep("1.2", true, &["tokio-comp", "connection-manager"], false));
     }
-    deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
+    // `stream`: response bodies read as they arrive, request bodies from a stream.
+    let reqwest_features: &[&str] = if uses_runtime.streams { &["json", "query", "multipart", "stream"] } else { &["json", "query", "multipart"] };
+    deps.insert("reqwest".into(), dep("0.13", true, reqwest_features, false));
+    if uses_runtime.streams {
+        deps.insert("futures-util".into(), dep("0.3", false, &["std"], false));
+    }
     // The crates of the user's types (`types` options), as written.
     for line in &ir.dependencies {
         if let Ok(t) = line.parse::<Table>() {

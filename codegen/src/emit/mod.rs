@@ -6,6 +6,7 @@ mod manifest;
 mod ops;
 pub mod runtime;
 mod server;
+mod streams;
 mod types;
 mod validate;
 
@@ -362,6 +363,7 @@ pub fn content_type(ir: &Ir, c: &Content) -> TokenStream {
             let v = prelude(ir, "Vec");
             quote!(#v<u8>)
         }
+        BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => streams::stream_type(ir, &c.kind).unwrap_or_default(),
     }
 }
 
@@ -383,6 +385,7 @@ pub fn response_payload(ir: &Ir, r: &crate::ir::Response) -> Option<TokenStream>
     Some(match kind {
         BodyKind::Json(s) => ty_nullable(ir, *s),
         BodyKind::Text => prelude(ir, "String"),
+        BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => streams::stream_type(ir, kind).unwrap_or_default(),
         _ => {
             let v = prelude(ir, "Vec");
             quote!(#v<u8>)

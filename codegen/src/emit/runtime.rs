@@ -20,7 +20,7 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 7] = [
+pub const SOURCES: [RuntimeSource; 10] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -53,6 +53,24 @@ pub const SOURCES: [RuntimeSource; 7] = [
         feature: Some("client"),
     },
     RuntimeSource {
+        crate_path: "src/stream.rs",
+        embedded_path: "src/runtime/stream.rs",
+        text: include_str!("../../../runtime/src/stream.rs"),
+        feature: Some("streams"),
+    },
+    RuntimeSource {
+        crate_path: "src/stream_server.rs",
+        embedded_path: "src/runtime/stream_server.rs",
+        text: include_str!("../../../runtime/src/stream_server.rs"),
+        feature: Some("streams"),
+    },
+    RuntimeSource {
+        crate_path: "src/stream_client.rs",
+        embedded_path: "src/runtime/stream_client.rs",
+        text: include_str!("../../../runtime/src/stream_client.rs"),
+        feature: Some("streams"),
+    },
+    RuntimeSource {
         crate_path: "src/retry.rs",
         embedded_path: "src/runtime/retry.rs",
         text: include_str!("../../../runtime/src/retry.rs"),
@@ -64,7 +82,7 @@ pub const SOURCES: [RuntimeSource; 7] = [
 /// `embedded` on (macros stay crate-local), the pattern engines by what the spec uses, `server`/`client` off when that module is not
 /// generated. The crate's own `server`, `client` and `schemars` features stay features.
 pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str, bool)> {
-    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns)];
+    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns), ("streams", uses.streams)];
     if !options.server {
         out.push(("server", false));
     }

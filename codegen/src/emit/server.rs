@@ -134,7 +134,8 @@ fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
         }
         BodyKind::Text => quote!(text_body(&bytes)?),
         BodyKind::Multipart => quote!(multipart_body(&ctx.headers, bytes).await?),
-        BodyKind::Raw => quote!(bytes.to_vec()),
+        // Streamed request bodies are not buffered (`streams::server_body`); SSE ones are text.
+        BodyKind::Raw | BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => quote!(bytes.to_vec()),
     }
 }
 
@@ -316,6 +317,7 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
             None => quote!(status),
         };
         let respond = match &r.body {
+            Some((mt, kind)) if kind.is_stream() => super::streams::server_response(ir, &op.fn_name, &status_expr, mt, kind).unwrap_or_default(),
             Some((mt, BodyKind::Json(_))) if mt.eq_ignore_ascii_case("application/json") => quote!(json_response(#status_expr, &body)),
             Some((mt, BodyKind::Json(_))) => {
                 let mt = lit(mt);
@@ -351,6 +353,9 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
     // A catch-all arm only where some variant has no check (an unreachable one would warn).
     let rest = if checks.len() < op.responses.len() { quote!(_ => ::std::vec::Vec::new(),) } else { TokenStream::new() };
     let check = if checks.is_empty() { quote!(::std::vec::Vec::new()) } else { quote!(match self { #(#checks)* #rest }) };
+    // A stream is neither `Clone` nor `PartialEq`.
+    let item_checks = super::streams::item_checks(&op.responses.iter().collect::<Vec<_>>());
+    let derives = if item_checks.is_some() { quote!(#[derive(Debug)]) } else { quote!(#[derive(Debug, Clone, PartialEq)]) };
     if variants.is_empty() {
         return quote! {
             #[doc = #d]
@@ -374,7 +379,7 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
     }
     quote! {
         #[doc = #d]
-        #[derive(Debug, Clone, PartialEq)]
+        #derives
         pub enum #name {
             #(#variants)*
         }
@@ -392,6 +397,8 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
             pub fn violations(&self) -> ::std::vec::Vec<Violation> {
                 #check
             }
+
+            #item_checks
         }
     }
 }
@@ -437,7 +444,19 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         args.push(quote!(params));
     }
     let params_done = if op.params_type.is_some() { quote!(let params = valid(params, &mut violations)?;) } else { TokenStream::new() };
-    if let Some(b) = &op.body {
+    let streamed_body = op.body.as_ref().and_then(|b| b.contents.first().and_then(|c| super::streams::server_body(ir, &c.media_type, &c.kind)));
+    if let (Some(b), Some(read)) = (&op.body, streamed_body) {
+        steps.push(read);
+        if op.idempotency_key.is_some() {
+            // A streamed body is not part of the idempotency fingerprint.
+            steps.push(quote!(let raw_body = ::axum::body::Bytes::new();));
+        }
+        if b.required {
+            steps.push(quote!(let Some(body) = body else { return Err(missing_body(violations)) };));
+        }
+        steps.push(params_done);
+        args.push(quote!(body));
+    } else if let Some(b) = &op.body {
         let mts: Vec<_> = b.contents.iter().map(|c| lit(&c.media_type)).collect();
         let expected = lit(&b.contents.iter().map(|c| c.media_type.as_str()).collect::<Vec<_>>().join(", "));
         let arms = b.contents.iter().enumerate().map(|(i, c)| {
@@ -482,7 +501,13 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     let path_params = if uses_path { TokenStream::new() } else { quote!(let _ = raw_path;) };
     let challenges = challenges(ir, op).into_iter().map(|c| lit(&c));
     let template = lit(&op.path);
-    let call = quote!(respond(&state.config, &#op_desc, state.api.#method(#(#args),*), |r| r.violations()).await);
+    let streams_out = op.responses.iter().any(|r| r.body.as_ref().is_some_and(|(_, k)| k.is_stream()));
+    let api_call = if streams_out {
+        quote!(async { state.api.#method(#(#args),*).await.map(|r| r.item_checks(state.config.validate_stream_items)) })
+    } else {
+        quote!(state.api.#method(#(#args),*))
+    };
+    let call = quote!(respond(&state.config, &#op_desc, #api_call, |r| r.violations()).await);
     // Only spec facts are passed: the layer is `crate::runtime::idempotency`.
     let call = match &op.idempotency_key {
         None => call,

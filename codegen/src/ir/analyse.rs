@@ -511,10 +511,12 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
     for op in &ir.operations {
         roots.extend(op.params.iter().map(|p| p.schema));
         roots.extend(op.body.iter().flat_map(super::RequestBody::schemas));
+        roots.extend(op.body.iter().flat_map(|b| &b.contents).flat_map(|c| c.kind.stream_schemas()));
         for r in &op.responses {
             if let Some((_, super::BodyKind::Json(s))) = &r.body {
                 roots.push(*s);
             }
+            roots.extend(r.body.iter().flat_map(|(_, k)| k.stream_schemas()));
         }
     }
     // Union members: the enum's deserializer asks their validators which variant a value is.

@@ -47,6 +47,7 @@ pub const RESERVED_METHODS: &[&str] = &[
     "send_op",
     "base_url",
     "http_client",
+    "http_parts",
     "request",
     "bearer",
     "basic",
@@ -248,10 +249,13 @@ fn lower_path_item<'a>(
         if !operation.params.is_empty() {
             operation.params_type = Some(naming::type_name(&[type_prefix.as_str(), "Params"]));
         }
+        let method_path = format!("{} {path}", method.to_ascii_uppercase());
+        let source = super::streams::Source { operation_id, method_path: &method_path, items: ctx.options.map(|o| &o.streams.items), root: ctx.root_loc };
         if let Some(b) = op.get("requestBody") {
-            operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, diags);
+            operation.body = request_body(lower, &op_loc.join("requestBody"), b, &type_prefix, &source, diags);
         }
-        operation.responses = responses(lower, &op_loc, op, &type_prefix, diags).into();
+        operation.responses = responses(lower, &op_loc, op, &type_prefix, &source, diags).into();
+        super::streams::settle(&mut operation, diags);
         operation.idempotency_key = idempotency_key(&operation, ctx.options.map(|o| &o.idempotency));
         for id in operation.body.iter().flat_map(RequestBody::schemas).collect::<Vec<_>>() {
             lower.default_doc(id, format!("Request body of {what}{summary}."));
@@ -503,6 +507,7 @@ fn essence(media_type: &str) -> String {
     media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
+#[allow(clippy::too_many_arguments, reason = "the lowering context of one media type")]
 fn body_kind<'a>(
     lower: &mut SchemaLowerer<'a>,
     loc: &Location,
@@ -510,9 +515,13 @@ fn body_kind<'a>(
     media: &'a Value,
     hint: Vec<String>,
     request: bool,
+    source: &super::streams::Source<'_>,
     diags: &mut Diagnostics,
 ) -> BodyKind {
     let e = essence(mt);
+    if let Some(kind) = super::streams::body_kind(lower, loc, &e, media, &hint, source, diags) {
+        return kind;
+    }
     let schema = || media.get("schema").unwrap_or(&TRUE_SCHEMA);
     if is_json(mt) {
         let dialect = lower.dialect();
@@ -534,7 +543,14 @@ fn body_kind<'a>(
     BodyKind::Raw
 }
 
-fn request_body<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, b: &'a Value, prefix: &str, diags: &mut Diagnostics) -> Option<RequestBody> {
+fn request_body<'a>(
+    lower: &mut SchemaLowerer<'a>,
+    loc: &Location,
+    b: &'a Value,
+    prefix: &str,
+    source: &super::streams::Source<'_>,
+    diags: &mut Diagnostics,
+) -> Option<RequestBody> {
     let (loc, b) = deref(lower.docs(), loc, b, "the request body", diags)?;
     let content = b.get("content").and_then(Value::as_object)?;
     if content.is_empty() {
@@ -551,7 +567,7 @@ fn request_body<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, b: &'a Value,
                 hint.push(variant.clone());
             }
             let kind = match deref(lower.docs(), &loc.join("content").join(mt), media, "the media type", diags) {
-                Some((mloc, media)) => body_kind(lower, &mloc, mt, media, hint, true, diags),
+                Some((mloc, media)) => body_kind(lower, &mloc, mt, media, hint, true, source, diags),
                 None => BodyKind::Raw,
             };
             Content { media_type: mt.clone(), kind, variant }
@@ -564,7 +580,14 @@ fn request_body<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, b: &'a Value,
     })
 }
 
-fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<String, Value>, prefix: &str, diags: &mut Diagnostics) -> Vec<Response> {
+fn responses<'a>(
+    lower: &mut SchemaLowerer<'a>,
+    op_loc: &Location,
+    op: &'a Map<String, Value>,
+    prefix: &str,
+    source: &super::streams::Source<'_>,
+    diags: &mut Diagnostics,
+) -> Vec<Response> {
     let mut out = Vec::new();
     let Some(rs) = op.get("responses") else { return out };
     let rloc = op_loc.join("responses");
@@ -603,7 +626,7 @@ fn responses<'a>(lower: &mut SchemaLowerer<'a>, op_loc: &Location, op: &'a Map<S
                 diags.info(loc.join("content"), format!("the `{status}` response is typed as `{mt}`; also documented: {} (not typed)", others.join(", ")));
             }
             let (mloc, media) = deref(lower.docs(), &loc.join("content").join(mt), media, "the media type", diags)?;
-            let kind = body_kind(lower, &mloc, mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, diags);
+            let kind = body_kind(lower, &mloc, mt, media, vec![prefix.to_string(), "Response".into(), status.clone()], false, source, diags);
             Some((mt.clone(), kind))
         });
         let variant = variants.claim(&naming::status_variant(status));

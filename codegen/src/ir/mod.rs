@@ -11,6 +11,7 @@ mod lower_ops;
 mod lower_schema;
 mod oas32;
 pub mod pattern;
+pub mod streams;
 pub mod untyped;
 
 use std::collections::BTreeMap;
@@ -614,6 +615,56 @@ pub enum BodyKind {
     Multipart,
     /// Anything else: raw bytes.
     Raw,
+    /// `text/event-stream`: a stream of events (see [`streams`]).
+    EventStream(EventItem),
+    /// A JSON sequence (`application/jsonl`, `application/x-ndjson`, `application/json-seq`): a
+    /// stream of items of the schema (any JSON without one).
+    JsonSeq(SeqFraming, Option<SchemaId>),
+}
+
+impl BodyKind {
+    /// The schemas a stream's items are validated against.
+    pub fn stream_schemas(&self) -> Vec<SchemaId> {
+        match self {
+            BodyKind::EventStream(e) => e.envelope.into_iter().chain(e.data).collect(),
+            BodyKind::JsonSeq(_, s) => s.iter().copied().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// True for the stream kinds (never buffered whole).
+    pub fn is_stream(&self) -> bool {
+        matches!(self, BodyKind::EventStream(_) | BodyKind::JsonSeq(..))
+    }
+}
+
+/// What one server-sent event of a stream is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventItem {
+    /// The schema of the whole event object (`itemSchema`: `data`, `event`, `id`, `retry`),
+    /// checked with `data` as the text it is on the wire.
+    pub envelope: Option<SchemaId>,
+    /// The schema of the data, read as JSON (`contentMediaType: application/json` +
+    /// `contentSchema`, or the configured mapping); `None`: the data is text.
+    pub data: Option<SchemaId>,
+}
+
+/// How a JSON sequence separates its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeqFraming {
+    /// One item per line (`application/jsonl`, `application/x-ndjson`).
+    Lines,
+    /// RFC 7464 `application/json-seq`: RS before each item, LF after.
+    RecordSeparator,
+}
+
+/// Stream settings of the generated client (`Options::streams`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamSettings {
+    /// Event data that ends a stream cleanly.
+    pub sentinel: Option<String>,
+    /// Reconnections in a row of a GET event stream.
+    pub max_reconnects: u32,
 }
 
 /// One media type of a request body.
@@ -832,6 +883,8 @@ pub struct Ir {
     pub emit_types: bool,
     /// The `validate` module is emitted (`Options::validators`).
     pub emit_validators: bool,
+    /// The client's stream settings (`Options::streams`).
+    pub streams: StreamSettings,
 }
 
 /// The optional runtime parts a spec's generated crate uses: they decide its dependencies and
@@ -842,13 +895,15 @@ pub struct RuntimeUse {
     pub linear_patterns: bool,
     /// A pattern needs the backtracking engine (`fancy-regex`: lookaround, backreferences).
     pub backtracking_patterns: bool,
+    /// Some body is a stream (the runtime's `streams` feature, `futures-util`).
+    pub streams: bool,
 }
 
 impl Ir {
     /// Which optional runtime parts the generated code uses (every schema of the arena counts:
     /// a superset of the validators emitted is safe, a subset would not build).
     pub fn runtime_use(&self) -> RuntimeUse {
-        let mut out = RuntimeUse::default();
+        let mut out = RuntimeUse { streams: self.operations.iter().any(streams::has_stream), ..RuntimeUse::default() };
         let patterns = self.schemas.iter().flat_map(|n| n.facts.pattern.iter().chain(n.facts.pattern_properties.iter().map(|(p, _)| p)));
         for p in patterns {
             match p.translated.engine {
@@ -887,6 +942,7 @@ impl Ir {
             reject_unknown_enum_values: false,
             emit_types: true,
             emit_validators: true,
+            streams: StreamSettings { sentinel: options.streams.sentinel.clone(), max_reconnects: options.streams.max_reconnects },
         };
         analyse::analyse(&mut ir, options, diags);
         ir

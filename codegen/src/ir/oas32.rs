@@ -135,7 +135,7 @@ pub fn check_document(root_loc: &Location, root: &Value, diags: &mut Diagnostics
             let media_map = k == "content" || (k == "mediaTypes" && loc.pointer == format!("{}/components", root_loc.pointer));
             if media_map {
                 for (mt, media) in x.as_object().into_iter().flatten() {
-                    note_media(&at.join(mt), media, diags);
+                    note_media(&at.join(mt), mt, media, diags);
                 }
             }
             // Examples, default values and extensions are data, not spec objects.
@@ -146,10 +146,13 @@ pub fn check_document(root_loc: &Location, root: &Value, diags: &mut Diagnostics
     }
 }
 
-/// The OpenAPI 3.2 members of a media type object that this generator does not act on yet.
-fn note_media(loc: &Location, media: &Value, diags: &mut Diagnostics) {
+/// The OpenAPI 3.2 members of a media type object that this generator does not act on yet
+/// (`itemSchema` of the stream media types is read by [`super::streams`]).
+fn note_media(loc: &Location, mt: &str, media: &Value, diags: &mut Diagnostics) {
+    let essence = mt.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let stream = super::streams::framing(&essence).is_some();
     for key in ["itemSchema", "prefixEncoding", "itemEncoding"] {
-        if media.get(key).is_some() {
+        if media.get(key).is_some() && !(stream && key == "itemSchema") {
             diags.warn(
                 loc.join(key),
                 Policy::NotEnforced,
@@ -224,14 +227,15 @@ mod tests {
     fn media_type_refs_resolve_and_unsupported_media_members_are_noted() {
         let paths = serde_json::json!({"/a": {"post": {"operationId": "make",
             "requestBody": {"content": {"application/json": {"$ref": "#/components/mediaTypes/Thing"}}},
-            "responses": {"200": {"description": "ok", "content": {"application/jsonl": {"itemSchema": {"type": "string"}}}}}}}});
+            "responses": {"200": {"description": "ok", "content": {"application/jsonl": {"itemSchema": {"type": "string"}}, "multipart/mixed": {"itemEncoding": {"contentType": "text/plain"}}}}}}}});
         let components = serde_json::json!({"components": {"mediaTypes": {"Thing": {"schema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}}}}});
         let spec = serde_json::json!({"openapi": "3.2.0", "info": {"title": "t", "version": "1"}, "paths": paths, "components": components["components"]});
         let generated = crate::generate_str("openapi.json", &spec.to_string(), &Options::default()).expect("generates");
         let types = &generated.files.iter().find(|f| f.path == "src/types.rs").expect("types").contents;
         assert!(types.contains("pub struct MakeRequest") && types.contains("pub n: i64"), "{types}");
         let notes: Vec<(&str, Policy)> = generated.diagnostics.iter().map(|d| (d.location.pointer.as_str(), d.policy)).collect();
-        assert_eq!(notes, [("/paths/~1a/post/responses/200/content/application~1jsonl/itemSchema", Policy::NotEnforced)]);
+        // The JSON Lines `itemSchema` is read (streams); `itemEncoding` is not acted on.
+        assert_eq!(notes, [("/paths/~1a/post/responses/200/content/multipart~1mixed/itemEncoding", Policy::NotEnforced)], "{notes:?}");
     }
 
     #[test]

@@ -23,6 +23,12 @@ pub mod querystring;
 mod retry;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(any())]
+pub mod stream;
+#[cfg(all(any(), feature = "client"))]
+pub mod stream_client;
+#[cfg(all(any(), feature = "server"))]
+pub mod stream_server;
 
 #[cfg(any(not(any()), any()))]
 pub use pattern::{Pattern, expect_match, key_matches};
