@@ -14,6 +14,8 @@ use serde_json::Value;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod idempotency;
+#[cfg(feature = "paginate")]
+pub mod paginate;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 mod pattern;
 #[cfg(feature = "client")]
