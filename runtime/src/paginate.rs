@@ -12,7 +12,7 @@ use futures_util::stream::{self, TryStreamExt};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::client::{ClientError, Connection, RawResponse};
+use super::client::{ClientError, RawResponse};
 
 pub use futures_util::stream::Stream;
 
@@ -82,6 +82,9 @@ pub struct Paging {
 /// What one page request gave: the typed page and the raw response it was decoded from.
 pub type Fetched<T, E> = Result<(T, RawResponse), ClientError<E>>;
 
+/// Where the stream's requests go: the client's base URL (next URLs must be on its origin).
+pub type BaseUrl = String;
+
 /// Why a page stream ended with an error.
 #[derive(Debug)]
 pub enum PageError<E> {
@@ -130,7 +133,7 @@ impl<E> From<ClientError<E>> for PageError<E> {
 struct State<F> {
     fetch: F,
     values: Vec<Option<Value>>,
-    url: Option<String>,
+    url: Option<reqwest::Url>,
     seen: HashSet<String>,
     last_body: Option<Vec<u8>>,
     pages: usize,
@@ -248,14 +251,16 @@ fn start_key(paging: &Paging, values: &[Option<Value>]) -> Option<String> {
 /// Every page, typed, with its JSON body: `fetch(values, url)` asks for one page (the
 /// operation's parameter values, and the URL to go to instead of the operation's path and query
 /// when the previous page gave one).
-pub fn pages_with_body<T, E, F, Fut>(paging: &'static Paging, values: Vec<Option<Value>>, fetch: F) -> impl Stream<Item = Result<(T, Value), PageError<E>>>
+pub fn pages_with_body<T, E, F, Fut>(base_url: BaseUrl, paging: &'static Paging, values: Vec<Option<Value>>, fetch: F) -> impl Stream<Item = Result<(T, Value), PageError<E>>>
 where
-    F: FnMut(Vec<Option<Value>>, Option<String>) -> Fut,
+    F: FnMut(Vec<Option<Value>>, Option<reqwest::Url>) -> Fut,
     Fut: Future<Output = Fetched<T, E>>,
 {
     let seen = start_key(paging, &values).into_iter().collect();
     let state = State { fetch, values, url: None, seen, last_body: None, pages: 0, pending: None, done: false };
-    stream::try_unfold(state, move |mut s| async move {
+    stream::try_unfold(state, move |mut s| {
+        let base_url = base_url.clone();
+        async move {
         if let Some(cursor) = s.pending.take() {
             return Err(PageError::Repeated { cursor, pages: s.pages });
         }
@@ -267,7 +272,8 @@ where
         let body: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
         if s.last_body.as_deref() == Some(raw.body.as_slice()) {
             // The same page again (a server that ignores the cursor): not a new page.
-            return Err(PageError::Repeated { cursor: s.url.clone().or_else(|| start_key(paging, &s.values)).unwrap_or_default(), pages: s.pages });
+            let cursor = s.url.as_ref().map(reqwest::Url::to_string).or_else(|| start_key(paging, &s.values)).unwrap_or_default();
+            return Err(PageError::Repeated { cursor, pages: s.pages });
         }
         match step(paging, &s.values, &body, &raw.headers) {
             Step::End => s.done = true,
@@ -278,34 +284,36 @@ where
                 s.values = values;
             }
             Step::Url(url) => {
-                if !s.seen.insert(url.clone()) {
-                    s.pending = Some(url.clone());
+                let url = resolve(&base_url, &url)?;
+                if !s.seen.insert(url.to_string()) {
+                    s.pending = Some(url.to_string());
                 }
                 s.url = Some(url);
             }
         }
         s.last_body = Some(raw.body);
         Ok(Some(((page, body), s)))
+        }
     })
 }
 
 /// Every page, typed (see [`pages_with_body`]).
-pub fn pages<T, E, F, Fut>(paging: &'static Paging, values: Vec<Option<Value>>, fetch: F) -> impl Stream<Item = Result<T, PageError<E>>>
+pub fn pages<T, E, F, Fut>(base_url: BaseUrl, paging: &'static Paging, values: Vec<Option<Value>>, fetch: F) -> impl Stream<Item = Result<T, PageError<E>>>
 where
-    F: FnMut(Vec<Option<Value>>, Option<String>) -> Fut,
+    F: FnMut(Vec<Option<Value>>, Option<reqwest::Url>) -> Fut,
     Fut: Future<Output = Fetched<T, E>>,
 {
-    pages_with_body(paging, values, fetch).map_ok(|(page, _)| page)
+    pages_with_body(base_url, paging, values, fetch).map_ok(|(page, _)| page)
 }
 
 /// Every item of every page, decoded from the page's items array into `I`.
-pub fn items<I, T, E, F, Fut>(paging: &'static Paging, values: Vec<Option<Value>>, fetch: F) -> impl Stream<Item = Result<I, PageError<E>>>
+pub fn items<I, T, E, F, Fut>(base_url: BaseUrl, paging: &'static Paging, values: Vec<Option<Value>>, fetch: F) -> impl Stream<Item = Result<I, PageError<E>>>
 where
     I: serde::de::DeserializeOwned,
-    F: FnMut(Vec<Option<Value>>, Option<String>) -> Fut,
+    F: FnMut(Vec<Option<Value>>, Option<reqwest::Url>) -> Fut,
     Fut: Future<Output = Fetched<T, E>>,
 {
-    pages_with_body(paging, values, fetch)
+    pages_with_body(base_url, paging, values, fetch)
         .map_ok(move |(_, body)| {
             let list = at(&body, paging.items).cloned().unwrap_or(Value::Array(Vec::new()));
             let decoded: Result<Vec<I>, PageError<E>> = super::convert(list).map_err(|e| PageError::Items { message: e.to_string() });
@@ -317,23 +325,26 @@ where
         .try_flatten()
 }
 
-impl Connection {
-    /// `request` sent to `url` instead (a next page's URL, resolved against the base URL), when
-    /// given; a URL on another origin is refused.
-    #[doc(hidden)]
-    pub fn at_url<E>(&self, request: reqwest::RequestBuilder, url: Option<&str>) -> Result<reqwest::RequestBuilder, PageError<E>> {
-        let Some(url) = url else { return Ok(request) };
-        let foreign = || PageError::ForeignUrl { url: url.to_string() };
-        let base = reqwest::Url::parse(self.base_url()).map_err(|_| foreign())?;
-        let target = base.join(url).map_err(|_| foreign())?;
-        if target.origin() != base.origin() {
-            return Err(foreign());
-        }
-        let (client, request) = request.build_split();
-        let mut request = request.map_err(|e| PageError::Call(ClientError::Transport(e)))?;
-        *request.url_mut() = target;
-        Ok(reqwest::RequestBuilder::from_parts(client, request))
+/// `request` sent to `url` instead (a next page's URL, already resolved and checked by the
+/// stream), when given.
+#[doc(hidden)]
+pub fn at_url<E>(request: reqwest::RequestBuilder, url: Option<reqwest::Url>) -> Result<reqwest::RequestBuilder, ClientError<E>> {
+    let Some(url) = url else { return Ok(request) };
+    let (client, request) = request.build_split();
+    let mut request = request?;
+    *request.url_mut() = url;
+    Ok(reqwest::RequestBuilder::from_parts(client, request))
+}
+
+/// A next page's URL resolved against the base URL; one on another origin is refused.
+pub fn resolve<E>(base_url: &str, url: &str) -> Result<reqwest::Url, PageError<E>> {
+    let foreign = || PageError::ForeignUrl { url: url.to_string() };
+    let base = reqwest::Url::parse(base_url).map_err(|_| foreign())?;
+    let target = base.join(url).map_err(|_| foreign())?;
+    if target.origin() != base.origin() {
+        return Err(foreign());
     }
+    Ok(target)
 }
 
 #[cfg(test)]
@@ -387,11 +398,9 @@ mod tests {
 
     #[test]
     fn foreign_urls_are_refused_and_relative_ones_resolved() {
-        let c = Connection::new("http://127.0.0.1:9/api");
-        let r = c.request(reqwest::Method::GET, "/list");
-        assert!(matches!(c.at_url::<()>(r, Some("http://evil.test/steal")), Err(PageError::ForeignUrl { .. })));
-        let r = c.request(reqwest::Method::GET, "/list");
-        let r = c.at_url::<()>(r, Some("/api/list?cursor=2")).expect("same origin").build().expect("request");
-        assert_eq!(r.url().as_str(), "http://127.0.0.1:9/api/list?cursor=2");
+        assert!(matches!(resolve::<()>("http://127.0.0.1:9/api", "http://evil.test/steal"), Err(PageError::ForeignUrl { .. })));
+        assert!(matches!(resolve::<()>("http://127.0.0.1:9/api", "http://127.0.0.1:10/api"), Err(PageError::ForeignUrl { .. })));
+        let url = resolve::<()>("http://127.0.0.1:9/api", "/api/list?cursor=2").expect("same origin");
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/api/list?cursor=2");
     }
 }

@@ -32,6 +32,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
         use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
         crate::runtime::client::client_type!(Client);
     };
+    let paginate = ir.operations.iter().any(|o| o.pagination.is_some()).then(|| quote!(use crate::runtime::paginate;));
     let default = ir.servers.first().filter(|u| !u.contains('{') && u.contains("://")).map(|u| {
         let u = lit(u);
         quote! {
@@ -59,6 +60,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     }
     quote! {
         #head
+        #paginate
         #default
         #(#types)*
         impl Client {
@@ -304,21 +306,41 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
             checked(violations)?;
         }
     };
-    let method_tokens = quote! {
-        #docs
-        #sep
-        #[doc = #where_]
-        #dep
-        pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
-            #prepare
-            #(#auth)*
-            #send_body
-            let response = self.send_op(request, &#op_desc).await?;
-            let status = response.status;
-            match status {
-                #(#arms)*
-            }
+    // A paginated operation's method delegates to its one-page fetch (its streams use it too).
+    let paging = op.pagination.as_ref().map(|p| {
+        let m = super::paging::Method {
+            attrs: quote!(#docs #sep #[doc = #where_] #dep),
+            args: &args,
+            values: values.clone(),
+            ok_type: ok_type.clone(),
+            err_name: &err_name,
+            op_desc: op_desc.clone(),
+            auth: &auth,
+            arms: &arms,
+        };
+        super::paging::methods(ir, op, p, &m)
+    });
+    let method_tokens = match paging {
+        Some((methods, table)) => {
+            types.push(table);
+            methods
         }
+        None => quote! {
+            #docs
+            #sep
+            #[doc = #where_]
+            #dep
+            pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
+                #prepare
+                #(#auth)*
+                #send_body
+                let response = self.send_op(request, &#op_desc).await?;
+                let status = response.status;
+                match status {
+                    #(#arms)*
+                }
+            }
+        },
     };
     let names: Vec<proc_macro2::Ident> =
         [op.params_type.is_some().then(|| format_ident!("params")), op.body.is_some().then(|| format_ident!("body"))].into_iter().flatten().collect();

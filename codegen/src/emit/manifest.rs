@@ -119,7 +119,14 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
             client_deps.push("dep:uuid");
         }
     }
-    features.insert("client".into(), forward(owned(&client_deps), "client"));
+    // The page and item streams of paginated operations (`futures-util`, the runtime's
+    // `paginate` feature); nothing for a spec without any.
+    let paginate = uses_runtime.pagination && options.client;
+    let mut client_deps: Vec<String> = owned(&client_deps);
+    if paginate {
+        client_deps.push(if dependency.is_some() { format!("{rt}/paginate") } else { "dep:futures-util".into() });
+    }
+    features.insert("client".into(), forward(client_deps, "client"));
     // `tracing` spans per client call and attempt.
     features.insert("tracing".into(), forward(if dependency.is_none() { owned(&["dep:tracing"]) } else { Vec::new() }, "tracing"));
     // The Redis idempotency store, only for crates that ask for it.
@@ -193,6 +200,9 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
         deps.insert("redis".into(), dep("1.2", true, &["tokio-comp", "connection-manager"], false));
     }
     deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
+    if paginate && dependency.is_none() {
+        deps.insert("futures-util".into(), dep("0.3", true, &["std"], false));
+    }
     // The crates of the user's types (`types` options), as written.
     for line in &ir.dependencies {
         if let Ok(t) = line.parse::<Table>() {

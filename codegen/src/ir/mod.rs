@@ -9,6 +9,7 @@ pub mod arena;
 mod custom;
 mod lower_ops;
 mod lower_schema;
+pub mod pagination;
 pub mod pattern;
 pub mod untyped;
 
@@ -716,6 +717,8 @@ pub struct Operation {
     /// The idempotency key header this operation takes (`Options::idempotency`): the declared
     /// parameter's wire name, or the configured name for an undeclared one.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// How the client follows its pages, when it is a paginated list ([`pagination`]).
+    pub pagination: Option<pagination::Pagination>,
 }
 
 /// An operation's idempotency key header.
@@ -823,13 +826,15 @@ pub struct RuntimeUse {
     pub linear_patterns: bool,
     /// A pattern needs the backtracking engine (`fancy-regex`: lookaround, backreferences).
     pub backtracking_patterns: bool,
+    /// An operation is paginated (the runtime's `paginate` module, `futures-util`).
+    pub pagination: bool,
 }
 
 impl Ir {
     /// Which optional runtime parts the generated code uses (every schema of the arena counts:
     /// a superset of the validators emitted is safe, a subset would not build).
     pub fn runtime_use(&self) -> RuntimeUse {
-        let mut out = RuntimeUse::default();
+        let mut out = RuntimeUse { pagination: self.operations.iter().any(|o| o.pagination.is_some()), ..RuntimeUse::default() };
         let patterns = self.schemas.iter().flat_map(|n| n.facts.pattern.iter().chain(n.facts.pattern_properties.iter().map(|(p, _)| p)));
         for p in patterns {
             match p.translated.engine {
@@ -870,6 +875,7 @@ impl Ir {
             emit_validators: true,
         };
         analyse::analyse(&mut ir, options, diags);
+        pagination::apply(&mut ir, docs, options, diags);
         ir
     }
 
