@@ -130,15 +130,15 @@ impl<E> From<ClientError<E>> for PageError<E> {
 }
 
 /// The stream's state between pages.
-struct State<F> {
+struct State<F, E> {
     fetch: F,
     values: Vec<Option<Value>>,
     url: Option<reqwest::Url>,
     seen: HashSet<String>,
     last_body: Option<Vec<u8>>,
     pages: usize,
-    /// The error to yield next (then the end).
-    pending: Option<String>,
+    /// The error to yield after the page just yielded (then the end).
+    pending: Option<PageError<E>>,
     done: bool,
 }
 
@@ -261,8 +261,8 @@ where
     stream::try_unfold(state, move |mut s| {
         let base_url = base_url.clone();
         async move {
-        if let Some(cursor) = s.pending.take() {
-            return Err(PageError::Repeated { cursor, pages: s.pages });
+        if let Some(e) = s.pending.take() {
+            return Err(e);
         }
         if s.done {
             return Ok(None);
@@ -279,17 +279,19 @@ where
             Step::End => s.done = true,
             Step::Values(values, key) => {
                 if !s.seen.insert(key.clone()) {
-                    s.pending = Some(key);
+                    s.pending = Some(PageError::Repeated { cursor: key, pages: s.pages });
                 }
                 s.values = values;
             }
-            Step::Url(url) => {
-                let url = resolve(&base_url, &url)?;
-                if !s.seen.insert(url.to_string()) {
-                    s.pending = Some(url.to_string());
+            Step::Url(url) => match resolve(&base_url, &url) {
+                Ok(url) => {
+                    if !s.seen.insert(url.to_string()) {
+                        s.pending = Some(PageError::Repeated { cursor: url.to_string(), pages: s.pages });
+                    }
+                    s.url = Some(url);
                 }
-                s.url = Some(url);
-            }
+                Err(e) => s.pending = Some(e),
+            },
         }
         s.last_body = Some(raw.body);
         Ok(Some(((page, body), s)))
