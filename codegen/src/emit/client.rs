@@ -306,41 +306,47 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
             checked(violations)?;
         }
     };
-    // A paginated operation's method delegates to its one-page fetch (its streams use it too).
-    let paging = op.pagination.as_ref().map(|p| {
-        let m = super::paging::Method {
-            attrs: quote!(#docs #sep #[doc = #where_] #dep),
-            args: &args,
-            values: values.clone(),
-            ok_type: ok_type.clone(),
-            err_name: &err_name,
-            op_desc: op_desc.clone(),
-            auth: &auth,
-            arms: &arms,
-        };
-        super::paging::methods(ir, op, p, &m)
-    });
-    let method_tokens = match paging {
-        Some((methods, table)) => {
+    let plain = quote! {
+        #docs
+        #sep
+        #[doc = #where_]
+        #dep
+        pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
+            #prepare
+            #(#auth)*
+            #send_body
+            let response = self.send_op(request, &#op_desc).await?;
+            let status = response.status;
+            match status {
+                #(#arms)*
+            }
+        }
+    };
+    // A paginated operation's method delegates to its one-page fetch (its streams use it too),
+    // unless it takes a body (which the pages do not send).
+    let method_tokens = match &op.pagination {
+        Some(p) => {
+            let params_arg = op.params_type.as_ref().map(|pt| {
+                let pt = ident(pt);
+                quote!(params: &crate::types::#pt,)
+            });
+            let m = super::paging::Method {
+                attrs: quote!(#docs #sep #[doc = #where_] #dep),
+                args: &args,
+                params_arg: params_arg.unwrap_or_default(),
+                own: op.body.is_some().then(|| plain.clone()),
+                values: values.clone(),
+                ok_type: ok_type.clone(),
+                err_name: &err_name,
+                op_desc: op_desc.clone(),
+                auth: &auth,
+                arms: &arms,
+            };
+            let (methods, table) = super::paging::methods(ir, op, p, &m);
             types.push(table);
             methods
         }
-        None => quote! {
-            #docs
-            #sep
-            #[doc = #where_]
-            #dep
-            pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
-                #prepare
-                #(#auth)*
-                #send_body
-                let response = self.send_op(request, &#op_desc).await?;
-                let status = response.status;
-                match status {
-                    #(#arms)*
-                }
-            }
-        },
+        None => plain,
     };
     let names: Vec<proc_macro2::Ident> =
         [op.params_type.is_some().then(|| format_ident!("params")), op.body.is_some().then(|| format_ident!("body"))].into_iter().flatten().collect();

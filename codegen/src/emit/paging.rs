@@ -13,8 +13,13 @@ use crate::ir::{Ir, Operation};
 pub struct Method<'a> {
     /// The method's outer attributes (docs, `deprecated`).
     pub attrs: TokenStream,
-    /// `params: &crate::types::XParams,`, or nothing.
+    /// The method's arguments (`params: &crate::types::XParams,`, a body).
     pub args: &'a [TokenStream],
+    /// The parameters argument alone (the streams take no body), or nothing.
+    pub params_arg: TokenStream,
+    /// The operation's own method, when it cannot delegate to the one-page fetch (an optional
+    /// body, which pages do not send).
+    pub own: Option<TokenStream>,
     /// The parameter values (`params.to_params()`).
     pub values: TokenStream,
     /// The success type.
@@ -77,7 +82,7 @@ fn table(p: &Pagination) -> TokenStream {
 /// The operation's method (delegating to the one-page fetch), the fetch, and the two streams;
 /// and the `Paging` static (a module item).
 pub fn methods(ir: &Ir, op: &Operation, p: &Pagination, m: &Method<'_>) -> (TokenStream, TokenStream) {
-    let Method { attrs, args, values, ok_type, err_name, op_desc, auth, arms } = m;
+    let Method { attrs, args, params_arg, own, values, ok_type, err_name, op_desc, auth, arms } = m;
     let fname = ident(&op.fn_name);
     let (pages_fn, items_fn, page_fn) = (ident(&p.pages_fn), ident(&p.items_fn), ident(&p.page_fn));
     let table_name = format_ident!("{}", crate::naming::paging_static(&op.fn_name));
@@ -105,19 +110,25 @@ pub fn methods(ir: &Ir, op: &Operation, p: &Pagination, m: &Method<'_>) -> (Toke
         }
     };
     let (pages_body, items_body) = (drive(quote!(pages)), drive(quote!(items)));
+    let method = match own {
+        Some(own) => own.clone(),
+        None => quote! {
+            #attrs
+            pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
+                self.#page_fn(#values, None).await.map(|(value, _)| value)
+            }
+        },
+    };
     let methods = quote! {
-        #attrs
-        pub async fn #fname(&self, #(#args)*) -> Result<#ok_type, ClientError<#err_name>> {
-            self.#page_fn(#values, None).await.map(|(value, _)| value)
-        }
+        #method
 
         #[doc = #about_pages]
-        pub fn #pages_fn(&self, #(#args)*) -> #pages_ty {
+        pub fn #pages_fn(&self, #params_arg) -> #pages_ty {
             #pages_body
         }
 
         #[doc = #about_items]
-        pub fn #items_fn(&self, #(#args)*) -> #items_ty {
+        pub fn #items_fn(&self, #params_arg) -> #items_ty {
             #items_body
         }
 

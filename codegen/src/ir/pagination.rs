@@ -104,7 +104,8 @@ impl PageNext {
 const CURSOR_PARAMS: &[&str] =
     &["cursor", "pagetoken", "nexttoken", "after", "continuationtoken", "continuation", "marker", "startcursor", "pagecursor", "nextcursor"];
 /// Response member names (normalised) that carry the next cursor.
-const NEXT_CURSOR_FIELDS: &[&str] = &["nextcursor", "nextpagetoken", "nexttoken", "nextmarker", "nextcontinuationtoken", "continuationtoken", "endcursor"];
+const NEXT_CURSOR_FIELDS: &[&str] =
+    &["nextcursor", "nextpagetoken", "nexttoken", "nextmarker", "nextcontinuationtoken", "continuationtoken", "endcursor", "nextpage"];
 /// Objects (normalised names) that hold paging members (`meta.cursor`, `next_page.offset`).
 const PAGING_OBJECTS: &[&str] = &["meta", "metadata", "pagination", "paging", "page", "pageinfo", "nextpage", "next", "cursors", "responsemetadata", "links"];
 /// Response member names (normalised) of the next page's URL.
@@ -134,6 +135,14 @@ pub fn apply(ir: &mut Ir, docs: &Documents, options: &crate::Options, diags: &mu
     for op in &ir.operations {
         methods.claim(&op.fn_name);
     }
+    let keys: std::collections::BTreeSet<String> = ir.operations.iter().map(|op| op_key(docs, op)).collect();
+    for name in options.pagination.operations.keys().filter(|k| !keys.contains(*k)) {
+        diags.warn(
+            crate::diagnostics::Location::new(docs.root.clone(), ""),
+            Policy::Noted,
+            format!("the configuration's `pagination.operations` names `{name}`, which is no operation's operationId (or `METHOD /path`)"),
+        );
+    }
     for id in ir.operations.ids() {
         let Some((next, items, source)) = decide(ir, id, docs, options, diags) else { continue };
         let op = &ir.operations[id];
@@ -155,12 +164,16 @@ pub fn apply(ir: &mut Ir, docs: &Documents, options: &crate::Options, diags: &mu
 
 type Decision = (PageNext, Vec<String>, PagingSource);
 
+/// The operation's key in `pagination.operations`: its `operationId`, else `METHOD /path`.
+fn op_key(docs: &Documents, op: &Operation) -> String {
+    let id = docs.get(&op.loc.file, &op.loc.pointer).and_then(|r| r.get("operationId")).and_then(Value::as_str);
+    id.map_or_else(|| format!("{} {}", op.method.to_ascii_uppercase(), op.path), str::to_string)
+}
+
 fn decide(ir: &Ir, id: OpId, docs: &Documents, options: &crate::Options, diags: &mut Diagnostics) -> Option<Decision> {
     let op = &ir.operations[id];
     let raw = docs.get(&op.loc.file, &op.loc.pointer);
-    let op_id = raw.and_then(|r| r.get("operationId")).and_then(Value::as_str);
-    let key = op_id.map_or_else(|| format!("{} {}", op.method.to_ascii_uppercase(), op.path), str::to_string);
-    if let Some(config) = options.pagination.operations.get(&key) {
+    if let Some(config) = options.pagination.operations.get(&op_key(docs, op)) {
         return explicit(ir, op, config, "the configuration's `pagination.operations`", PagingSource::Config, diags);
     }
     if let Some(ext) = raw.and_then(|r| r.get("x-pagination")) {
@@ -326,7 +339,8 @@ fn single<T: Clone>(v: &[T]) -> Option<T> {
 
 /// Detection: every shape that matches; exactly one is applied.
 fn detect(ir: &Ir, op: &Operation) -> Option<(PageNext, Vec<String>)> {
-    if op.body.is_some() {
+    // (Stripe's list operations document an optional, empty form body.)
+    if op.body.as_ref().is_some_and(|b| b.required) {
         return None;
     }
     let root = success_schema(op)?;
@@ -353,8 +367,9 @@ fn detect(ir: &Ir, op: &Operation) -> Option<(PageNext, Vec<String>)> {
     }
     // An opaque cursor parameter and one next-cursor member.
     let cursor_params = query_params(ir, op, CURSOR_PARAMS, text_or_int);
-    // `offset` as a string is an opaque cursor too (Asana's `next_page.offset`).
-    let token_offsets = query_params(ir, op, &["offset"], |k| k == Kind::Text);
+    // `offset` or `page` as a string is an opaque cursor too (Asana's `next_page.offset`,
+    // Stripe's search `next_page`).
+    let token_offsets = query_params(ir, op, &["offset", "page"], |k| k == Kind::Text);
     let cursor_params: Vec<ParamId> = cursor_params.into_iter().chain(token_offsets).collect();
     if let Some(param) = single(&cursor_params) {
         let pname = norm(&op.params[param].name);
@@ -420,8 +435,8 @@ fn explicit(ir: &Ir, op: &Operation, c: &PagingConfig, from: &str, source: Pagin
     if c.kind == PagingKind::None {
         return None;
     }
-    if op.body.is_some() {
-        return fail("an operation with a request body is not paginated".into());
+    if op.body.as_ref().is_some_and(|b| b.required) {
+        return fail("an operation with a required request body is not paginated".into());
     }
     let path = |p: &str| -> Vec<String> { if p.is_empty() { Vec::new() } else { p.split('.').map(str::to_string).collect() } };
     let param = match (&c.param, c.kind) {
@@ -601,6 +616,14 @@ mod tests {
         assert!(ir.operations.iter().all(|o| o.pagination.is_none()));
         let diags = diags.into_sorted();
         assert!(diags.iter().any(|d| d.severity == Severity::Warning && d.message.contains("`nope`")), "{diags:?}");
+        // A configured operation that does not exist is a warning.
+        let mut options = crate::Options::default();
+        options.pagination.operations.insert(
+            "nothing".into(),
+            PagingConfig { kind: PagingKind::Offset, param: Some("from".into()), response: None, has_more: None, field: None, items: None },
+        );
+        let diags = build(&s, &options).1.into_sorted();
+        assert!(diags.iter().any(|d| d.severity == Severity::Warning && d.message.contains("`nothing`")), "{diags:?}");
         // Detection off for everything.
         let s = spec(&[("cursor", "string")], &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"), "");
         let mut options = crate::Options::default();
