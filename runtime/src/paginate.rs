@@ -251,7 +251,12 @@ fn start_key(paging: &Paging, values: &[Option<Value>]) -> Option<String> {
 /// Every page, typed, with its JSON body: `fetch(values, url)` asks for one page (the
 /// operation's parameter values, and the URL to go to instead of the operation's path and query
 /// when the previous page gave one).
-pub fn pages_with_body<T, E, F, Fut>(base_url: BaseUrl, paging: &'static Paging, values: Vec<Option<Value>>, fetch: F) -> impl Stream<Item = Result<(T, Value), PageError<E>>>
+pub fn pages_with_body<T, E, F, Fut>(
+    base_url: BaseUrl,
+    paging: &'static Paging,
+    values: Vec<Option<Value>>,
+    fetch: F,
+) -> impl Stream<Item = Result<(T, Value), PageError<E>>>
 where
     F: FnMut(Vec<Option<Value>>, Option<reqwest::Url>) -> Fut,
     Fut: Future<Output = Fetched<T, E>>,
@@ -261,40 +266,40 @@ where
     stream::try_unfold(state, move |mut s| {
         let base_url = base_url.clone();
         async move {
-        if let Some(e) = s.pending.take() {
-            return Err(e);
-        }
-        if s.done {
-            return Ok(None);
-        }
-        let (page, raw) = (s.fetch)(s.values.clone(), s.url.clone()).await?;
-        s.pages += 1;
-        let body: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
-        if s.last_body.as_deref() == Some(raw.body.as_slice()) {
-            // The same page again (a server that ignores the cursor): not a new page.
-            let cursor = s.url.as_ref().map(reqwest::Url::to_string).or_else(|| start_key(paging, &s.values)).unwrap_or_default();
-            return Err(PageError::Repeated { cursor, pages: s.pages });
-        }
-        match step(paging, &s.values, &body, &raw.headers) {
-            Step::End => s.done = true,
-            Step::Values(values, key) => {
-                if !s.seen.insert(key.clone()) {
-                    s.pending = Some(PageError::Repeated { cursor: key, pages: s.pages });
-                }
-                s.values = values;
+            if let Some(e) = s.pending.take() {
+                return Err(e);
             }
-            Step::Url(url) => match resolve(&base_url, &url) {
-                Ok(url) => {
-                    if !s.seen.insert(url.to_string()) {
-                        s.pending = Some(PageError::Repeated { cursor: url.to_string(), pages: s.pages });
+            if s.done {
+                return Ok(None);
+            }
+            let (page, raw) = (s.fetch)(s.values.clone(), s.url.clone()).await?;
+            s.pages += 1;
+            let body: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
+            if s.last_body.as_deref() == Some(raw.body.as_slice()) {
+                // The same page again (a server that ignores the cursor): not a new page.
+                let cursor = s.url.as_ref().map(reqwest::Url::to_string).or_else(|| start_key(paging, &s.values)).unwrap_or_default();
+                return Err(PageError::Repeated { cursor, pages: s.pages });
+            }
+            match step(paging, &s.values, &body, &raw.headers) {
+                Step::End => s.done = true,
+                Step::Values(values, key) => {
+                    if !s.seen.insert(key.clone()) {
+                        s.pending = Some(PageError::Repeated { cursor: key, pages: s.pages });
                     }
-                    s.url = Some(url);
+                    s.values = values;
                 }
-                Err(e) => s.pending = Some(e),
-            },
-        }
-        s.last_body = Some(raw.body);
-        Ok(Some(((page, body), s)))
+                Step::Url(url) => match resolve(&base_url, &url) {
+                    Ok(url) => {
+                        if !s.seen.insert(url.to_string()) {
+                            s.pending = Some(PageError::Repeated { cursor: url.to_string(), pages: s.pages });
+                        }
+                        s.url = Some(url);
+                    }
+                    Err(e) => s.pending = Some(e),
+                },
+            }
+            s.last_body = Some(raw.body);
+            Ok(Some(((page, body), s)))
         }
     })
 }

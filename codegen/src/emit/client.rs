@@ -32,7 +32,12 @@ pub fn emit(ir: &Ir) -> TokenStream {
         use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
         crate::runtime::client::client_type!(Client);
     };
-    let paginate = ir.operations.iter().any(|o| o.pagination.is_some()).then(|| quote!(use crate::runtime::paginate; pub use crate::runtime::paginate::PageError;));
+    let paginate = ir.operations.iter().any(|o| o.pagination.is_some()).then(|| {
+        quote!(
+            use crate::runtime::paginate;
+            pub use crate::runtime::paginate::PageError;
+        )
+    });
     let default = ir.servers.first().filter(|u| !u.contains('{') && u.contains("://")).map(|u| {
         let u = lit(u);
         quote! {

@@ -64,12 +64,8 @@ pub const SOURCES: [RuntimeSource; 7] = [
 /// `embedded` on (macros stay crate-local), the pattern engines and `paginate` by what the spec
 /// uses, `server`/`client` off when that module is not generated. The crate's own `server`, `client` and `schemars` features stay features.
 pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str, bool)> {
-    let mut out = vec![
-        ("embedded", true),
-        ("regex", uses.linear_patterns),
-        ("fancy-regex", uses.backtracking_patterns),
-        ("paginate", uses.pagination && options.client),
-    ];
+    let mut out =
+        vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns), ("paginate", uses.pagination && options.client)];
     if !options.server {
         out.push(("server", false));
     }

@@ -116,9 +116,8 @@ const HAS_MORE_FIELDS: &[&str] = &["hasmore", "hasnextpage", "hasnext", "more"];
 const PAGE_PARAMS: &[&str] = &["page", "pagenumber", "pageno"];
 const PAGE_COUNT_FIELDS: &[&str] = &["totalpages", "pagecount", "lastpage", "numpages", "pages"];
 /// Parameters that show an operation is a paged list (for the URL and header shapes).
-const PAGING_PARAMS: &[&str] = &[
-    "cursor", "pagetoken", "nexttoken", "after", "before", "page", "perpage", "pagesize", "limit", "offset", "count", "maxresults", "top", "skip", "marker",
-];
+const PAGING_PARAMS: &[&str] =
+    &["cursor", "pagetoken", "nexttoken", "after", "before", "page", "perpage", "pagesize", "limit", "offset", "count", "maxresults", "top", "skip", "marker"];
 /// Preferred item arrays when a response has several array members.
 const ITEM_FIELDS: &[&str] = &["data", "items", "results", "entries", "records", "values", "nodes", "elements"];
 
@@ -492,8 +491,7 @@ mod tests {
     /// A one-operation spec: `GET /things` with the given query parameters (`name: type`) and
     /// 200 response schema (YAML flow).
     fn spec(params: &[(&str, &str)], response: &str, extra: &str) -> String {
-        let params: String =
-            params.iter().map(|(n, t)| format!("        - {{name: {n}, in: query, schema: {{type: {t}}}}}\n")).collect();
+        let params: String = params.iter().map(|(n, t)| format!("        - {{name: {n}, in: query, schema: {{type: {t}}}}}\n")).collect();
         format!(
             "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /things:\n    get:\n      operationId: listThings\n{extra}      parameters:\n{params}      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {response}\n"
         )
@@ -509,7 +507,11 @@ mod tests {
 
     #[test]
     fn a_cursor_and_a_next_cursor_member() {
-        let s = spec(&[("cursor", "string"), ("limit", "integer")], &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"), "");
+        let s = spec(
+            &[("cursor", "string"), ("limit", "integer")],
+            &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"),
+            "",
+        );
         let (p, notes) = paging(&s);
         let p = p.expect("detected");
         assert!(matches!(&p.next, PageNext::Cursor { at, has_more: None, .. } if at == &["next_cursor"]), "{p:?}");
@@ -517,14 +519,19 @@ mod tests {
         assert!(p.item_schema.is_some());
         assert_eq!((p.pages_fn.as_str(), p.items_fn.as_str()), ("list_things_pages", "list_things_items"));
         assert_eq!(notes.len(), 1);
-        assert!(notes[0].contains("cursor shape") && notes[0].contains("`cursor`") && notes[0].contains("`next_cursor`") && notes[0].contains("`data`"), "{notes:?}");
+        assert!(
+            notes[0].contains("cursor shape") && notes[0].contains("`cursor`") && notes[0].contains("`next_cursor`") && notes[0].contains("`data`"),
+            "{notes:?}"
+        );
     }
 
     #[test]
     fn nested_meta_cursor_with_has_more() {
         let s = spec(
             &[("page_token", "string")],
-            &format!("{{type: object, properties: {{items: {{type: array, items: {ITEM}}}, meta: {{type: object, properties: {{cursor: {{type: string}}, has_more: {{type: boolean}}}}}}}}}}"),
+            &format!(
+                "{{type: object, properties: {{items: {{type: array, items: {ITEM}}}, meta: {{type: object, properties: {{cursor: {{type: string}}, has_more: {{type: boolean}}}}}}}}}}"
+            ),
             "",
         );
         let p = paging(&s).0.expect("detected");
@@ -544,7 +551,11 @@ mod tests {
 
     #[test]
     fn page_number_with_total_pages_and_next_url() {
-        let s = spec(&[("page", "integer")], &format!("{{type: object, properties: {{results: {{type: array, items: {ITEM}}}, total_pages: {{type: integer}}}}}}"), "");
+        let s = spec(
+            &[("page", "integer")],
+            &format!("{{type: object, properties: {{results: {{type: array, items: {ITEM}}}, total_pages: {{type: integer}}}}}}"),
+            "",
+        );
         assert!(matches!(paging(&s).0.expect("page").next, PageNext::Page { first: 1, .. }));
         let s = spec(
             &[("limit", "integer")],
@@ -557,12 +568,18 @@ mod tests {
     #[test]
     fn ambiguous_or_unmatched_shapes_give_nothing() {
         // Two cursor parameters.
-        let s = spec(&[("cursor", "string"), ("after", "string")], &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"), "");
+        let s = spec(
+            &[("cursor", "string"), ("after", "string")],
+            &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"),
+            "",
+        );
         assert_eq!(paging(&s), (None, vec![]));
         // Two next-cursor members.
         let s = spec(
             &[("cursor", "string")],
-            &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}, next_page_token: {{type: string}}}}}}"),
+            &format!(
+                "{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}, next_page_token: {{type: string}}}}}}"
+            ),
             "",
         );
         assert_eq!(paging(&s), (None, vec![]));
@@ -583,13 +600,19 @@ mod tests {
         );
         assert_eq!(paging(&s), (None, vec![]));
         // A next URL without any paging parameter.
-        let s = spec(&[("q", "string")], &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next: {{type: string, format: uri}}}}}}"), "");
+        let s = spec(
+            &[("q", "string")],
+            &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next: {{type: string, format: uri}}}}}}"),
+            "",
+        );
         assert_eq!(paging(&s), (None, vec![]));
     }
 
     #[test]
     fn the_extension_and_the_configuration_say_it_or_turn_it_off() {
-        let body = format!("{{type: object, properties: {{entries: {{type: array, items: {ITEM}}}, token: {{type: object, properties: {{value: {{type: string}}}}}}}}}}");
+        let body = format!(
+            "{{type: object, properties: {{entries: {{type: array, items: {ITEM}}}, token: {{type: object, properties: {{value: {{type: string}}}}}}}}}}"
+        );
         let ext = "      x-pagination: {kind: cursor, param: from, response: token.value, items: entries}\n";
         let s = spec(&[("from", "string")], &body, ext);
         let (p, notes) = paging(&s);
@@ -598,14 +621,25 @@ mod tests {
         assert!(matches!(&p.next, PageNext::Cursor { at, .. } if at == &["token", "value"]));
         assert!(notes.is_empty());
         // Off by the extension although detection would match.
-        let s = spec(&[("cursor", "string")], &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"), "      x-pagination: false\n");
+        let s = spec(
+            &[("cursor", "string")],
+            &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"),
+            "      x-pagination: false\n",
+        );
         assert_eq!(paging(&s).0, None);
         // By the configuration, by operationId.
         let s = spec(&[("from", "string")], &body, "");
         let mut options = crate::Options::default();
         options.pagination.operations.insert(
             "listThings".into(),
-            PagingConfig { kind: PagingKind::Cursor, param: Some("from".into()), response: Some("token.value".into()), has_more: None, field: None, items: None },
+            PagingConfig {
+                kind: PagingKind::Cursor,
+                param: Some("from".into()),
+                response: Some("token.value".into()),
+                has_more: None,
+                field: None,
+                items: None,
+            },
         );
         let (ir, _) = build(&s, &options);
         let p = ir.operations.iter().next().and_then(|o| o.pagination.clone()).expect("configured");
@@ -625,7 +659,11 @@ mod tests {
         let diags = build(&s, &options).1.into_sorted();
         assert!(diags.iter().any(|d| d.severity == Severity::Warning && d.message.contains("`nothing`")), "{diags:?}");
         // Detection off for everything.
-        let s = spec(&[("cursor", "string")], &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"), "");
+        let s = spec(
+            &[("cursor", "string")],
+            &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, next_cursor: {{type: string}}}}}}"),
+            "",
+        );
         let mut options = crate::Options::default();
         options.pagination.detect = false;
         assert!(build(&s, &options).0.operations.iter().all(|o| o.pagination.is_none()));
