@@ -114,7 +114,7 @@ const NEXT_URL_FIELDS: &[&str] = &["next", "nexturl", "nextlink", "nextpageurl",
 const HAS_MORE_FIELDS: &[&str] = &["hasmore", "hasnextpage", "hasnext", "more"];
 /// Page-number parameters and page-count members.
 const PAGE_PARAMS: &[&str] = &["page", "pagenumber", "pageno"];
-const PAGE_COUNT_FIELDS: &[&str] = &["totalpages", "pagecount", "lastpage", "numpages", "pages"];
+const PAGE_COUNT_FIELDS: &[&str] = &["totalpages", "pagestotal", "pagecount", "lastpage", "numpages", "pages"];
 /// Parameters that show an operation is a paged list (for the URL and header shapes).
 const PAGING_PARAMS: &[&str] =
     &["cursor", "pagetoken", "nexttoken", "after", "before", "page", "perpage", "pagesize", "limit", "offset", "count", "maxresults", "top", "skip", "marker"];
@@ -271,7 +271,7 @@ fn kind(ir: &Ir, id: SchemaId) -> Kind {
     match ir.schemas[def].shape {
         Shape::String if uri(id) || uri(def) => Kind::Url,
         Shape::String => Kind::Text,
-        Shape::Integer => Kind::Integer,
+        Shape::Integer | Shape::Formatted(super::Format::Int32) => Kind::Integer,
         Shape::Bool => Kind::Bool,
         Shape::Struct(_) => Kind::Object,
         _ => Kind::Other,
@@ -557,6 +557,13 @@ mod tests {
             "",
         );
         assert!(matches!(paging(&s).0.expect("page").next, PageNext::Page { first: 1, .. }));
+        // Adyen: `int32` integers, `pageNumber` and `pagesTotal`, pages from 0 here.
+        let s = spec(
+            &[("pageNumber", "integer, format: int32, minimum: 0")],
+            &format!("{{type: object, properties: {{data: {{type: array, items: {ITEM}}}, pagesTotal: {{type: integer, format: int32}}}}}}"),
+            "",
+        );
+        assert!(matches!(paging(&s).0.expect("page").next, PageNext::Page { first: 0, total: Some(ref t), .. } if t == &["pagesTotal"]));
         let s = spec(
             &[("limit", "integer")],
             &format!("{{type: object, properties: {{results: {{type: array, items: {ITEM}}}, next: {{type: string, format: uri, nullable: true}}}}}}"),
