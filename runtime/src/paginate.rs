@@ -212,7 +212,8 @@ fn step(paging: &Paging, values: &[Option<Value>], body: &Value, headers: &Heade
         }
         Next::Page { param, total, first } => {
             let current = values.get(param).and_then(Option::as_ref).and_then(Value::as_i64).unwrap_or(first);
-            let last = total.and_then(|p| at(body, p)).and_then(Value::as_i64).is_some_and(|t| current >= t);
+            // The pages fetched up to this one, counted from the first page's number.
+            let last = total.and_then(|p| at(body, p)).and_then(Value::as_i64).is_some_and(|t| current.saturating_sub(first).saturating_add(1) >= t);
             if count == 0 || last {
                 return Step::End;
             }
@@ -389,6 +390,9 @@ mod tests {
         assert!(matches!(step(&G, &[Some(Value::from(3))], &body(r#"[1]"#), &HeaderMap::new()), Step::Values(_, ref k) if k == "4"));
         static T: Paging = Paging { next: Next::Page { param: 0, total: Some(&["total_pages"]), first: 1 }, items: &["items"] };
         assert!(matches!(step(&T, &[Some(Value::from(3))], &body(r#"{"items":[1],"total_pages":3}"#), &HeaderMap::new()), Step::End));
+        static Z: Paging = Paging { next: Next::Page { param: 0, total: Some(&["pages"]), first: 0 }, items: &["items"] };
+        assert!(matches!(step(&Z, &[Some(Value::from(1))], &body(r#"{"items":[1],"pages":3}"#), &HeaderMap::new()), Step::Values(_, ref k) if k == "2"));
+        assert!(matches!(step(&Z, &[Some(Value::from(2))], &body(r#"{"items":[1],"pages":3}"#), &HeaderMap::new()), Step::End));
         static O: Paging = Paging { next: Next::Offset { param: 0 }, items: &["items"] };
         assert!(matches!(step(&O, &[Some(Value::from(4))], &body(r#"{"items":[1,2,3]}"#), &HeaderMap::new()), Step::Values(_, ref k) if k == "7"));
         assert!(matches!(step(&O, &[Some(Value::from(4))], &body(r#"{"items":[]}"#), &HeaderMap::new()), Step::End));
