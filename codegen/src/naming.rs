@@ -78,6 +78,18 @@ pub fn op_static(fn_name: &str) -> String {
     fn_name.trim_start_matches("r#").to_ascii_uppercase()
 }
 
+/// A paginated operation's client methods (before claiming): every page, every item, and the
+/// hidden one-page fetch, from its method name (without `r#`).
+pub fn paging_methods(fn_name: &str) -> (String, String, String) {
+    (format!("{fn_name}_pages"), format!("{fn_name}_items"), format!("{fn_name}_page"))
+}
+
+/// The client module's static holding a paginated operation's `Paging` table
+/// (`LIST_CALLS_PAGING`; method names are unique, so these are too).
+pub fn paging_static(fn_name: &str) -> String {
+    format!("{}_PAGING", op_static(fn_name))
+}
+
 /// The prefix of an operation's types (`{prefix}Response`, `{prefix}Params`) from its method
 /// name: UpperCamelCase, and never used alone, so a keyword needs no suffix (`self_` ->
 /// `Self`, making `SelfResponse`, not the non-camel-case `Self_Response`).

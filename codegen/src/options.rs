@@ -99,6 +99,11 @@ pub struct Options {
     /// Which operations take an idempotency key (the client sends one key on every attempt of a
     /// call, so it may retry; the server replays the saved response for a repeated key).
     pub idempotency: Idempotency,
+    /// Which list operations get page and item streams in the client (`<op>_pages`,
+    /// `<op>_items`): the shapes detected, and per operation what the `x-pagination` extension
+    /// would say. TOML: `[pagination.operations.listCalls] kind = "cursor"`, `param = "cursor"`,
+    /// `response = "meta.next"`, `items = "data"`.
+    pub pagination: PaginationOptions,
     /// How the generated crate gets its runtime (validation support, server and client support
     /// code): copied into it (the default) or as a dependency on the `codegen-runtime` crate.
     /// TOML: `[runtime] mode = "dependency"`, `path = "../runtime"`, `version = "0.1"`.
@@ -254,6 +259,69 @@ impl Default for Idempotency {
     }
 }
 
+/// Pagination: detection of the common shapes, and explicit descriptions per operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PaginationOptions {
+    /// Detect the common shapes (a cursor, page or offset query parameter matched with a
+    /// response field, a `Link` header) where they match unambiguously. Default on.
+    pub detect: bool,
+    /// `operationId` (or `METHOD /path`) -> its pagination, as the operation's `x-pagination`
+    /// extension writes it (this wins over the extension and detection); `kind = "none"` turns
+    /// it off for that operation.
+    pub operations: BTreeMap<String, PagingConfig>,
+}
+
+impl Default for PaginationOptions {
+    fn default() -> Self {
+        PaginationOptions { detect: true, operations: BTreeMap::new() }
+    }
+}
+
+/// One operation's pagination, the same in `x-pagination` (JSON/YAML) and in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PagingConfig {
+    /// The shape.
+    pub kind: PagingKind,
+    /// The query parameter carrying the cursor, the page number or the offset (not for
+    /// `next-url` and `link-header`).
+    pub param: Option<String>,
+    /// A dotted path in the response body (`meta.next_cursor`): the next cursor (`cursor`), the
+    /// next page's URL (`next-url`) or the number of pages (`page`, optional).
+    pub response: Option<String>,
+    /// A dotted path to a boolean that is `false` on the last page (`cursor`, `last-item`).
+    pub has_more: Option<String>,
+    /// `last-item`: the member of the last item that is the next cursor. Default `id`.
+    pub field: Option<String>,
+    /// A dotted path to the array of items; `""` for a body that is the array. Default: the
+    /// response's one array member (or `data`, `items`, `results` among several).
+    pub items: Option<String>,
+}
+
+/// See [`PagingConfig::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum PagingKind {
+    /// The next cursor is in the response (`response`); none (or `has-more` false) is the end.
+    Cursor,
+    /// The last item's `field` is the next cursor (Stripe's `starting_after` + `has_more`).
+    LastItem,
+    /// A page number, one more each page; an empty page (or page `response` of them) is the end.
+    Page,
+    /// An item offset, advanced by each page's item count; an empty page is the end.
+    Offset,
+    /// The next page's URL is in the response (`response`); none is the end.
+    NextUrl,
+    /// The `Link: <url>; rel="next"` response header; none is the end.
+    LinkHeader,
+    /// No pagination (turns detection off for the operation).
+    None,
+}
+
 /// See [`Idempotency::operations`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -293,6 +361,7 @@ impl Default for Options {
             unknown_fields: UnknownFields::default(),
             unknown_enum_values: UnknownEnumValues::default(),
             idempotency: Idempotency::default(),
+            pagination: PaginationOptions::default(),
             runtime: RuntimeMode::Embedded,
             streams: Streams::default(),
         }

@@ -14,6 +14,9 @@ use serde_json::Value;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod idempotency;
+// `client` too: in an embedded copy `paginate` is a constant, `client` the crate's feature.
+#[cfg(all(feature = "client", feature = "paginate"))]
+pub mod paginate;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 mod pattern;
 #[cfg(feature = "server")]

@@ -118,4 +118,13 @@ const EXPECTED: &[&str] = &[
     "the_configured_mapping_types_event_data_in_a_31_document",
     "a_stream_without_an_item_schema_keeps_text_data",
     "x_item_schema_and_the_mapping_type_ndjson_both_ways",
+    "cursor_pages_follow_next_cursor_keeping_the_other_parameters",
+    "an_empty_first_page_yields_no_items_and_ends",
+    "a_repeated_cursor_ends_the_stream_with_an_error",
+    "stripe_style_last_item_id_while_has_more",
+    "a_nested_meta_cursor_stops_when_has_more_is_false",
+    "a_next_url_is_followed_on_the_same_origin_only",
+    "page_numbers_go_up_to_total_pages",
+    "a_link_header_names_the_next_page",
+    "x_pagination_and_the_configuration_describe_the_rest",
 ];

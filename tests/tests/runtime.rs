@@ -7,7 +7,7 @@ use tests::scratch;
 use xtask::project_root;
 
 /// The feature predicates the embedded copy may rewrite, and what they may become.
-const FIXED: [&str; 6] = ["embedded", "regex", "fancy-regex", "server", "client", "streams"];
+const FIXED: [&str; 7] = ["embedded", "regex", "fancy-regex", "server", "client", "streams", "paginate"];
 
 /// `embedded` is `original` with some `feature = "<FIXED>"` predicates replaced by `not(any())`
 /// or `any()`, and nothing else changed.
@@ -55,11 +55,14 @@ fn the_embedded_runtime_is_the_runtime_crates_source() {
         checked.push(source);
     }
     checked.sort();
-    // RevDesk has a server, a client and patterns, no streams: every runtime file but the
-    // stream modules is embedded.
-    let streams: Vec<&str> =
-        codegen::RUNTIME_SOURCES.iter().filter(|s| s.feature == Some("streams")).map(|s| s.crate_path.trim_start_matches("src/")).collect();
-    assert_eq!(streams, ["stream.rs", "stream_server.rs", "stream_client.rs"]);
+    // RevDesk has a server, a client and patterns, no streams and no list
+    // operation: every runtime file but the stream and pagination modules is embedded.
+    let streams: Vec<&str> = codegen::RUNTIME_SOURCES
+        .iter()
+        .filter(|s| s.feature == Some("streams") || s.crate_path == "src/paginate.rs")
+        .map(|s| s.crate_path.trim_start_matches("src/"))
+        .collect();
+    assert_eq!(streams, ["stream.rs", "stream_server.rs", "stream_client.rs", "paginate.rs"]);
     let mut all: Vec<String> = std::fs::read_dir(root.join("runtime/src"))
         .expect("runtime/src")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -67,6 +70,13 @@ fn the_embedded_runtime_is_the_runtime_crates_source() {
         .collect();
     all.sort();
     assert_eq!(checked, all);
+    let g = codegen::generate(&root.join("tests/fixtures/pagination.yaml"), &Options::default()).expect("pagination fixture");
+    let file = g.files.iter().find(|f| f.path == "src/runtime/paginate.rs").expect("a paginated crate embeds paginate.rs");
+    let (_, body) = file.contents.split_once('\n').expect("a stamp line");
+    let original = std::fs::read_to_string(root.join("runtime/src/paginate.rs")).expect("runtime/src/paginate.rs");
+    same_but_fixed_features(&original, body).expect("paginate.rs is the runtime's");
+    let lib = &g.files.iter().find(|f| f.path == "src/runtime/mod.rs").expect("mod.rs").contents;
+    assert!(lib.contains("#[cfg(all(feature = \"client\", not(any())))]\npub mod paginate;"), "paginate is on in a paginated crate");
 }
 
 #[test]
@@ -105,6 +115,29 @@ fn a_spec_without_patterns_gets_no_regex_engine() {
         assert_eq!(features.contains(&"regex"), linear, "{fixture}");
         assert_eq!(features.contains(&"fancy-regex"), backtracking, "{fixture}");
     }
+}
+
+#[test]
+fn only_a_paginated_crate_gets_the_pagination_runtime() {
+    let root = project_root();
+    let client_feature = |fixture: &str, options: &Options| {
+        let g = codegen::generate(&root.join("tests/fixtures").join(fixture), options).expect(fixture);
+        let manifest = &g.files.iter().find(|f| f.path == "Cargo.toml").expect("manifest").contents;
+        let table: toml::Table = toml::from_str(manifest).expect("manifest parses");
+        let client: Vec<String> =
+            table["features"]["client"].as_array().expect("client feature").iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+        let paginate_file = g.files.iter().any(|f| f.path == "src/runtime/paginate.rs");
+        (table["dependencies"].as_table().expect("dependencies").contains_key("futures-util"), client, paginate_file)
+    };
+    let (dep, client, file) = client_feature("pagination.yaml", &Options::default());
+    assert!(dep && file && client.contains(&"dep:futures-util".to_string()), "{client:?}");
+    let (dep, client, file) = client_feature("security.yaml", &Options::default());
+    assert!(!dep && !file && !client.iter().any(|f| f.contains("futures") || f.contains("paginate")), "{client:?}");
+    let dependency = Options { runtime: RuntimeMode::dependency(Some("../runtime".into())), ..Options::default() };
+    let (dep, client, file) = client_feature("pagination.yaml", &dependency);
+    assert!(!dep && !file && client.contains(&"codegen-runtime/paginate".to_string()), "{client:?}");
+    let (_, client, _) = client_feature("security.yaml", &dependency);
+    assert!(!client.iter().any(|f| f.contains("paginate")), "{client:?}");
 }
 
 /// Two crates generated in dependency mode and a third that uses both: a `Violation` found by

@@ -32,6 +32,12 @@ pub fn emit(ir: &Ir) -> TokenStream {
         use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
         crate::runtime::client::client_type!(Client);
     };
+    let paginate = ir.operations.iter().any(|o| o.pagination.is_some()).then(|| {
+        quote!(
+            use crate::runtime::paginate;
+            pub use crate::runtime::paginate::PageError;
+        )
+    });
     let default = ir.servers.first().filter(|u| !u.contains('{') && u.contains("://")).map(|u| {
         let u = lit(u);
         quote! {
@@ -59,6 +65,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     }
     quote! {
         #head
+        #paginate
         #default
         #(#types)*
         impl Client {
@@ -322,7 +329,7 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
     let decide = if only_fallback { quote!(Err(ClientError::unexpected(response))) } else { quote!(let status = response.status; match status { #(#arms)* }) };
     let allow = (single_arm && !only_fallback).then(|| quote!(#[allow(clippy::match_single_binding)]));
     let send = open.unwrap_or_else(|| quote!(let response = self.send_op(request, &#op_desc).await?;));
-    let method_tokens = quote! {
+    let plain = quote! {
         #docs
         #sep
         #[doc = #where_]
@@ -335,6 +342,32 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
             #send
             #decide
         }
+    };
+    // A paginated operation's method delegates to its one-page fetch (its streams use it too),
+    // unless it takes a body (which the pages do not send).
+    let method_tokens = match &op.pagination {
+        Some(p) => {
+            let params_arg = op.params_type.as_ref().map(|pt| {
+                let pt = ident(pt);
+                quote!(params: &crate::types::#pt,)
+            });
+            let m = super::paging::Method {
+                attrs: quote!(#docs #sep #[doc = #where_] #dep),
+                args: &args,
+                params_arg: params_arg.unwrap_or_default(),
+                own: op.body.is_some().then(|| plain.clone()),
+                values: values.clone(),
+                ok_type: ok_type.clone(),
+                err_name: &err_name,
+                op_desc: op_desc.clone(),
+                auth: &auth,
+                arms: &arms,
+            };
+            let (methods, table) = super::paging::methods(ir, op, p, &m);
+            types.push(table);
+            methods
+        }
+        None => plain,
     };
     let names: Vec<proc_macro2::Ident> =
         [op.params_type.is_some().then(|| format_ident!("params")), op.body.is_some().then(|| format_ident!("body"))].into_iter().flatten().collect();

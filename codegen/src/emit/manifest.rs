@@ -119,7 +119,16 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
             client_deps.push("dep:uuid");
         }
     }
-    features.insert("client".into(), forward(owned(&client_deps), "client"));
+    // The page and item streams of paginated operations (`futures-util`, the runtime's
+    // `paginate` feature); nothing for a spec without any.
+    let paginate = uses_runtime.pagination && options.client;
+    let mut client_deps: Vec<String> = owned(&client_deps);
+    if paginate && dependency.is_some() {
+        client_deps.push(format!("{rt}/paginate"));
+    } else if paginate && !uses_runtime.streams {
+        client_deps.push("dep:futures-util".into());
+    }
+    features.insert("client".into(), forward(client_deps, "client"));
     // `tracing` spans per client call and attempt.
     features.insert("tracing".into(), forward(if dependency.is_none() { owned(&["dep:tracing"]) } else { Vec::new() }, "tracing"));
     // The Redis idempotency store, only for crates that ask for it.
@@ -200,7 +209,10 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     let reqwest_features: &[&str] = if uses_runtime.streams { &["json", "query", "multipart", "stream"] } else { &["json", "query", "multipart"] };
     deps.insert("reqwest".into(), dep("0.13", true, reqwest_features, false));
     if uses_runtime.streams {
+        // (Always: the stream types are in the crate's API; pagination then needs nothing more.)
         deps.insert("futures-util".into(), dep("0.3", false, &["std"], false));
+    } else if paginate && dependency.is_none() {
+        deps.insert("futures-util".into(), dep("0.3", true, &["std"], false));
     }
     // The crates of the user's types (`types` options), as written.
     for line in &ir.dependencies {

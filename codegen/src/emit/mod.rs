@@ -4,6 +4,7 @@ mod client;
 mod fast;
 mod manifest;
 mod ops;
+mod paging;
 pub mod runtime;
 mod server;
 mod streams;

@@ -20,7 +20,7 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 10] = [
+pub const SOURCES: [RuntimeSource; 11] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -76,13 +76,25 @@ pub const SOURCES: [RuntimeSource; 10] = [
         text: include_str!("../../../runtime/src/retry.rs"),
         feature: Some("client"),
     },
+    RuntimeSource {
+        crate_path: "src/paginate.rs",
+        embedded_path: "src/runtime/paginate.rs",
+        text: include_str!("../../../runtime/src/paginate.rs"),
+        feature: Some("paginate"),
+    },
 ];
 
 /// The runtime features a generated crate does not declare, each set on or off for good:
-/// `embedded` on (macros stay crate-local), the pattern engines by what the spec uses, `server`/`client` off when that module is not
-/// generated. The crate's own `server`, `client` and `schemars` features stay features.
+/// `embedded` on (macros stay crate-local), the pattern engines and `paginate` by what the spec
+/// uses, `server`/`client` off when that module is not generated. The crate's own `server`, `client` and `schemars` features stay features.
 pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str, bool)> {
-    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns), ("streams", uses.streams)];
+    let mut out = vec![
+        ("embedded", true),
+        ("regex", uses.linear_patterns),
+        ("fancy-regex", uses.backtracking_patterns),
+        ("streams", uses.streams),
+        ("paginate", uses.pagination && options.client),
+    ];
     if !options.server {
         out.push(("server", false));
     }

@@ -240,6 +240,7 @@ fn lower_path_item<'a>(
             responses: Arena::new(),
             security: Vec::new(),
             idempotency_key: None,
+            pagination: None,
         };
         let what = format!("`{} {path}`", operation.wire_method());
         let summary = op.get("summary").and_then(Value::as_str).map(|s| format!(": {}", s.trim())).unwrap_or_default();

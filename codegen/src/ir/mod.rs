@@ -10,6 +10,7 @@ mod custom;
 mod lower_ops;
 mod lower_schema;
 mod oas32;
+pub mod pagination;
 pub mod pattern;
 pub mod streams;
 pub mod untyped;
@@ -776,6 +777,8 @@ pub struct Operation {
     /// The idempotency key header this operation takes (`Options::idempotency`): the declared
     /// parameter's wire name, or the configured name for an undeclared one.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// How the client follows its pages, when it is a paginated list ([`pagination`]).
+    pub pagination: Option<pagination::Pagination>,
 }
 
 /// An operation's idempotency key header.
@@ -897,13 +900,19 @@ pub struct RuntimeUse {
     pub backtracking_patterns: bool,
     /// Some body is a stream (the runtime's `streams` feature, `futures-util`).
     pub streams: bool,
+    /// An operation is paginated (the runtime's `paginate` module, `futures-util`).
+    pub pagination: bool,
 }
 
 impl Ir {
     /// Which optional runtime parts the generated code uses (every schema of the arena counts:
     /// a superset of the validators emitted is safe, a subset would not build).
     pub fn runtime_use(&self) -> RuntimeUse {
-        let mut out = RuntimeUse { streams: self.operations.iter().any(streams::has_stream), ..RuntimeUse::default() };
+        let mut out = RuntimeUse {
+            streams: self.operations.iter().any(streams::has_stream),
+            pagination: self.operations.iter().any(|o| o.pagination.is_some()),
+            ..RuntimeUse::default()
+        };
         let patterns = self.schemas.iter().flat_map(|n| n.facts.pattern.iter().chain(n.facts.pattern_properties.iter().map(|(p, _)| p)));
         for p in patterns {
             match p.translated.engine {
@@ -945,6 +954,7 @@ impl Ir {
             streams: StreamSettings { sentinel: options.streams.sentinel.clone(), max_reconnects: options.streams.max_reconnects },
         };
         analyse::analyse(&mut ir, options, diags);
+        pagination::apply(&mut ir, docs, options, diags);
         ir
     }
 

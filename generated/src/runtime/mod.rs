@@ -15,6 +15,9 @@ use serde_json::Value;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod idempotency;
+// `client` too: in an embedded copy `paginate` is a constant, `client` the crate's feature.
+#[cfg(all(feature = "client", any()))]
+pub mod paginate;
 #[cfg(any(not(any()), any()))]
 mod pattern;
 #[cfg(feature = "server")]
