@@ -68,7 +68,10 @@ fn fixture_crates_compile_without_warnings() {
 }
 
 /// Behaviour tests that must have run (and passed) in a full run.
-const EXPECTED: [&str; 32] = [
+const EXPECTED: [&str; 35] = [
+    "webhook_sender_posts_a_typed_body_to_the_receiver",
+    "invalid_webhook_is_rejected_in_the_error_shape_before_the_handler",
+    "callback_goes_to_the_url_from_the_subscription_body",
     "discriminator_and_validation_pick_the_variant",
     "awkward_paths_are_routed",
     "bad_formats_are_violations_with_paths",

@@ -141,6 +141,10 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     if uses_runtime.backtracking_patterns {
         engines.push("fancy-regex");
     }
+    // Callback URL helpers (the runtime's `callbacks` feature: no dependency of its own).
+    if uses_runtime.callback_urls {
+        engines.push("callbacks");
+    }
     match dependency {
         None => {
             if uses_runtime.linear_patterns {
@@ -246,6 +250,20 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let webhooks = if !ir.hooks.is_empty() && (options.server || options.client) {
+        let cfg = match (options.server, options.client) {
+            (true, true) => quote!(#[cfg(any(feature = "server", feature = "client"))]),
+            (true, false) => quote!(#[cfg(feature = "server")]),
+            _ => quote!(#[cfg(feature = "client")]),
+        };
+        quote! {
+            #cfg
+            #[rustfmt::skip]
+            pub mod webhooks;
+        }
+    } else {
+        TokenStream::new()
+    };
     let runtime = match &options.runtime {
         crate::RuntimeMode::Embedded => quote! {
             #[rustfmt::skip]
@@ -301,6 +319,7 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         #server
         #client
         #ops
+        #webhooks
 
         pub use runtime::{Validate, Violation};
     }

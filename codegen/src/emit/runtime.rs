@@ -20,7 +20,7 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 6] = [
+pub const SOURCES: [RuntimeSource; 7] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -47,6 +47,12 @@ pub const SOURCES: [RuntimeSource; 6] = [
         feature: Some("client"),
     },
     RuntimeSource {
+        crate_path: "src/callback.rs",
+        embedded_path: "src/runtime/callback.rs",
+        text: include_str!("../../../runtime/src/callback.rs"),
+        feature: Some("callbacks"),
+    },
+    RuntimeSource {
         crate_path: "src/retry.rs",
         embedded_path: "src/runtime/retry.rs",
         text: include_str!("../../../runtime/src/retry.rs"),
@@ -58,7 +64,8 @@ pub const SOURCES: [RuntimeSource; 6] = [
 /// `embedded` on (macros stay crate-local), the pattern engines by what the spec uses, `server`/`client` off when that module is not
 /// generated. The crate's own `server`, `client` and `schemars` features stay features.
 pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str, bool)> {
-    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns)];
+    let mut out =
+        vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns), ("callbacks", uses.callback_urls)];
     if !options.server {
         out.push(("server", false));
     }

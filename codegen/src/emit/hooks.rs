@@ -1,0 +1,126 @@
+//! Emits `webhooks.rs`, for a spec with webhooks or callbacks: the `receiver` module (feature
+//! `server`: the `WebhooksApi` trait and its router, made by the server emitter for these
+//! operations) and the `sender` module (feature `client`: `WebhookSender`, made by the client
+//! emitter, each method taking the receiver's URL, and the callback URL helpers).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{client, lit, server};
+use crate::Options;
+use crate::ir::{HookKind, Ir, Operation, UrlPart};
+
+/// The `webhooks` module (empty tokens when the spec has no webhook or callback).
+pub fn emit(ir: &Ir, options: &Options) -> TokenStream {
+    let ops: Vec<&Operation> = ir.hooks.iter().map(|h| &h.op).collect();
+    let receiver = options.server.then(|| receiver(ir, &ops));
+    let sender = options.client.then(|| sender(ir, &ops));
+    quote! {
+        //! Webhooks and callbacks: the requests this API sends to its subscribers, as code like
+        //! its operations. The party that receives them implements [`receiver::WebhooksApi`]
+        //! and serves [`receiver::router`] (feature `server`; each operation at the path its
+        //! method's documentation names, `/webhooks/<name>` or `/callbacks/<operation>/<name>`:
+        //! merge it into your app, or nest it under a prefix); the party that sends them uses
+        //! [`sender::WebhookSender`] (feature `client`), giving each call the receiver's URL.
+        //! Requests and responses are validated as the operations' are.
+        #receiver
+        #sender
+    }
+}
+
+fn receiver(ir: &Ir, ops: &[&Operation]) -> TokenStream {
+    let imports = server::imports();
+    let about = " The webhooks and callbacks this API sends, as their receiver: one method per operation.\n Every method has a default answering 501. Inputs arrive validated and typed; rejections\n have the API's error shape.";
+    let served = server::served(ir, &server::Surface { ops, trait_name: "WebhooksApi", about });
+    quote! {
+        #[cfg(feature = "server")]
+        pub mod receiver {
+            //! The receiving side: the [`WebhooksApi`] trait and the router that authenticates,
+            //! parses and validates every incoming webhook or callback before its method runs
+            //! (the `server` module's pipeline and rejection policy).
+            #![allow(unused_imports)]
+            #imports
+            use self::WebhooksApi as Api;
+            #served
+        }
+    }
+}
+
+fn sender(ir: &Ir, ops: &[&Operation]) -> TokenStream {
+    let imports = client::imports();
+    let (types, methods) = client::url_operations(ir, ops);
+    let helpers: Vec<TokenStream> = ir.hooks.iter().filter_map(|h| url_helper(&h.op, &h.kind)).collect();
+    let helper_imports = (!helpers.is_empty()).then(|| quote!(pub use crate::runtime::callback::{ExpressionError, OriginalRequest, Part};));
+    quote! {
+        #[cfg(feature = "client")]
+        pub mod sender {
+            //! The sending side: [`WebhookSender`], one method per webhook or callback, each
+            //! taking the receiver's URL and returning its typed per-status result (the
+            //! `client` module's support code); for a callback whose URL expression reads the
+            //! original request, a function that computes the URL from it.
+            #![allow(unused_imports)]
+            #imports
+            #helper_imports
+            crate::runtime::client::client_type!(WebhookSender);
+
+            impl Default for WebhookSender {
+                /// A sender with the default settings (each call is given its URL).
+                fn default() -> Self {
+                    WebhookSender::new("")
+                }
+            }
+
+            #(#types)*
+
+            impl WebhookSender {
+                #(#methods)*
+            }
+
+            #(#helpers)*
+        }
+    }
+}
+
+/// `<fn_name>_url(request)`: a callback's URL from the original request, when its expression
+/// is one the runtime evaluates.
+fn url_helper(op: &Operation, kind: &HookKind) -> Option<TokenStream> {
+    let HookKind::Callback { parent, expression, url: Some(parts), .. } = kind else { return None };
+    let f = format_ident!("{}", crate::naming::callback_url_fn(&op.fn_name));
+    let shown: String = expression.chars().filter(|c| !c.is_control() && *c != '`').collect();
+    let d = lit(&format!(
+        " The URL to send [`WebhookSender::{}`] to: `{}` evaluated on the original request of `{parent}`.",
+        op.fn_name.trim_start_matches("r#"),
+        shown,
+    ));
+    let expr = lit(expression);
+    let parts = parts.iter().map(|p| match p {
+        UrlPart::Literal(t) => {
+            let t = lit(t);
+            quote!(Part::Literal(#t))
+        }
+        UrlPart::Url => quote!(Part::Url),
+        UrlPart::Method => quote!(Part::Method),
+        UrlPart::Path(n) => {
+            let n = lit(n);
+            quote!(Part::Path(#n))
+        }
+        UrlPart::Query(n) => {
+            let n = lit(n);
+            quote!(Part::Query(#n))
+        }
+        UrlPart::Header(n) => {
+            let n = lit(n);
+            quote!(Part::Header(#n))
+        }
+        UrlPart::Body(p) => {
+            let p = lit(p);
+            quote!(Part::Body(#p))
+        }
+    });
+    Some(quote! {
+        #[doc = #d]
+        pub fn #f(request: &OriginalRequest<'_>) -> Result<String, ExpressionError> {
+            crate::runtime::callback::url(#expr, &[#(#parts),*], request)
+        }
+    })
+}
