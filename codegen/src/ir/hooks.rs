@@ -138,6 +138,64 @@ mod tests {
         assert_eq!(parse_expression("{$request.query.queryUrl}"), Ok(vec![UrlPart::Query("queryUrl".into())]));
     }
 
+    fn lowered(spec: serde_json::Value) -> (crate::ir::Ir, Vec<crate::Diagnostic>) {
+        let docs = crate::load::Documents::from_value("spec.json", spec);
+        let mut diags = crate::diagnostics::Diagnostics::new(false);
+        let ir = crate::ir::Ir::build(&docs, &crate::Options::default(), &mut diags);
+        (ir, diags.into_sorted())
+    }
+
+    #[test]
+    fn routes_keep_to_one_safe_segment_per_name() {
+        assert_eq!(crate::naming::hook_route(&["webhooks", "a/b?c={d}#e"]), "/webhooks/a-b-c--d--e");
+        assert_eq!(crate::naming::hook_route(&["webhooks", ""]), "/webhooks/_");
+        assert_eq!(crate::naming::hook_route(&["webhooks", ".."]), "/webhooks/_");
+        assert_eq!(crate::naming::hook_route(&["callbacks", "op", "€x"]), "/callbacks/op/-x");
+    }
+
+    #[test]
+    fn webhooks_and_callbacks_are_operations_apart_with_prefixed_names_and_safe_routes() {
+        let ok = serde_json::json!({"200": {"description": "ok"}});
+        let (ir, diags) = lowered(serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"post": {"operationId": "webhookNewPet", "responses": ok,
+                "callbacks": {"on/../Done": {
+                    "{$request.query.to}": {"post": {"responses": ok}},
+                    "{$response.body#/url}": {"put": {"operationId": "late", "responses": ok}}
+                }}}}},
+            "webhooks": {
+                "new pet": {"post": {"parameters": [{"name": "n", "in": "query", "schema": {"type": "integer"}}], "responses": ok}},
+                "..": {"post": {"responses": ok}, "put": {"responses": ok}}
+            }
+        }));
+        // The path operation keeps its name; the webhook that would take it is numbered.
+        assert_eq!(ir.operations.iter().map(|o| o.fn_name.as_str()).collect::<Vec<_>>(), ["webhook_new_pet"]);
+        let names: Vec<(&str, &str, &str)> = ir.hooks.iter().map(|h| (h.op.fn_name.as_str(), h.op.method.as_str(), h.op.path.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("webhook_new_pet2", "post", "/webhooks/new-pet"),
+                ("webhook_post", "post", "/webhooks/_"),
+                ("webhook_put", "put", "/webhooks/_"),
+                ("callback_webhook_new_pet_on_done", "post", "/callbacks/webhook_new_pet/on-..-Done"),
+                ("callback_late", "put", "/callbacks/webhook_new_pet/on-..-Done"),
+            ]
+        );
+        assert!(ir.hooks[0].op.params_type.as_deref().is_some_and(|p| p.starts_with("WebhookNewPet2")), "{:?}", ir.hooks[0].op.params_type);
+        // Two callbacks of one method at one path: the second is numbered.
+        let (ir2, _) = lowered(serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"post": {"operationId": "a", "responses": ok, "callbacks": {"cb": {"{$url}": {"post": {"responses": ok}}, "{$method}": {"post": {"responses": ok}}}}}}}}));
+        let routes: Vec<&str> = ir2.hooks.iter().map(|h| h.op.path.as_str()).collect();
+        assert_eq!(routes, ["/callbacks/a/cb", "/callbacks/a/cb2"]);
+        assert_eq!(
+            ir.hooks[3].kind,
+            HookKind::Callback { parent: "webhook_new_pet".into(), name: "on/../Done".into(), expression: "{$request.query.to}".into(), url: Some(vec![UrlPart::Query("to".into())]) }
+        );
+        assert!(matches!(&ir.hooks[4].kind, HookKind::Callback { url: None, .. }));
+        // No warning; the expression no helper evaluates is an info located at it.
+        assert!(diags.iter().all(|d| d.severity != crate::Severity::Warning && d.severity != crate::Severity::Error), "{diags:?}");
+        assert!(diags.iter().any(|d| d.location.pointer.contains("response.body") && d.message.contains("no helper")), "{diags:?}");
+    }
+
     #[test]
     fn what_no_helper_evaluates_is_an_error() {
         assert!(parse_expression("{$response.body#/url}").is_err());

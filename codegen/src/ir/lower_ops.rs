@@ -40,6 +40,7 @@ pub const RESERVED_METHODS: &[&str] = &[
     "prepare_unchecked",
     "prepare_at",
     "prepare_unchecked_at",
+    "params_request",
     "send_op",
     "base_url",
     "http_client",
@@ -157,7 +158,7 @@ pub fn lower_operations<'a>(
             let mut lowered = Vec::new();
             lower_path_item(lower, &mut hook_ctx, &loc, name, item, &mut lowered, diags);
             for mut op in lowered {
-                op.path = routes.claim(&naming::hook_route(&["webhooks", name]));
+                op.path = claim_route(&mut routes, &op.method, naming::hook_route(&["webhooks", name]));
                 hooks.push(Hook { op, kind: HookKind::Webhook { name: name.clone() } });
             }
         }
@@ -190,7 +191,7 @@ pub fn lower_operations<'a>(
                     }
                 };
                 for mut op in lowered {
-                    op.path = routes.claim(&naming::hook_route(&["callbacks", &parent, name]));
+                    op.path = claim_route(&mut routes, &op.method, naming::hook_route(&["callbacks", &parent, name]));
                     let kind = HookKind::Callback { parent: parent.clone(), name: name.clone(), expression: expression.clone(), url: url.clone() };
                     hooks.push(Hook { op, kind });
                 }
@@ -198,6 +199,13 @@ pub fn lower_operations<'a>(
         }
     }
     (ops, hooks)
+}
+
+/// `route` for a hook operation of `method`, numbered when another of the same method has it
+/// (routes are matched by method and path, so two methods share one).
+fn claim_route(routes: &mut Scope, method: &str, route: String) -> String {
+    let claimed = routes.claim(&format!("{method} {route}"));
+    claimed.split_once(' ').map_or(route, |(_, r)| r.to_string())
 }
 
 /// What lowering one operation needs from around it.
