@@ -68,7 +68,8 @@ fn fixture_crates_compile_without_warnings() {
 }
 
 /// Behaviour tests that must have run (and passed) in a full run.
-const EXPECTED: [&str; 35] = [
+const EXPECTED: [&str; 36] = [
+    "the_receiver_mounts_under_a_prefix_beside_the_users_routes",
     "webhook_sender_posts_a_typed_body_to_the_receiver",
     "invalid_webhook_is_rejected_in_the_error_shape_before_the_handler",
     "callback_goes_to_the_url_from_the_subscription_body",
