@@ -124,3 +124,56 @@ fn url_helper(op: &Operation, kind: &HookKind) -> Option<TokenStream> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Options, RuntimeMode};
+
+    const SPEC: &str = r#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/s": {"post": {"operationId": "sub", "responses": {"201": {"description": "ok"}},
+            "callbacks": {"cb": {"{$request.body#/url}": {"post": {"responses": {"204": {"description": "ok"}}}}}}}}}}"#;
+
+    fn files(spec: &str, options: &Options) -> Vec<(String, String)> {
+        let generated = crate::generate_str("spec.json", spec, options).expect("generates");
+        generated.files.into_iter().map(|f| (f.path, f.contents)).collect()
+    }
+
+    fn file<'a>(files: &'a [(String, String)], path: &str) -> Option<&'a str> {
+        files.iter().find(|(p, _)| p == path).map(|(_, c)| c.as_str())
+    }
+
+    #[test]
+    fn only_a_spec_with_hooks_gets_the_module_and_only_a_url_helper_gets_the_runtime_part() {
+        let with = files(SPEC, &Options::default());
+        let webhooks = file(&with, "src/webhooks.rs").expect("webhooks.rs");
+        assert!(webhooks.contains("pub trait WebhooksApi") && webhooks.contains("client_type!(WebhookSender)"), "{webhooks}");
+        assert!(webhooks.contains("pub fn callback_sub_cb_url("), "{webhooks}");
+        assert!(file(&with, "src/runtime/callback.rs").is_some());
+        assert!(file(&with, "src/lib.rs").is_some_and(|l| l.contains("pub mod webhooks;")));
+        assert!(file(&with, "tests/router_starts.rs").is_some_and(|t| t.contains("fn webhook_receiver_starts")));
+        // A callback whose URL comes from the response: the module, no helper, no runtime part.
+        let late = SPEC.replace("$request.body#/url", "$response.body#/url");
+        let late = files(&late, &Options::default());
+        assert!(file(&late, "src/webhooks.rs").is_some_and(|w| !w.contains("_url(")));
+        assert!(file(&late, "src/runtime/callback.rs").is_none());
+        // Without hooks: none of it.
+        let plain = SPEC.replace("\"callbacks\"", "\"x-callbacks\"");
+        let plain = files(&plain, &Options::default());
+        assert!(file(&plain, "src/webhooks.rs").is_none() && file(&plain, "src/runtime/callback.rs").is_none());
+        assert!(file(&plain, "src/lib.rs").is_some_and(|l| !l.contains("webhooks")));
+        // Only a server: the receiver, no sender.
+        let server = files(SPEC, &Options { client: false, ..Options::default() });
+        let webhooks = file(&server, "src/webhooks.rs").expect("webhooks.rs");
+        assert!(webhooks.contains("pub mod receiver") && !webhooks.contains("pub mod sender"), "{webhooks}");
+    }
+
+    #[test]
+    fn in_dependency_mode_the_runtime_feature_is_asked_for() {
+        let options = Options { runtime: RuntimeMode::dependency(Some("../runtime".into())), ..Options::default() };
+        let files = files(SPEC, &options);
+        let manifest = file(&files, "Cargo.toml").expect("manifest");
+        let table: toml::Table = toml::from_str(manifest).expect("TOML");
+        let features = table["dependencies"]["codegen-runtime"]["features"].as_array().expect("features");
+        assert!(features.iter().any(|f| f.as_str() == Some("callbacks")), "{manifest}");
+    }
+}

@@ -330,7 +330,7 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
 pub fn smoke_test(ir: &Ir, options: &Options) -> TokenStream {
     let krate = super::ident(&crate_name(ir, options).replace('-', "_"));
     let secured = ir.operations.iter().any(crate::ir::Operation::has_security);
-    let auth = if secured {
+    let auth = |secured: bool| if secured {
         quote! {
             type Principal = ();
             async fn authenticate(
@@ -344,6 +344,20 @@ pub fn smoke_test(ir: &Ir, options: &Options) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let hooks = (!ir.hooks.is_empty()).then(|| {
+        let auth = auth(ir.hooks.iter().any(|h| h.op.has_security()));
+        quote! {
+            impl #krate::webhooks::receiver::WebhooksApi for Unimplemented {
+                #auth
+            }
+
+            #[test]
+            fn webhook_receiver_starts() {
+                let _router = #krate::webhooks::receiver::router(Unimplemented);
+            }
+        }
+    });
+    let auth = auth(secured);
     quote! {
         //! The router builds (no conflicting routes) with the default implementation of every operation.
         #![cfg(feature = "server")]
@@ -359,5 +373,7 @@ pub fn smoke_test(ir: &Ir, options: &Options) -> TokenStream {
         fn router_starts() {
             let _router = #krate::server::router(Unimplemented);
         }
+
+        #hooks
     }
 }
