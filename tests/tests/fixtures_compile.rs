@@ -68,7 +68,8 @@ fn fixture_crates_compile_without_warnings() {
 }
 
 /// Behaviour tests that must have run (and passed) in a full run.
-const EXPECTED: [&str; 36] = [
+const EXPECTED: [&str; 37] = [
+    "a_secured_webhook_is_authenticated_by_its_own_scheme",
     "the_receiver_mounts_under_a_prefix_beside_the_users_routes",
     "webhook_sender_posts_a_typed_body_to_the_receiver",
     "invalid_webhook_is_rejected_in_the_error_shape_before_the_handler",
