@@ -26,6 +26,32 @@ pub struct OriginalRequest<'a> {
     pub body: Option<&'a Value>,
 }
 
+#[cfg(feature = "server")]
+impl<'a> OriginalRequest<'a> {
+    /// The request a server handler received: its method, its URI (`$url`: the path and query
+    /// as the server saw them, without scheme and host) and query from `ctx`, the header pairs
+    /// of [`header_pairs`]`(&ctx.headers)` and its JSON `body` (the typed body written back with
+    /// `serde_json::to_value`). Path parameters are typed in the handler: set `path` if an
+    /// expression reads one.
+    pub fn from_context(ctx: &'a super::server::RequestContext, headers: &'a [(&'a str, &'a str)], body: Option<&'a Value>) -> Self {
+        OriginalRequest {
+            url: ctx.uri.path_and_query().map(|p| p.as_str()),
+            method: Some(ctx.method.as_str()),
+            path: &[],
+            query: ctx.uri.query(),
+            headers,
+            body,
+        }
+    }
+}
+
+/// The headers of `map` as name and value pairs, for [`OriginalRequest::headers`]; a value that
+/// is not visible text is left out.
+#[cfg(feature = "server")]
+pub fn header_pairs(map: &axum::http::HeaderMap) -> Vec<(&str, &str)> {
+    map.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect()
+}
+
 /// One part of a URL expression, as generated code lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {

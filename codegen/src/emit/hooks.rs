@@ -14,7 +14,7 @@ use crate::ir::{HookKind, Ir, Operation, UrlPart};
 pub fn emit(ir: &Ir, options: &Options) -> TokenStream {
     let ops: Vec<&Operation> = ir.hooks.iter().map(|h| &h.op).collect();
     let receiver = options.server.then(|| receiver(ir, &ops));
-    let sender = options.client.then(|| sender(ir, &ops));
+    let sender = options.client.then(|| sender(ir, &ops, options.server));
     quote! {
         //! Webhooks and callbacks: the requests this API sends to its subscribers, as code like
         //! its operations. The party that receives them implements [`receiver::WebhooksApi`]
@@ -46,11 +46,15 @@ fn receiver(ir: &Ir, ops: &[&Operation]) -> TokenStream {
     }
 }
 
-fn sender(ir: &Ir, ops: &[&Operation]) -> TokenStream {
+fn sender(ir: &Ir, ops: &[&Operation], ir_server: bool) -> TokenStream {
     let imports = client::imports();
     let (types, methods) = client::url_operations(ir, ops);
     let helpers: Vec<TokenStream> = ir.hooks.iter().filter_map(|h| url_helper(&h.op, &h.kind)).collect();
-    let helper_imports = (!helpers.is_empty()).then(|| quote!(pub use crate::runtime::callback::{ExpressionError, OriginalRequest, Part};));
+    let helper_imports = (!helpers.is_empty()).then(|| {
+        // `header_pairs` reads a server's request headers (`OriginalRequest::from_context`).
+        let server = ir_server.then(|| quote!(#[cfg(feature = "server")] pub use crate::runtime::callback::header_pairs;));
+        quote!(pub use crate::runtime::callback::{ExpressionError, OriginalRequest, Part}; #server)
+    });
     quote! {
         #[cfg(feature = "client")]
         pub mod sender {
