@@ -6,7 +6,8 @@ use quote::quote;
 use super::{doc, ident, is_nullable, lit, prelude, shape_ty, ty};
 use crate::ir::{Field, Ir, OpId, ParamIn, ResponseId, SchemaId, Shape};
 
-/// One top-level item group of `types.rs`.
+/// One top-level item group of `types.rs`. An operation is named by its index in
+/// [`Ir::all_operations`] (path operations, then webhooks and callbacks; see [`Ir::op_at`]).
 #[derive(Debug, Clone, Copy)]
 pub enum Unit {
     /// A named schema's type.
