@@ -72,6 +72,33 @@ pub fn method(raw: &str) -> String {
     if convention { format!("op_{name}") } else { name }
 }
 
+/// The method name of a webhook or callback operation (`kind` is `webhook` or `callback`):
+/// prefixed (`webhook_new_pet`), so it never equals a path operation's method name or, through
+/// it, its descriptor static and type prefix.
+pub fn hook_method(kind: &str, raw: &str) -> String {
+    method(&format!("{kind} {raw}"))
+}
+
+/// The name of the function that computes a callback's URL (`callback_x` -> `callback_x_url`):
+/// a free function of the sender module, where only these are, so unique as method names are.
+pub fn callback_url_fn(fn_name: &str) -> String {
+    format!("{}_url", fn_name.trim_start_matches("r#"))
+}
+
+/// The default path the webhook receiver mounts a webhook or callback at, from its spec names
+/// (`["webhooks", "newPet"]` -> `/webhooks/newPet`): each segment keeps RFC 3986 unreserved
+/// characters (others become `-`), so a spec name can never add a segment, a template
+/// variable or a query; an empty segment is `_`.
+pub fn hook_route(segments: &[&str]) -> String {
+    let mut out = String::new();
+    for s in segments {
+        let seg: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || "-._~".contains(c) { c } else { '-' }).collect();
+        out.push('/');
+        out.push_str(if seg.is_empty() || seg.chars().all(|c| c == '.') { "_" } else { &seg });
+    }
+    out
+}
+
 /// The name of an operation's descriptor static in `ops.rs` (`GET_PET` for `get_pet`); method
 /// names are unique snake case, so these are unique too.
 pub fn op_static(fn_name: &str) -> String {

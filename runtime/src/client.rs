@@ -428,12 +428,39 @@ impl Connection {
             rest = &rest[open + close + 1..];
         }
         path.push_str(rest);
+        let request = self.params_request(format!("{}{}", self.base_url, path), op, &values);
+        (request, violations)
+    }
+
+    /// [`Connection::prepare`] for a request to `url` as given, not to the base URL and `op`'s
+    /// path: a webhook or callback sent to its receiver (`op` has no path parameters).
+    #[doc(hidden)]
+    pub fn prepare_at<E>(&self, url: &str, op: &'static Op, values: Vec<Option<serde_json::Value>>) -> Result<reqwest::RequestBuilder, ClientError<E>> {
+        let (request, violations) = self.prepare_unchecked_at(url, op, values);
+        checked(violations)?;
+        Ok(request)
+    }
+
+    /// [`Connection::prepare_unchecked`] for a request to `url` as given (see [`Connection::prepare_at`]).
+    #[doc(hidden)]
+    pub fn prepare_unchecked_at(&self, url: &str, op: &'static Op, values: Vec<Option<serde_json::Value>>) -> (reqwest::RequestBuilder, Vec<Violation>) {
+        let mut violations = Vec::new();
+        for (p, v) in op.params.iter().zip(&values).filter_map(|(p, v)| Some((p, v.as_ref()?))) {
+            self.check_request(p.name, v, p.check, &mut violations);
+        }
+        (self.params_request(url.to_string(), op, &values), violations)
+    }
+
+    /// The request of `op` to `url` with the client's headers and the query, header and cookie
+    /// parameters of `values` written.
+    fn params_request(&self, mut url: String, op: &'static Op, values: &[Option<serde_json::Value>]) -> reqwest::RequestBuilder {
+        let present = || op.params.iter().zip(values).filter_map(|(p, v)| Some((p, v.as_ref()?)));
         if let Some((p, v)) = present().find(|(p, _)| p.at == ParamIn::QueryString) {
-            path.push('?');
-            path.push_str(&querystring_text(v, p.style));
+            url.push('?');
+            url.push_str(&querystring_text(v, p.style));
         }
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut request = self.request(method, &path);
+        let mut request = self.http.request(method, url).headers(self.headers.clone());
         for (p, v) in present() {
             request = match p.at {
                 ParamIn::Path | ParamIn::QueryString => request,
@@ -442,7 +469,7 @@ impl Connection {
                 ParamIn::Cookie => request.header(reqwest::header::COOKIE, format!("{}={}", p.name, simple_text(v, p.explode))),
             };
         }
-        (request, violations)
+        request
     }
 
     /// [`Client::send`] for the operation `op`.

@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde_json::Value;
 
+#[cfg(feature = "callbacks")]
+pub mod callback;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "server")]

@@ -7,7 +7,7 @@ use tests::scratch;
 use xtask::project_root;
 
 /// The feature predicates the embedded copy may rewrite, and what they may become.
-const FIXED: [&str; 7] = ["embedded", "regex", "fancy-regex", "server", "client", "streams", "paginate"];
+const FIXED: [&str; 8] = ["embedded", "regex", "fancy-regex", "server", "client", "streams", "paginate", "callbacks"];
 
 /// `embedded` is `original` with some `feature = "<FIXED>"` predicates replaced by `not(any())`
 /// or `any()`, and nothing else changed.
@@ -55,14 +55,14 @@ fn the_embedded_runtime_is_the_runtime_crates_source() {
         checked.push(source);
     }
     checked.sort();
-    // RevDesk has a server, a client and patterns, no streams and no list
-    // operation: every runtime file but the stream and pagination modules is embedded.
+    // RevDesk has a server, a client and patterns, no streams, no list operation and no
+    // callback: every runtime file but the stream, pagination and callback modules is embedded.
     let streams: Vec<&str> = codegen::RUNTIME_SOURCES
         .iter()
-        .filter(|s| s.feature == Some("streams") || s.crate_path == "src/paginate.rs")
+        .filter(|s| matches!(s.feature, Some("streams" | "callbacks")) || s.crate_path == "src/paginate.rs")
         .map(|s| s.crate_path.trim_start_matches("src/"))
         .collect();
-    assert_eq!(streams, ["stream.rs", "stream_server.rs", "stream_client.rs", "paginate.rs"]);
+    assert_eq!(streams, ["stream.rs", "stream_server.rs", "stream_client.rs", "callback.rs", "paginate.rs"]);
     let mut all: Vec<String> = std::fs::read_dir(root.join("runtime/src"))
         .expect("runtime/src")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

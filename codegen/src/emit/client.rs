@@ -13,6 +13,7 @@ use crate::ir::{BodyKind, Ir, Operation, Response, SchemeKind};
 
 /// The `client` module.
 pub fn emit(ir: &Ir) -> TokenStream {
+    let imports = imports();
     let head = quote! {
         //! The reqwest client: one method per operation with typed per-status results.
         //!
@@ -24,12 +25,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
         //! The support code (errors, encoding, [`Connection`]) is the runtime's `client` module,
         //! re-exported here.
         #![allow(unused_imports)]
-        pub use crate::runtime::client::*;
-        use crate::runtime::{InstancePath, Violation};
-        use crate::runtime::ops::ToParams;
-        use crate::{ops, validate as v};
-        use std::future::Future;
-        use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+        #imports
         crate::runtime::client::client_type!(Client);
     };
     let paginate = ir.operations.iter().any(|o| o.pagination.is_some()).then(|| {
@@ -57,7 +53,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     let mut declared = Vec::new();
     let mut delegates = Vec::new();
     for op in &ir.operations {
-        let o = operation(ir, op);
+        let o = operation(ir, op, false);
         types.push(o.types);
         methods.push(o.method);
         declared.push(o.declared);
@@ -84,6 +80,25 @@ pub fn emit(ir: &Ir) -> TokenStream {
             #(#delegates)*
         }
     }
+}
+
+/// The imports of a client module (the runtime's `client` module re-exported).
+pub fn imports() -> TokenStream {
+    quote! {
+        pub use crate::runtime::client::*;
+        use crate::runtime::{InstancePath, Violation};
+        use crate::runtime::ops::ToParams;
+        use crate::{ops, validate as v};
+        use std::future::Future;
+        use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    }
+}
+
+/// The code of `ops` for a client type that sends each to a URL its caller gives (the webhook
+/// sender): their status enums, and the methods of the type's `impl` block, each taking the
+/// URL first. Shared with [`emit`]'s per-operation code.
+pub fn url_operations(ir: &Ir, ops: &[&Operation]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    ops.iter().map(|op| operation(ir, op, true)).map(|o| (o.types, o.method)).unzip()
 }
 
 /// An enum of responses (success or error) with one variant per status.
@@ -131,7 +146,9 @@ struct OperationCode {
     delegate: TokenStream,
 }
 
-fn operation(ir: &Ir, op: &Operation) -> OperationCode {
+/// `to_url`: the method takes the URL to send to as its first argument (the webhook sender),
+/// instead of the client's base URL and the operation's path.
+fn operation(ir: &Ir, op: &Operation, to_url: bool) -> OperationCode {
     let fname = ident(&op.fn_name);
     let err_name = format_ident!("{}Error", op.type_prefix);
     let ok_name = format_ident!("{}Success", op.type_prefix);
@@ -203,6 +220,9 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
     arms.push(default_arm.unwrap_or(quote!(_ => Err(ClientError::unexpected(response)),)));
 
     let mut args = Vec::new();
+    if to_url {
+        args.push(quote!(url: &str,));
+    }
     // Request validation (off unless `validate_requests(true)`): parameters (in `prepare`), then
     // the body.
     let mut checks = Vec::new();
@@ -312,16 +332,23 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
 
     checks.retain(|c| !c.is_empty());
     let docs = doc(op.doc.as_deref());
-    let where_ = lit(&format!(" `{} {}`", op.wire_method(), op.path));
+    let where_ = if to_url {
+        lit(&format!(" `{}` to `url` (the generated receiver's path: `{}`)", op.wire_method(), op.path))
+    } else {
+        lit(&format!(" `{} {}`", op.wire_method(), op.path))
+    };
     let dep = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
     let sep = if docs.is_empty() { TokenStream::new() } else { quote!(#[doc = ""]) };
     let mutable = if auth.iter().all(TokenStream::is_empty) && send_body.is_empty() { TokenStream::new() } else { quote!(mut) };
     let op_desc = super::ops::op_path(op);
-    let prepare = if checks.is_empty() {
+    let prepare = if to_url && checks.is_empty() {
+        quote!(let #mutable request = self.prepare_at(url, &#op_desc, #values)?;)
+    } else if checks.is_empty() {
         quote!(let #mutable request = self.prepare(&#op_desc, #values)?;)
     } else {
+        let unchecked = if to_url { quote!(self.prepare_unchecked_at(url, &#op_desc, #values)) } else { quote!(self.prepare_unchecked(&#op_desc, #values)) };
         quote! {
-            let (#mutable request, mut violations) = self.prepare_unchecked(&#op_desc, #values);
+            let (#mutable request, mut violations) = #unchecked;
             #(#checks)*
             checked(violations)?;
         }
@@ -370,7 +397,10 @@ fn operation(ir: &Ir, op: &Operation) -> OperationCode {
         None => plain,
     };
     let names: Vec<proc_macro2::Ident> =
-        [op.params_type.is_some().then(|| format_ident!("params")), op.body.is_some().then(|| format_ident!("body"))].into_iter().flatten().collect();
+        [to_url.then(|| format_ident!("url")), op.params_type.is_some().then(|| format_ident!("params")), op.body.is_some().then(|| format_ident!("body"))]
+            .into_iter()
+            .flatten()
+            .collect();
     let signature = quote!(fn #fname(&self, #(#args)*) -> impl Future<Output = Result<#ok_type, ClientError<#err_name>>> + Send);
     let declared = quote! {
         #[doc = #where_]

@@ -24,8 +24,7 @@ pub fn reader_name(ir: &Ir, id: SchemaId) -> Option<proc_macro2::Ident> {
     let id = through_refs(ir, id);
     let node = &ir.schemas[id];
     let is_body = ir
-        .operations
-        .iter()
+        .all_operations()
         .any(|op| op.body.as_ref().is_some_and(|b| b.contents.iter().any(|c| matches!(c.kind, BodyKind::Json(s) if through_refs(ir, s) == id))));
     if !is_body || node.nullable || node.extras.is_some() || node.rust_type.is_some() {
         return None;

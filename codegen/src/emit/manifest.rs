@@ -154,6 +154,10 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     if uses_runtime.streams {
         engines.push("streams");
     }
+    // Callback URL helpers (the runtime's `callbacks` feature: no dependency of its own).
+    if uses_runtime.callback_urls {
+        engines.push("callbacks");
+    }
     match dependency {
         None => {
             if uses_runtime.linear_patterns {
@@ -267,6 +271,20 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let webhooks = if !ir.hooks.is_empty() && (options.server || options.client) {
+        let cfg = match (options.server, options.client) {
+            (true, true) => quote!(#[cfg(any(feature = "server", feature = "client"))]),
+            (true, false) => quote!(#[cfg(feature = "server")]),
+            _ => quote!(#[cfg(feature = "client")]),
+        };
+        quote! {
+            #cfg
+            #[rustfmt::skip]
+            pub mod webhooks;
+        }
+    } else {
+        TokenStream::new()
+    };
     let runtime = match &options.runtime {
         crate::RuntimeMode::Embedded => quote! {
             #[rustfmt::skip]
@@ -322,6 +340,7 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         #server
         #client
         #ops
+        #webhooks
 
         pub use runtime::{Validate, Violation};
     }
@@ -332,20 +351,36 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
 pub fn smoke_test(ir: &Ir, options: &Options) -> TokenStream {
     let krate = super::ident(&crate_name(ir, options).replace('-', "_"));
     let secured = ir.operations.iter().any(crate::ir::Operation::has_security);
-    let auth = if secured {
+    let auth = |secured: bool| {
+        if secured {
+            quote! {
+                type Principal = ();
+                async fn authenticate(
+                    &self,
+                    _ctx: &#krate::server::RequestContext,
+                    _request: #krate::server::AuthRequest,
+                ) -> Result<(), #krate::server::AuthRejection> {
+                    Err(#krate::server::AuthRejection::unauthorized("smoke test"))
+                }
+            }
+        } else {
+            TokenStream::new()
+        }
+    };
+    let hooks = (!ir.hooks.is_empty()).then(|| {
+        let auth = auth(ir.hooks.iter().any(|h| h.op.has_security()));
         quote! {
-            type Principal = ();
-            async fn authenticate(
-                &self,
-                _ctx: &#krate::server::RequestContext,
-                _request: #krate::server::AuthRequest,
-            ) -> Result<(), #krate::server::AuthRejection> {
-                Err(#krate::server::AuthRejection::unauthorized("smoke test"))
+            impl #krate::webhooks::receiver::WebhooksApi for Unimplemented {
+                #auth
+            }
+
+            #[test]
+            fn webhook_receiver_starts() {
+                let _router = #krate::webhooks::receiver::router(Unimplemented);
             }
         }
-    } else {
-        TokenStream::new()
-    };
+    });
+    let auth = auth(secured);
     quote! {
         //! The router builds (no conflicting routes) with the default implementation of every operation.
         #![cfg(feature = "server")]
@@ -361,5 +396,7 @@ pub fn smoke_test(ir: &Ir, options: &Options) -> TokenStream {
         fn router_starts() {
             let _router = #krate::server::router(Unimplemented);
         }
+
+        #hooks
     }
 }

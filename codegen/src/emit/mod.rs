@@ -2,6 +2,7 @@
 
 mod client;
 mod fast;
+mod hooks;
 mod manifest;
 mod ops;
 mod paging;
@@ -31,6 +32,8 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
         let server = options.server.then(|| scope.spawn(|| rust_file("src/server.rs", server::emit(ir), stamp)));
         let client = options.client.then(|| scope.spawn(|| rust_file("src/client.rs", client::emit(ir), stamp)));
         let ops = (options.server || options.client).then(|| scope.spawn(|| rust_file("src/ops.rs", ops::emit(ir, options), stamp)));
+        let hooks =
+            (!ir.hooks.is_empty() && (options.server || options.client)).then(|| scope.spawn(|| rust_file("src/webhooks.rs", hooks::emit(ir, options), stamp)));
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<GeneratedFile, GenerateError>>| {
             h.join().unwrap_or_else(|_| Err(GenerateError::Internal("an emitter thread panicked".into())))
         };
@@ -48,6 +51,9 @@ pub fn emit(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, GenerateEr
             out.push(join(h));
         }
         if let Some(h) = ops {
+            out.push(join(h));
+        }
+        if let Some(h) = hooks {
             out.push(join(h));
         }
         if options.runtime == crate::RuntimeMode::Embedded {

@@ -28,7 +28,7 @@ pub fn emit(ir: &Ir, options: &Options) -> TokenStream {
         use crate::runtime::ops::flags as f;
         use crate::validate::*;
     };
-    let items = ir.operations.iter().map(|op| descriptor(ir, op, options));
+    let items = ir.all_operations().map(|op| descriptor(ir, op, options));
     quote! {
         #head
         #(#items)*

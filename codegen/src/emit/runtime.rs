@@ -20,7 +20,7 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 11] = [
+pub const SOURCES: [RuntimeSource; 12] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -71,6 +71,12 @@ pub const SOURCES: [RuntimeSource; 11] = [
         feature: Some("streams"),
     },
     RuntimeSource {
+        crate_path: "src/callback.rs",
+        embedded_path: "src/runtime/callback.rs",
+        text: include_str!("../../../runtime/src/callback.rs"),
+        feature: Some("callbacks"),
+    },
+    RuntimeSource {
         crate_path: "src/retry.rs",
         embedded_path: "src/runtime/retry.rs",
         text: include_str!("../../../runtime/src/retry.rs"),
@@ -94,6 +100,7 @@ pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str,
         ("fancy-regex", uses.backtracking_patterns),
         ("streams", uses.streams),
         ("paginate", uses.pagination && options.client),
+        ("callbacks", uses.callback_urls),
     ];
     if !options.server {
         out.push(("server", false));

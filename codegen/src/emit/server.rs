@@ -11,6 +11,7 @@ use crate::ir::{BodyKind, ErrorShape, Ir, Operation, SchemeKind};
 
 /// The `server` module.
 pub fn emit(ir: &Ir) -> TokenStream {
+    let imports = imports();
     let head = quote! {
         //! The axum server: the `Api` trait an implementor fills in, and a router that
         //! authenticates, checks the media type and size, parses and validates every request
@@ -27,6 +28,19 @@ pub fn emit(ir: &Ir) -> TokenStream {
         //! after the hook, unless the hook's response already has them. Limits are fields of
         //! [`RouterConfig`]. The support code is the runtime's `server` module, re-exported here.
         #![allow(unused_imports)]
+        #imports
+    };
+    let ops: Vec<&Operation> = ir.operations.iter().collect();
+    let served = served(ir, &Surface { ops: &ops, trait_name: "Api", about: API_ABOUT });
+    quote! {
+        #head
+        #served
+    }
+}
+
+/// The imports of a server module (the runtime's `server` module re-exported).
+pub fn imports() -> TokenStream {
+    quote! {
         pub use crate::runtime::server::*;
         use std::collections::BTreeMap;
         use std::sync::Arc;
@@ -35,10 +49,30 @@ pub fn emit(ir: &Ir) -> TokenStream {
         use crate::runtime::{InstancePath, Violation};
         use crate::{ops, validate as v};
         use std::future::Future;
-    };
-    let secured = ir.operations.iter().any(Operation::has_security);
+    }
+}
+
+/// The `server` module's trait documentation.
+const API_ABOUT: &str = " The API: one method per operation. Every method has a default answering 501, so an\n implementation can start with one operation. Inputs arrive validated and typed.";
+
+/// What one generated router serves: the `server` module's path operations, or the webhook
+/// receiver's webhook and callback operations (see `emit/hooks.rs`).
+pub struct Surface<'a> {
+    /// The operations, in route-table order.
+    pub ops: &'a [&'a Operation],
+    /// The trait an implementor fills in (`Api`; another name is aliased to `Api` in its module,
+    /// which the handlers name).
+    pub trait_name: &'a str,
+    /// The trait's documentation (lines, each with its leading space).
+    pub about: &'a str,
+}
+
+/// Everything of a server module after its imports: the error body, the trait, the response
+/// enums, the handlers and the router of `surface`'s operations.
+pub fn served(ir: &Ir, surface: &Surface<'_>) -> TokenStream {
+    let secured = surface.ops.iter().any(|op| op.has_security());
     let error_body = error_body(ir);
-    let finish = (!ir.operations.is_empty()).then(|| {
+    let finish = (!surface.ops.is_empty()).then(|| {
         quote! {
             /// A handler's outcome as the response: its own, or the rejection's ([`reject`]).
             fn finish<A: Api>(api: &A, result: Result<Response, Rejection>, challenges: &[&str]) -> Response {
@@ -49,13 +83,12 @@ pub fn emit(ir: &Ir) -> TokenStream {
             }
         }
     });
-    let api = api_trait(ir, secured);
+    let api = api_trait(ir, surface, secured);
     let auth = if secured { auth_glue(ir) } else { TokenStream::new() };
-    let responses = ir.operations.iter().map(|op| response_enum(ir, op));
-    let handlers = ir.operations.iter().map(|op| handler(ir, op));
-    let router = router(ir);
+    let responses = surface.ops.iter().map(|op| response_enum(ir, op));
+    let handlers = surface.ops.iter().map(|op| handler(ir, op));
+    let router = router(surface.ops);
     quote! {
-        #head
         #error_body
         #finish
         #api
@@ -171,7 +204,7 @@ fn challenges(ir: &Ir, op: &Operation) -> Vec<String> {
     out
 }
 
-fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
+fn api_trait(ir: &Ir, surface: &Surface<'_>, secured: bool) -> TokenStream {
     let assoc = if secured {
         quote! {
             /// What `authenticate` proves about the caller; handed to every secured operation.
@@ -186,7 +219,7 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
     } else {
         TokenStream::new()
     };
-    let methods = ir.operations.iter().map(|op| {
+    let methods = surface.ops.iter().map(|op| {
         let f = ident(&op.fn_name);
         let docs = doc(op.doc.as_deref());
         let where_ = lit(&format!(" `{} {}`", op.wire_method(), op.path));
@@ -221,7 +254,7 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
     });
     let principal = if secured { quote!(principal: Option<&Self::Principal>,) } else { TokenStream::new() };
     let unused = if secured { quote!(principal) } else { quote!(()) };
-    let scope = if ir.operations.iter().any(|op| op.idempotency_key.is_some()) {
+    let scope = if surface.ops.iter().any(|op| op.idempotency_key.is_some()) {
         quote! {
             /// The idempotency scope of a request that carries a key while the layer is on (see
             /// `crate::runtime::idempotency`): saved responses are found only under the same
@@ -237,10 +270,11 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let about = surface.about.lines().map(lit);
+    let name = ident(surface.trait_name);
     quote! {
-        /// The API: one method per operation. Every method has a default answering 501, so an
-        /// implementation can start with one operation. Inputs arrive validated and typed.
-        pub trait Api: Send + Sync + 'static {
+        #(#[doc = #about])*
+        pub trait #name: Send + Sync + 'static {
             #assoc
             #(#methods)*
 
@@ -546,13 +580,13 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     }
 }
 
-fn router(ir: &Ir) -> TokenStream {
-    let routes = ir.operations.iter().enumerate().map(|(i, op)| {
+fn router(ops: &[&Operation]) -> TokenStream {
+    let routes = ops.iter().enumerate().map(|(i, op)| {
         let m = lit(&op.wire_method());
         let p = lit(&op.path);
         quote!((#m, #p, #i),)
     });
-    let arms = ir.operations.iter().enumerate().map(|(i, op)| {
+    let arms = ops.iter().enumerate().map(|(i, op)| {
         let h = format_ident!("handle_{}", op.fn_name);
         quote!(#i => #h(state, request, params).await,)
     });

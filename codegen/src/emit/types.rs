@@ -6,7 +6,8 @@ use quote::quote;
 use super::{doc, ident, is_nullable, lit, prelude, shape_ty, ty};
 use crate::ir::{Field, Ir, OpId, ParamIn, ResponseId, SchemaId, Shape};
 
-/// One top-level item group of `types.rs`.
+/// One top-level item group of `types.rs`. An operation is named by its index in
+/// [`Ir::all_operations`] (path operations, then webhooks and callbacks; see [`Ir::op_at`]).
 #[derive(Debug, Clone, Copy)]
 pub enum Unit {
     /// A named schema's type.
@@ -33,7 +34,8 @@ pub fn units(ir: &Ir) -> Vec<Unit> {
     let mut named: Vec<(&str, SchemaId)> = ir.schemas.iter_enumerated().filter_map(|(id, n)| n.name.as_deref().map(|name| (name, id))).collect();
     named.sort();
     let mut out: Vec<Unit> = named.into_iter().map(|(_, id)| Unit::Schema(id)).collect();
-    for (i, op) in ir.operations.iter_enumerated() {
+    for (i, op) in ir.all_operations().enumerate() {
+        let i = OpId::from_index(i);
         if op.params_type.is_some() {
             out.push(Unit::Params(i));
         }
@@ -54,11 +56,11 @@ pub fn unit(ir: &Ir, u: &Unit) -> TokenStream {
     match *u {
         Unit::Schema(id) => type_item(ir, id, ir.schemas[id].name.as_deref().unwrap_or_default()),
         Unit::Params(i) => {
-            let op = &ir.operations[i];
+            let op = ir.op_at(i.index());
             params_struct(ir, op, op.params_type.as_deref().unwrap_or_default())
         }
         Unit::Headers(i, j) => {
-            let op = &ir.operations[i];
+            let op = ir.op_at(i.index());
             let r = &op.responses[j];
             let name = ident(r.headers_type.as_deref().unwrap_or_default());
             let o = prelude(ir, "Option");
@@ -83,7 +85,7 @@ pub fn unit(ir: &Ir, u: &Unit) -> TokenStream {
             }
         }
         Unit::Body(i) => {
-            let op = &ir.operations[i];
+            let op = ir.op_at(i.index());
             let Some(b) = &op.body else { return TokenStream::new() };
             let name = ident(b.enum_name.as_deref().unwrap_or_default());
             let variants = b.contents.iter().map(|c| {

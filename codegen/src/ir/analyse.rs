@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Additional, Arena, ErrorShape, Facts, Field, Format, Ir, JsonType, OpId, ResponseId, SchemaId, SchemeKind, Shape, UnionVariant, Variant};
+use super::{Additional, Arena, ErrorShape, Facts, Field, Format, Ir, JsonType, ResponseId, SchemaId, SchemeKind, Shape, UnionVariant, Variant};
 use crate::diagnostics::{Diagnostics, Policy};
 use crate::naming::{self, Scope};
 
@@ -19,7 +19,7 @@ pub fn analyse(ir: &mut Ir, options: &crate::Options, diags: &mut Diagnostics) {
     break_alias_cycles(ir, diags);
     assign_names(ir, &options.rename.schemas);
     let names = ir.schemas.iter().filter_map(|n| n.name.as_deref());
-    let params = ir.operations.iter().filter_map(|o| o.params_type.as_deref());
+    let params = ir.all_operations().filter_map(|o| o.params_type.as_deref());
     ir.short_prelude = naming::prelude_is_free(names.chain(params));
     assign_members(ir, &options.rename.properties);
     assign_boxes(ir);
@@ -464,7 +464,7 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
         };
         candidates.push((priority, n.loc.file.clone(), n.loc.pointer.clone(), Some(id), hint));
     }
-    for (i, op) in ir.operations.iter().enumerate() {
+    for (i, op) in ir.all_operations().enumerate() {
         if let Some(p) = &op.params_type {
             candidates.push((1, op.loc.file.clone(), op.loc.pointer.clone(), None, format!("{i}\u{0}p\u{0}{p}")));
         }
@@ -492,7 +492,7 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
                 let idx: usize = parts.next().and_then(|i| i.parse().ok()).unwrap_or(0);
                 let kind = parts.next().unwrap_or("p");
                 let name = scope.claim(parts.next().unwrap_or_default());
-                let op = &mut ir.operations[OpId::from_index(idx)];
+                let op = ir.op_at_mut(idx);
                 match (kind, op.body.as_mut()) {
                     ("b", Some(body)) => body.enum_name = Some(name),
                     (k, _) if k.starts_with('h') => {
@@ -508,7 +508,7 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
     // Every schema an operation validates directly (parameters, bodies, responses) gets a
     // validator function too, so the server and the client share one.
     let mut roots = Vec::new();
-    for op in &ir.operations {
+    for op in ir.all_operations() {
         roots.extend(op.params.iter().map(|p| p.schema));
         roots.extend(op.body.iter().flat_map(super::RequestBody::schemas));
         roots.extend(op.body.iter().flat_map(|b| &b.contents).flat_map(|c| c.kind.stream_schemas()));
@@ -751,7 +751,7 @@ fn strongly_connected(edges: &Arena<SchemaId, Vec<SchemaId>>) -> Arena<SchemaId,
 
 fn check_security(ir: &mut Ir, diags: &mut Diagnostics) {
     let mut undefined = BTreeSet::new();
-    for op in &ir.operations {
+    for op in ir.all_operations() {
         for alt in &op.security {
             for (scheme, _) in alt {
                 match ir.security_schemes.get(scheme) {

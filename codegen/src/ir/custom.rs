@@ -229,7 +229,7 @@ fn parts(ir: &mut Ir, options: &Options, diags: &mut Diagnostics) {
 fn request_reachable(ir: &Ir) -> Arena<SchemaId, bool> {
     let mut seen: Arena<SchemaId, bool> = Arena::filled(ir.schemas.len(), false);
     let mut stack: Vec<SchemaId> = Vec::new();
-    for op in &ir.operations {
+    for op in ir.all_operations() {
         stack.extend(op.params.iter().map(|p| p.schema));
         stack.extend(op.body.iter().flat_map(super::RequestBody::schemas));
     }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::hooks::{Hook, HookKind};
 use super::lower_schema::SchemaLowerer;
 use super::{
     Arena, BodyKind, Content, IdempotencyKey, Operation, Param, ParamIn, ParamStyle, RequestBody, Response, ResponseHeader, SchemeKind, SecurityAlternative,
@@ -44,6 +45,9 @@ pub const RESERVED_METHODS: &[&str] = &[
     "check_request",
     "prepare",
     "prepare_unchecked",
+    "prepare_at",
+    "prepare_unchecked_at",
+    "params_request",
     "send_op",
     "base_url",
     "http_client",
@@ -110,14 +114,14 @@ fn container<'d>(docs: &'d Documents, loc: &Location, v: &'d Value, what: &str, 
     }
 }
 
-/// Lowers every operation under `paths` (and reports `webhooks`/callbacks, which are not served).
+/// Lowers every operation under `paths`, and every webhook and callback operation.
 pub fn lower_operations<'a>(
     lower: &mut SchemaLowerer<'a>,
     root_loc: &Location,
     root: &'a Value,
     options: &crate::Options,
     diags: &mut Diagnostics,
-) -> Vec<Operation> {
+) -> (Vec<Operation>, Vec<Hook>) {
     let mut ops = Vec::new();
     let mut ctx = OpContext {
         methods: Scope::with_reserved(&[RESERVED_METHODS, naming::BLANKET_METHODS].concat()),
@@ -125,6 +129,7 @@ pub fn lower_operations<'a>(
         root_loc,
         root_security: root.get("security"),
         options: Some(options),
+        hook: None,
     };
     match root.get("paths") {
         None if root.get("openapi").and_then(Value::as_str).unwrap_or("").starts_with("3.0") => {
@@ -143,21 +148,34 @@ pub fn lower_operations<'a>(
             None => {}
         },
     }
-    // Webhooks and callbacks: their schemas become types and validators; no routes or client
-    // methods are generated for them (yet).
-    let mut side = Vec::new();
-    let mut side_ctx = OpContext { methods: Scope::default(), type_prefixes: naming::type_prefix_scope(), root_loc, root_security: None, options: None };
+    // Webhooks and callbacks: operations like the above, named in the same scopes with a
+    // prefix, kept apart (`Ir::hooks`) and mounted by the receiver at a default path.
+    let mut hooks = Vec::new();
+    let mut routes = Scope::default();
+    let mut hook_ctx = OpContext {
+        methods: std::mem::take(&mut ctx.methods),
+        type_prefixes: std::mem::take(&mut ctx.type_prefixes),
+        root_loc,
+        root_security: None,
+        options: None,
+        hook: Some("webhook"),
+    };
     if let Some(webhooks) = root.get("webhooks").and_then(Value::as_object) {
         for (name, item) in webhooks {
             let loc = root_loc.join("webhooks").join(name);
-            diags.warn(loc.clone(), Policy::Skipped, format!("webhook `{name}`: types and validators are generated; no server or client code"));
-            lower_path_item(lower, &mut side_ctx, &loc, name, item, &mut side, diags);
+            let mut lowered = Vec::new();
+            lower_path_item(lower, &mut hook_ctx, &loc, name, item, &mut lowered, diags);
+            for mut op in lowered {
+                op.path = claim_route(&mut routes, &op.method, naming::hook_route(&["webhooks", name]));
+                hooks.push(Hook { op, kind: HookKind::Webhook { name: name.clone() } });
+            }
         }
     }
+    hook_ctx.hook = Some("callback");
     let mut i = 0;
-    while i < ops.len() + side.len() {
+    while i < ops.len() + hooks.len() {
         let (loc, parent, callbacks) = {
-            let op = if i < ops.len() { &ops[i] } else { &side[i - ops.len()] };
+            let op = if i < ops.len() { &ops[i] } else { &hooks[i - ops.len()].op };
             let value = lower.docs().get(&op.loc.file, &op.loc.pointer).and_then(|o| o.get("callbacks")).and_then(Value::as_object);
             (op.loc.clone(), op.fn_name.clone(), value)
         };
@@ -166,13 +184,36 @@ pub fn lower_operations<'a>(
         for (name, cb) in callbacks {
             let cb_loc = loc.join("callbacks").join(name);
             let Some((cb_loc, cb)) = deref(lower.docs(), &cb_loc, cb, "the callback", diags) else { continue };
-            diags.warn(cb_loc.clone(), Policy::Skipped, format!("callback `{name}`: types and validators are generated; no server or client code"));
             for (expression, item) in cb.as_object().into_iter().flatten() {
-                lower_path_item(lower, &mut side_ctx, &cb_loc.join(expression), &format!("{parent} {name}"), item, &mut side, diags);
+                if expression.starts_with("x-") {
+                    continue;
+                }
+                let mut lowered = Vec::new();
+                let expr_loc = cb_loc.join(expression);
+                lower_path_item(lower, &mut hook_ctx, &expr_loc, &format!("{parent} {name}"), item, &mut lowered, diags);
+                let url = match super::hooks::parse_expression(expression) {
+                    Ok(parts) => Some(parts),
+                    Err(why) => {
+                        diags.info(expr_loc.clone(), format!("callback URL: {why}; the sender is given the URL, no helper computes it"));
+                        None
+                    }
+                };
+                for mut op in lowered {
+                    op.path = claim_route(&mut routes, &op.method, naming::hook_route(&["callbacks", &parent, name]));
+                    let kind = HookKind::Callback { parent: parent.clone(), name: name.clone(), expression: expression.clone(), url: url.clone() };
+                    hooks.push(Hook { op, kind });
+                }
             }
         }
     }
-    ops
+    (ops, hooks)
+}
+
+/// `route` for a hook operation of `method`, numbered when another of the same method has it
+/// (routes are matched by method and path, so two methods share one).
+fn claim_route(routes: &mut Scope, method: &str, route: String) -> String {
+    let claimed = routes.claim(&format!("{method} {route}"));
+    claimed.split_once(' ').map_or(route, |(_, r)| r.to_string())
 }
 
 /// What lowering one operation needs from around it.
@@ -183,6 +224,8 @@ struct OpContext<'r> {
     root_security: Option<&'r Value>,
     /// The operation filter and renames (`None` for webhooks and callbacks: all kept, as named).
     options: Option<&'r crate::Options>,
+    /// `webhook` or `callback` while lowering those: the prefix of their names.
+    hook: Option<&'static str>,
 }
 
 fn lower_path_item<'a>(
@@ -222,9 +265,14 @@ fn lower_path_item<'a>(
         let raw_name = match (renamed, operation_id) {
             (Some(new), _) if !naming::snake(new).is_empty() => new.clone(),
             (_, Some(id)) if !naming::snake(id).is_empty() => id.to_string(),
+            // A webhook or callback is named by its name alone when its item has one method.
+            _ if ctx.hook.is_some() && item_obj.keys().filter(|m| METHODS.contains(&m.as_str())).count() == 1 => path.to_string(),
             _ => format!("{method} {path}"),
         };
-        let fn_name = ctx.methods.claim(&naming::method(&raw_name));
+        let fn_name = ctx.methods.claim(&match ctx.hook {
+            Some(kind) => naming::hook_method(kind, &raw_name),
+            None => naming::method(&raw_name),
+        });
         let type_prefix = ctx.type_prefixes.claim(&naming::type_prefix(&fn_name));
         let mut operation = Operation {
             loc: op_loc.clone(),

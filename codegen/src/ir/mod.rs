@@ -7,6 +7,7 @@
 mod analyse;
 pub mod arena;
 mod custom;
+pub mod hooks;
 mod lower_ops;
 mod lower_schema;
 mod oas32;
@@ -24,6 +25,7 @@ use crate::diagnostics::{Diagnostics, Location};
 use crate::load::Documents;
 
 pub use arena::{Arena, ArenaId};
+pub use hooks::{Hook, HookKind, UrlPart};
 pub use lower_schema::Dialect;
 
 arena::arena_id!(
@@ -870,6 +872,8 @@ pub struct Ir {
     pub schemas: Schemas,
     /// Operations sorted by path then method.
     pub operations: Arena<OpId, Operation>,
+    /// Webhook and callback operations (sent by the API, not served by it), webhooks first.
+    pub hooks: Vec<Hook>,
     /// Security schemes by name.
     pub security_schemes: BTreeMap<String, SchemeKind>,
     /// The error body shape used for rejections.
@@ -902,6 +906,8 @@ pub struct RuntimeUse {
     pub streams: bool,
     /// An operation is paginated (the runtime's `paginate` module, `futures-util`).
     pub pagination: bool,
+    /// A callback's URL helper evaluates its expression (the runtime's `callbacks` feature).
+    pub callback_urls: bool,
 }
 
 impl Ir {
@@ -909,7 +915,7 @@ impl Ir {
     /// a superset of the validators emitted is safe, a subset would not build).
     pub fn runtime_use(&self) -> RuntimeUse {
         let mut out = RuntimeUse {
-            streams: self.operations.iter().any(streams::has_stream),
+            streams: self.all_operations().any(streams::has_stream),
             pagination: self.operations.iter().any(|o| o.pagination.is_some()),
             ..RuntimeUse::default()
         };
@@ -920,6 +926,7 @@ impl Ir {
                 pattern::Engine::Backtracking => out.backtracking_patterns = true,
             }
         }
+        out.callback_urls = self.hooks.iter().any(|h| matches!(&h.kind, HookKind::Callback { url: Some(_), .. }));
         out
     }
 
@@ -931,7 +938,7 @@ impl Ir {
         let dialect = Dialect::for_openapi(&info.openapi, root);
         let mut lower = lower_schema::SchemaLowerer::new(docs, dialect, options);
         lower.lower_components(&root_loc, root, diags);
-        let ops = lower_ops::lower_operations(&mut lower, &root_loc, root, options, diags);
+        let (ops, hooks) = lower_ops::lower_operations(&mut lower, &root_loc, root, options, diags);
         let security_schemes = lower_ops::security_schemes(docs, &root_loc, root, diags);
         let schemas = lower.finish(diags);
         let mut ir = Ir {
@@ -943,6 +950,7 @@ impl Ir {
                 .unwrap_or_default(),
             schemas,
             operations: ops.into(),
+            hooks,
             security_schemes,
             error_shape: ErrorShape::Envelope(None),
             short_prelude: false,
@@ -956,6 +964,28 @@ impl Ir {
         analyse::analyse(&mut ir, options, diags);
         pagination::apply(&mut ir, docs, options, diags);
         ir
+    }
+
+    /// Every operation: the path operations, then the webhook and callback operations. Index
+    /// `i` of this order is [`Ir::op_at`]'s.
+    pub fn all_operations(&self) -> impl Iterator<Item = &Operation> {
+        self.operations.iter().chain(self.hooks.iter().map(|h| &h.op))
+    }
+
+    /// The operation at index `i` of [`Ir::all_operations`].
+    pub fn op_at(&self, i: usize) -> &Operation {
+        match i.checked_sub(self.operations.len()) {
+            None => &self.operations[OpId::from_index(i)],
+            Some(h) => &self.hooks[h].op,
+        }
+    }
+
+    /// [`Ir::op_at`], mutable.
+    pub fn op_at_mut(&mut self, i: usize) -> &mut Operation {
+        match i.checked_sub(self.operations.len()) {
+            None => &mut self.operations[OpId::from_index(i)],
+            Some(h) => &mut self.hooks[h].op,
+        }
     }
 
     /// The schema at `id`.

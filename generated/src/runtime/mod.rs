@@ -11,6 +11,8 @@ use std::fmt;
 
 use serde_json::Value;
 
+#[cfg(any())]
+pub mod callback;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "server")]
