@@ -14,6 +14,7 @@ use serde_json::Value;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod idempotency;
+pub mod multipart;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 mod pattern;
 #[cfg(feature = "client")]

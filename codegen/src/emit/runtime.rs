@@ -20,8 +20,14 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 6] = [
+pub const SOURCES: [RuntimeSource; 7] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
+    RuntimeSource {
+        crate_path: "src/multipart.rs",
+        embedded_path: "src/runtime/multipart.rs",
+        text: include_str!("../../../runtime/src/multipart.rs"),
+        feature: None,
+    },
     RuntimeSource {
         crate_path: "src/pattern.rs",
         embedded_path: "src/runtime/pattern.rs",

@@ -134,6 +134,7 @@ fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
         }
         BodyKind::Text => quote!(text_body(&bytes)?),
         BodyKind::Multipart => quote!(multipart_body(&ctx.headers, bytes).await?),
+        BodyKind::Parts(mp) => super::multipart::read(ir, mp),
         BodyKind::Raw => quote!(bytes.to_vec()),
     }
 }

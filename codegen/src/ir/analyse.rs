@@ -511,6 +511,7 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
     for op in &ir.operations {
         roots.extend(op.params.iter().map(|p| p.schema));
         roots.extend(op.body.iter().flat_map(super::RequestBody::schemas));
+        roots.extend(op.body.iter().flat_map(super::RequestBody::part_header_schemas));
         for r in &op.responses {
             if let Some((_, super::BodyKind::Json(s))) = &r.body {
                 roots.push(*s);

@@ -9,6 +9,7 @@ pub mod arena;
 mod custom;
 mod lower_ops;
 mod lower_schema;
+pub mod multipart;
 pub mod pattern;
 pub mod untyped;
 
@@ -603,8 +604,10 @@ pub enum BodyKind {
     Form(SchemaId),
     /// `text/*`: a `String`.
     Text,
-    /// `multipart/*`: parsed into parts (not validated against the schema).
+    /// `multipart/*` without an object schema: the raw list of parts (not validated).
     Multipart,
+    /// `multipart/*` with an object schema: named, typed and validated parts.
+    Parts(Box<multipart::MultipartBody>),
     /// Anything else: raw bytes.
     Raw,
 }
@@ -632,11 +635,20 @@ pub struct RequestBody {
 }
 
 impl RequestBody {
-    /// The JSON or form schemas (validated bodies).
+    /// The JSON, form or typed multipart schemas (validated bodies).
     pub fn schemas(&self) -> impl Iterator<Item = SchemaId> + '_ {
-        self.contents.iter().filter_map(|c| match c.kind {
-            BodyKind::Json(s) | BodyKind::Form(s) => Some(s),
+        self.contents.iter().filter_map(|c| match &c.kind {
+            BodyKind::Json(s) | BodyKind::Form(s) => Some(*s),
+            BodyKind::Parts(m) => Some(m.schema),
             _ => None,
+        })
+    }
+
+    /// The schemas of documented multipart part headers (validated on their own).
+    pub fn part_header_schemas(&self) -> impl Iterator<Item = SchemaId> + '_ {
+        self.contents.iter().flat_map(|c| match &c.kind {
+            BodyKind::Parts(m) => m.encoding.iter().flat_map(|(_, e)| e.headers.iter().map(|h| h.schema)).collect(),
+            _ => Vec::new(),
         })
     }
 }
@@ -870,6 +882,7 @@ impl Ir {
             emit_validators: true,
         };
         analyse::analyse(&mut ir, options, diags);
+        multipart::resolve(&mut ir, docs, diags);
         ir
     }
 

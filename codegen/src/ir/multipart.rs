@@ -1,0 +1,250 @@
+//! Typed multipart bodies: reads a `multipart/*` media type's schema and `encoding` into a part
+//! table (lowering), then decides after analysis which property is a file, a text value or a
+//! JSON document, or falls back to the raw part list (with an info diagnostic).
+//!
+//! Decision: a typed multipart body is its own struct (`<Op>RequestParts`, in `types`), not the
+//! schema's JSON struct. A file part is bytes with a file name and a media type
+//! (`runtime::FilePart`), which is no JSON value: serde and schemars cannot derive for it, and the
+//! schema's struct (which types `format: binary` as `String`) may also serve JSON bodies. The
+//! parts struct holds the schema's own types for every other part, so its validators and field
+//! paths are the JSON body's: the server validates the parts as one JSON object (a file stands in
+//! as an empty string whose own checks are skipped) with the schema's validator.
+
+use serde_json::Value;
+
+use super::lower_schema::SchemaLowerer;
+use super::{BodyKind, Ir, SchemaId, Shape};
+use crate::diagnostics::{Diagnostics, Location};
+use crate::load::Documents;
+use crate::naming::{self, Scope};
+
+/// A typed multipart request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipartBody {
+    /// The body's object schema (its validator checks the parts as one object).
+    pub schema: SchemaId,
+    /// Where the media type is written.
+    pub loc: Location,
+    /// The parts struct's name in `types`.
+    pub type_name: String,
+    /// The parts the schema names, in schema order (filled in after analysis).
+    pub parts: Vec<PartField>,
+    /// The `encoding` entries, by property name.
+    pub encoding: Vec<(String, PartEncoding)>,
+    /// Parts the schema does not name are kept (in the struct's `other` list) rather than refused
+    /// by the validator (`additionalProperties` is not `false`).
+    pub keeps_unknown: bool,
+}
+
+/// What a part carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    /// A file: `format: binary`, `contentMediaType` or `contentEncoding` (bytes, name, media type).
+    File,
+    /// A text value coerced to the schema's scalar types (as form bodies are).
+    Text,
+    /// A JSON document (an object or array part, or an `encoding` content type that is JSON).
+    Json,
+}
+
+/// One named part of a typed multipart body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartField {
+    /// The part name on the wire (the property name).
+    pub wire: String,
+    /// The Rust field name.
+    pub ident: String,
+    /// The property's schema.
+    pub schema: SchemaId,
+    /// The schema that types one part: the property's, or its items' for a repeated part.
+    pub part_schema: SchemaId,
+    /// Listed in `required`.
+    pub required: bool,
+    /// An array property: each item is a part of the same name.
+    pub repeated: bool,
+    /// What the part carries.
+    pub kind: PartKind,
+    /// The media types the part may declare (`encoding.contentType`, a comma list; wildcards
+    /// allowed); empty accepts any.
+    pub content_types: Vec<String>,
+    /// The media type the client sends the part with.
+    pub send_type: Option<String>,
+    /// The documented part headers.
+    pub headers: Vec<PartHeader>,
+}
+
+/// The `encoding` entry of one property.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PartEncoding {
+    /// `contentType`, as written.
+    pub content_type: Option<String>,
+    /// `headers` (except `Content-Type`, which `contentType` says).
+    pub headers: Vec<PartHeader>,
+}
+
+/// A documented header of a part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartHeader {
+    /// The header name.
+    pub name: String,
+    /// `required`.
+    pub required: bool,
+    /// Its schema (validated; a text value coerced to the schema's scalar types).
+    pub schema: SchemaId,
+}
+
+/// Lowers a `multipart/*` media type with a schema: the schema, and the `encoding` entries with
+/// their header schemas. Which parts are files is decided after analysis ([`resolve`]).
+pub fn lower<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, media: &'a Value, schema: &'a Value, hint: Vec<String>, diags: &mut Diagnostics) -> BodyKind {
+    let dialect = lower.dialect();
+    let mut name_hint = hint.clone();
+    name_hint.push("Parts".into());
+    let type_name = naming::type_name(&name_hint);
+    let schema = lower.lower(&loc.join("schema"), schema, hint, dialect, diags);
+    let mut encoding = Vec::new();
+    for (prop, enc) in media.get("encoding").and_then(Value::as_object).into_iter().flatten() {
+        let eloc = loc.join("encoding").join(prop);
+        let content_type = enc.get("contentType").and_then(Value::as_str).map(str::to_string);
+        let mut headers = Vec::new();
+        for (name, h) in enc.get("headers").and_then(Value::as_object).into_iter().flatten() {
+            if name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            let hloc = eloc.join("headers").join(name);
+            let (hloc, h) = match lower.docs().follow(&hloc, h) {
+                Ok(found) => found,
+                Err(e) => {
+                    diags.lenient(hloc, crate::Policy::Skipped, format!("{e}; the part header is skipped"));
+                    continue;
+                }
+            };
+            let s = h.get("schema").unwrap_or(&Value::Bool(true));
+            let dialect = lower.dialect();
+            let id = lower.lower(&hloc.join("schema"), s, vec![type_name.clone(), prop.clone(), name.clone()], dialect, diags);
+            headers.push(PartHeader { name: name.clone(), required: h.get("required").and_then(Value::as_bool).unwrap_or(false), schema: id });
+        }
+        encoding.push((prop.clone(), PartEncoding { content_type, headers }));
+    }
+    BodyKind::Parts(Box::new(MultipartBody { schema, loc: loc.clone(), type_name, parts: Vec::new(), encoding, keeps_unknown: true }))
+}
+
+/// After analysis: each typed multipart body gets its parts from its schema's struct fields and
+/// a unique type name; a body whose schema is not a struct (not an object, or untyped) becomes
+/// the raw part list, with an info diagnostic.
+pub fn resolve(ir: &mut Ir, docs: &Documents, diags: &mut Diagnostics) {
+    let mut scope = Scope::default();
+    for n in ir.schemas.iter() {
+        if let Some(name) = &n.name {
+            scope.claim(name);
+        }
+    }
+    for op in ir.operations.iter() {
+        let body_names = op.body.iter().filter_map(|b| b.enum_name.as_deref());
+        let header_names = op.responses.iter().filter_map(|r| r.headers_type.as_deref());
+        for name in op.params_type.as_deref().into_iter().chain(body_names).chain(header_names) {
+            scope.claim(name);
+        }
+    }
+    for oi in ir.operations.ids() {
+        let Some(body) = ir.operations[oi].body.as_ref() else { continue };
+        for ci in 0..body.contents.len() {
+            let BodyKind::Parts(mp) = &ir.operations[oi].body.as_ref().map(|b| &b.contents[ci].kind).cloned().unwrap_or(BodyKind::Raw) else { continue };
+            let def = ir.definition(mp.schema);
+            let fields = match &ir.schemas[def].shape {
+                Shape::Struct(fields) => fields.clone(),
+                _ => {
+                    diags.info(
+                        mp.loc.join("schema"),
+                        "the multipart schema is not an object with properties: the body is the raw list of parts (not typed or validated)",
+                    );
+                    if let Some(b) = ir.operations[oi].body.as_mut() {
+                        b.contents[ci].kind = BodyKind::Multipart;
+                    }
+                    continue;
+                }
+            };
+            let mut parts = Vec::new();
+            for f in &fields {
+                let item = array_items(ir, f.schema);
+                let repeated = item.is_some();
+                let part_schema = item.unwrap_or(f.schema);
+                let enc = mp.encoding.iter().find(|(p, _)| *p == f.wire).map(|(_, e)| e.clone()).unwrap_or_default();
+                let declared: Vec<String> =
+                    enc.content_type.as_deref().map(|c| c.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()).unwrap_or_default();
+                let kind = if is_file(ir, docs, part_schema) {
+                    PartKind::File
+                } else if declared.iter().any(|t| super::lower_ops::is_json(t)) || is_structured(ir, part_schema) {
+                    PartKind::Json
+                } else {
+                    PartKind::Text
+                };
+                let send_type = declared.iter().find(|t| !t.contains('*')).cloned().or_else(|| match kind {
+                    PartKind::Json => Some("application/json".to_string()),
+                    PartKind::File => Some(file_media_type(docs, ir, part_schema).unwrap_or_else(|| "application/octet-stream".to_string())),
+                    PartKind::Text => None,
+                });
+                parts.push(PartField {
+                    wire: f.wire.clone(),
+                    ident: f.ident.clone(),
+                    schema: f.schema,
+                    part_schema,
+                    required: f.required,
+                    repeated,
+                    kind,
+                    content_types: declared,
+                    send_type,
+                    headers: enc.headers,
+                });
+            }
+            let keeps_unknown = ir.schemas[def].extras.is_some() || !matches!(ir.schemas[def].facts.additional, super::Additional::Deny);
+            let type_name = scope.claim(&mp.type_name);
+            if let Some(b) = ir.operations[oi].body.as_mut() {
+                b.contents[ci].kind = BodyKind::Parts(Box::new(MultipartBody { parts, type_name, keeps_unknown, ..(**mp).clone() }));
+            }
+        }
+    }
+}
+
+/// The item schema of an array-typed property (through aliases).
+fn array_items(ir: &Ir, id: SchemaId) -> Option<SchemaId> {
+    match ir.schemas[ir.definition(id)].shape {
+        Shape::Array(items) => Some(items.unwrap_or(id)),
+        _ => None,
+    }
+}
+
+/// The raw schema object a node was lowered from.
+fn raw<'d>(docs: &'d Documents, ir: &Ir, id: SchemaId) -> Option<&'d Value> {
+    let loc = &ir.schemas[id].loc;
+    docs.get(&loc.file, &loc.pointer)
+}
+
+/// A file part: `format: binary` (3.0), `contentMediaType` or `contentEncoding` (3.1), on the
+/// schema or the schema it aliases.
+fn is_file(ir: &Ir, docs: &Documents, id: SchemaId) -> bool {
+    let mut id = id;
+    for _ in 0..=ir.schemas.len() {
+        let n = &ir.schemas[id];
+        if n.facts.format.as_deref() == Some("binary") {
+            return true;
+        }
+        if raw(docs, ir, id).is_some_and(|v| v.get("contentMediaType").is_some() || v.get("contentEncoding").is_some()) {
+            return true;
+        }
+        match n.shape {
+            Shape::Alias(t) => id = t,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The `contentMediaType` a file schema names, when it is one media type.
+fn file_media_type(docs: &Documents, ir: &Ir, id: SchemaId) -> Option<String> {
+    raw(docs, ir, id)?.get("contentMediaType")?.as_str().filter(|t| !t.contains('*') && !t.contains(',')).map(str::to_string)
+}
+
+/// An object or array value (per OAS, such a part defaults to `application/json`).
+fn is_structured(ir: &Ir, id: SchemaId) -> bool {
+    matches!(ir.schemas[ir.definition(id)].shape, Shape::Struct(_) | Shape::Map(_) | Shape::Array(_))
+}
