@@ -14,6 +14,7 @@ use serde_json::Value;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod idempotency;
+#[cfg(feature = "multipart")]
 pub mod multipart;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 mod pattern;

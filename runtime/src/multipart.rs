@@ -328,31 +328,35 @@ impl Writer {
         self.form = Some(form.part(name.to_string(), part));
     }
 
-    fn typed(part: reqwest::multipart::Part, media_type: Option<&str>) -> reqwest::multipart::Part {
+    /// The part `make` builds, with `media_type` when it parses (`mime_str` consumes the part:
+    /// an unparsable type, which the generator does not write, leaves the part untyped, not lost).
+    fn typed(make: impl Fn() -> reqwest::multipart::Part, media_type: Option<&str>) -> reqwest::multipart::Part {
         match media_type {
-            // `mime_str` consumes the part; an unparsable type (not written by the generator) is left off.
-            Some(t) => part.mime_str(t).unwrap_or_else(|_| reqwest::multipart::Part::bytes(Vec::new())),
-            None => part,
+            Some(t) => make().mime_str(t).unwrap_or_else(|_| make()),
+            None => make(),
         }
     }
 
     /// A file part (its own media type first, else `send_type`).
     pub fn file(&mut self, spec: &PartSpec, file: &FilePart) {
-        let mut part = reqwest::multipart::Part::bytes(file.data.clone());
-        if let Some(name) = &file.file_name {
-            part = part.file_name(name.clone());
-        }
         let mut headers = reqwest::header::HeaderMap::new();
         for (n, v) in &file.headers {
             if let (Ok(n), Ok(v)) = (reqwest::header::HeaderName::from_bytes(n.as_bytes()), reqwest::header::HeaderValue::from_str(v)) {
                 headers.append(n, v);
             }
         }
-        if !headers.is_empty() {
-            part = part.headers(headers);
-        }
+        let make = || {
+            let mut part = reqwest::multipart::Part::bytes(file.data.clone());
+            if let Some(name) = &file.file_name {
+                part = part.file_name(name.clone());
+            }
+            if !headers.is_empty() {
+                part = part.headers(headers.clone());
+            }
+            part
+        };
         let media_type = file.content_type.as_deref().or(spec.send_type);
-        self.push(spec.name, Self::typed(part, media_type));
+        self.push(spec.name, Self::typed(make, media_type));
     }
 
     /// Every file of a repeated file part.
@@ -383,17 +387,20 @@ impl Writer {
             (PartKind::Text, v @ (Value::Number(_) | Value::Bool(_))) => (v.to_string(), spec.send_type),
             (_, v) => (v.to_string(), Some(spec.send_type.unwrap_or("application/json"))),
         };
-        self.push(spec.name, Self::typed(reqwest::multipart::Part::text(text), media_type));
+        self.push(spec.name, Self::typed(|| reqwest::multipart::Part::text(text.clone()), media_type));
     }
 
     /// Parts the schema does not name, as they are.
     pub fn other(&mut self, parts: &[super::Part]) {
         for p in parts {
-            let mut part = reqwest::multipart::Part::bytes(p.data.clone());
-            if let Some(name) = &p.file_name {
-                part = part.file_name(name.clone());
-            }
-            self.push(&p.name, Self::typed(part, p.content_type.as_deref()));
+            let make = || {
+                let part = reqwest::multipart::Part::bytes(p.data.clone());
+                match &p.file_name {
+                    Some(name) => part.file_name(name.clone()),
+                    None => part,
+                }
+            };
+            self.push(&p.name, Self::typed(make, p.content_type.as_deref()));
         }
     }
 

@@ -1099,6 +1099,7 @@ pub fn form_body<T: serde::de::DeserializeOwned>(
 }
 
 /// A `multipart/*` body (already read within the limits), parsed into its parts.
+#[cfg(feature = "multipart")]
 pub async fn multipart_body(headers: &HeaderMap, bytes: axum::body::Bytes) -> Result<super::Multipart, Rejection> {
     let parts = super::multipart::read::parts(headers, bytes).await?;
     let parts = parts

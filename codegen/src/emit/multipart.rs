@@ -53,11 +53,12 @@ pub fn parts_struct(ir: &Ir, mp: &MultipartBody, about: &str) -> TokenStream {
             pub #f: #t,
         }
     });
-    let other = mp.keeps_unknown.then(|| {
+    let other = mp.other.as_deref().map(|o| {
+        let o = ident(o);
         let v = prelude(ir, "Vec");
         quote! {
             /// Parts the schema does not name, in order.
-            pub other: #v<crate::runtime::Part>,
+            pub #o: #v<crate::runtime::Part>,
         }
     });
     let about = lit(about);
@@ -72,7 +73,7 @@ pub fn parts_struct(ir: &Ir, mp: &MultipartBody, about: &str) -> TokenStream {
     });
     quote! {
         #[doc = #about]
-        #[derive(Debug, Clone, Default, PartialEq)]
+        #[derive(Debug, Clone, PartialEq)]
         pub struct #name {
             #(#fields)*
             #other
@@ -126,19 +127,27 @@ pub fn read(ir: &Ir, mp: &MultipartBody) -> TokenStream {
         let f = ident(&p.ident);
         let w = lit(&p.wire);
         let take = match (p.kind, p.repeated, p.required) {
-            (PartKind::File, false, true) => quote!(d.file(#w).map_err(unfit)?),
+            (PartKind::File, false, true) => quote!(d.file(#w).map_err(crate::runtime::multipart::read::unfit)?),
             (PartKind::File, false, false) => quote!(d.file_opt(#w)),
             (PartKind::File, true, true) => quote!(d.files(#w)),
             (PartKind::File, true, false) => quote!(d.files_opt(#w)),
-            _ => quote!(d.field(#w).map_err(unfit)?),
+            _ => quote!(d.field(#w).map_err(crate::runtime::multipart::read::unfit)?),
         };
         quote!(#f: #take,)
     });
-    let other = mp.keeps_unknown.then(|| quote!(other: d.other,));
+    let other = mp.other.as_deref().map(|o| {
+        let o = ident(o);
+        quote!(#o: d.other,)
+    });
+    // `d` is taken from field by field; a body without named parts only moves its `other` list.
+    let binding = match (mp.parts.is_empty(), other.is_some()) {
+        (false, _) => quote!(mut d),
+        (true, true) => quote!(d),
+        (true, false) => quote!(_),
+    };
     quote!({
-        use crate::runtime::multipart::read::unfit;
         let parts = crate::runtime::multipart::read::parts(&ctx.headers, bytes).await?;
-        let mut d = crate::runtime::multipart::decode(parts, crate::types::#name::PARTS, #vf, &mut violations);
+        let #binding = crate::runtime::multipart::decode(parts, crate::types::#name::PARTS, #vf, &mut violations);
         if !violations.is_empty() {
             return Err(Rejection::validation(::std::mem::take(&mut violations)));
         }
@@ -159,7 +168,10 @@ pub fn send(mp: &MultipartBody, value: TokenStream) -> TokenStream {
             _ => quote!(w.value(&parts[#i], &#value.#f);),
         }
     });
-    let other = mp.keeps_unknown.then(|| quote!(w.other(&#value.other);));
+    let other = mp.other.as_deref().map(|o| {
+        let o = ident(o);
+        quote!(w.other(&#value.#o);)
+    });
     let parts = if mp.parts.is_empty() { quote!(_parts) } else { quote!(parts) };
     quote! {
         let mut w = crate::runtime::multipart::Writer::new();

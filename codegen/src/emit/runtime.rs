@@ -26,7 +26,7 @@ pub const SOURCES: [RuntimeSource; 7] = [
         crate_path: "src/multipart.rs",
         embedded_path: "src/runtime/multipart.rs",
         text: include_str!("../../../runtime/src/multipart.rs"),
-        feature: None,
+        feature: Some("multipart"),
     },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -61,10 +61,10 @@ pub const SOURCES: [RuntimeSource; 7] = [
 ];
 
 /// The runtime features a generated crate does not declare, each set on or off for good:
-/// `embedded` on (macros stay crate-local), the pattern engines by what the spec uses, `server`/`client` off when that module is not
+/// `embedded` on (macros stay crate-local), the pattern engines and `multipart` by what the spec uses, `server`/`client` off when that module is not
 /// generated. The crate's own `server`, `client` and `schemars` features stay features.
 pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str, bool)> {
-    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns)];
+    let mut out = vec![("embedded", true), ("regex", uses.linear_patterns), ("fancy-regex", uses.backtracking_patterns), ("multipart", uses.multipart)];
     if !options.server {
         out.push(("server", false));
     }
@@ -136,6 +136,8 @@ mod tests {
         let files = embedded_files(RuntimeUse::default(), &options, "stamp");
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["src/runtime/mod.rs", "src/runtime/client.rs", "src/runtime/retry.rs"]);
+        let multipart = embedded_files(RuntimeUse { multipart: true, ..RuntimeUse::default() }, &options, "stamp");
+        assert!(multipart.iter().any(|f| f.path == "src/runtime/multipart.rs"));
         assert!(files[0].contents.contains("#[cfg(any())]\npub mod server;"), "{}", &files[0].contents[..2000]);
     }
 }

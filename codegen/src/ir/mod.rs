@@ -835,6 +835,8 @@ pub struct RuntimeUse {
     pub linear_patterns: bool,
     /// A pattern needs the backtracking engine (`fancy-regex`: lookaround, backreferences).
     pub backtracking_patterns: bool,
+    /// A request body is multipart (the runtime's `multipart` module).
+    pub multipart: bool,
 }
 
 impl Ir {
@@ -849,6 +851,7 @@ impl Ir {
                 pattern::Engine::Backtracking => out.backtracking_patterns = true,
             }
         }
+        out.multipart = self.operations.iter().flat_map(|o| o.body.iter().flat_map(|b| &b.contents)).any(|c| matches!(c.kind, BodyKind::Multipart | BodyKind::Parts(_)));
         out
     }
 

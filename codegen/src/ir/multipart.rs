@@ -31,9 +31,10 @@ pub struct MultipartBody {
     pub parts: Vec<PartField>,
     /// The `encoding` entries, by property name.
     pub encoding: Vec<(String, PartEncoding)>,
-    /// Parts the schema does not name are kept (in the struct's `other` list) rather than refused
-    /// by the validator (`additionalProperties` is not `false`).
-    pub keeps_unknown: bool,
+    /// The field that keeps the parts the schema does not name (`other`, unless a part takes
+    /// that name), when they are allowed (`additionalProperties` is not `false`); the validator
+    /// refuses them otherwise.
+    pub other: Option<String>,
 }
 
 /// What a part carries.
@@ -125,7 +126,7 @@ pub fn lower<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, media: &'a Value
         }
         encoding.push((prop.clone(), PartEncoding { content_type, headers }));
     }
-    BodyKind::Parts(Box::new(MultipartBody { schema, loc: loc.clone(), type_name, parts: Vec::new(), encoding, keeps_unknown: true }))
+    BodyKind::Parts(Box::new(MultipartBody { schema, loc: loc.clone(), type_name, parts: Vec::new(), encoding, other: None }))
 }
 
 /// After analysis: each typed multipart body gets its parts from its schema's struct fields and
@@ -197,9 +198,11 @@ pub fn resolve(ir: &mut Ir, docs: &Documents, diags: &mut Diagnostics) {
                 });
             }
             let keeps_unknown = ir.schemas[def].extras.is_some() || !matches!(ir.schemas[def].facts.additional, super::Additional::Deny);
+            let idents: Vec<&str> = parts.iter().map(|p| p.ident.as_str()).collect();
+            let other = keeps_unknown.then(|| Scope::with_reserved(&idents).claim("other"));
             let type_name = scope.claim(&mp.type_name);
             if let Some(b) = ir.operations[oi].body.as_mut() {
-                b.contents[ci].kind = BodyKind::Parts(Box::new(MultipartBody { parts, type_name, keeps_unknown, ..(**mp).clone() }));
+                b.contents[ci].kind = BodyKind::Parts(Box::new(MultipartBody { parts, type_name, other, ..(**mp).clone() }));
             }
         }
     }
@@ -220,9 +223,13 @@ fn raw<'d>(docs: &'d Documents, ir: &Ir, id: SchemaId) -> Option<&'d Value> {
 }
 
 /// A file part: `format: binary` (3.0), `contentMediaType` or `contentEncoding` (3.1), on the
-/// schema or the schema it aliases.
+/// schema, the schema it aliases, or one alternative of a union (a file or a URL: the part's
+/// bytes are kept either way).
 fn is_file(ir: &Ir, docs: &Documents, id: SchemaId) -> bool {
-    let mut id = id;
+    file_like(ir, docs, id, 0)
+}
+
+fn file_like(ir: &Ir, docs: &Documents, mut id: SchemaId, depth: usize) -> bool {
     for _ in 0..=ir.schemas.len() {
         let n = &ir.schemas[id];
         if n.facts.format.as_deref() == Some("binary") {
@@ -231,8 +238,9 @@ fn is_file(ir: &Ir, docs: &Documents, id: SchemaId) -> bool {
         if raw(docs, ir, id).is_some_and(|v| v.get("contentMediaType").is_some() || v.get("contentEncoding").is_some()) {
             return true;
         }
-        match n.shape {
-            Shape::Alias(t) => id = t,
+        match &n.shape {
+            Shape::Alias(t) => id = *t,
+            Shape::Union(vs) if depth < 4 => return vs.iter().any(|v| file_like(ir, docs, v.schema, depth + 1)),
             _ => return false,
         }
     }
