@@ -256,3 +256,82 @@ fn file_media_type(docs: &Documents, ir: &Ir, id: SchemaId) -> Option<String> {
 fn is_structured(ir: &Ir, id: SchemaId) -> bool {
     matches!(ir.schemas[ir.definition(id)].shape, Shape::Struct(_) | Shape::Map(_) | Shape::Array(_))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{MultipartBody, PartKind};
+    use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+    use crate::ir::{BodyKind, Ir};
+
+    fn build(content: serde_json::Value) -> (Vec<BodyKind>, Vec<Diagnostic>) {
+        let spec = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/u": {"post": {
+            "operationId": "up", "requestBody": {"content": content}, "responses": {"200": {"description": "ok"}}
+        }}}, "components": {"schemas": {"Shared": {"type": "object", "properties": {"n": {"type": "integer"}}}}}});
+        let docs = crate::load::Documents::from_value("spec.json", spec);
+        let mut diags = Diagnostics::new(false);
+        let ir = Ir::build(&docs, &crate::Options::default(), &mut diags);
+        let kinds = ir.operations.iter().flat_map(|o| o.body.iter().flat_map(|b| b.contents.iter().map(|c| c.kind.clone()))).collect();
+        (kinds, diags.into_sorted())
+    }
+
+    fn parts(kind: &BodyKind) -> &MultipartBody {
+        match kind {
+            BodyKind::Parts(m) => m,
+            other => panic!("not typed multipart: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_property_is_a_part_of_the_kind_its_schema_says() {
+        let (kinds, diags) = build(json!({"multipart/form-data": {"schema": {"type": "object", "required": ["bin"], "properties": {
+            "bin": {"type": "string", "format": "binary"},
+            "media": {"type": "string", "contentMediaType": "image/png"},
+            "encoded": {"contentEncoding": "base64"},
+            "either": {"oneOf": [{"type": "string", "format": "binary"}, {"type": "string", "format": "uri"}]},
+            "many": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            "count": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "obj": {"$ref": "#/components/schemas/Shared"},
+            "declared": {"type": "string"},
+            "other": {"type": "string"}
+        }}, "encoding": {"declared": {"contentType": "application/json"}, "bin": {"contentType": "image/png, image/*", "headers": {"X-Sum": {"required": true, "schema": {"type": "integer"}}, "Content-Type": {"schema": {"type": "string"}}}}}}}));
+        assert!(diags.iter().all(|d| d.severity != Severity::Warning), "{diags:?}");
+        let mp = parts(&kinds[0]);
+        let by = |w: &str| mp.parts.iter().find(|p| p.wire == w).unwrap_or_else(|| panic!("no part {w}"));
+        for file in ["bin", "media", "encoded", "either", "many"] {
+            assert_eq!(by(file).kind, PartKind::File, "{file}");
+        }
+        assert!(by("many").repeated && !by("bin").repeated && by("bin").required && !by("media").required);
+        assert_eq!((by("count").kind, by("tags").kind, by("tags").repeated), (PartKind::Text, PartKind::Text, true));
+        assert_eq!((by("obj").kind, by("declared").kind), (PartKind::Json, PartKind::Json));
+        assert_eq!(by("bin").content_types, ["image/png", "image/*"]);
+        assert_eq!(by("bin").send_type.as_deref(), Some("image/png"));
+        assert_eq!(by("media").send_type.as_deref(), Some("image/png"), "a file is sent as its contentMediaType");
+        assert_eq!(by("obj").send_type.as_deref(), Some("application/json"));
+        assert_eq!(by("count").send_type, None);
+        // Content-Type is the encoding's contentType, not a documented header.
+        assert_eq!(by("bin").headers.iter().map(|h| (h.name.as_str(), h.required)).collect::<Vec<_>>(), [("X-Sum", true)]);
+        // Unknown parts are allowed: kept in a field that does not collide with the `other` part.
+        assert_eq!(mp.other.as_deref(), Some("other2"));
+        assert_eq!(mp.type_name, "UpRequestParts");
+    }
+
+    #[test]
+    fn additional_properties_false_refuses_unknown_parts_and_non_objects_stay_raw() {
+        let (kinds, _) = build(json!({"multipart/form-data": {"schema": {"type": "object", "additionalProperties": false, "properties": {"a": {"type": "string"}}}}}));
+        assert_eq!(parts(&kinds[0]).other, None);
+        for schema in [json!({"type": "string"}), json!({"oneOf": [{"$ref": "#/components/schemas/Shared"}, {"type": "object", "properties": {"b": {"type": "string"}}}]}), json!({"type": "object", "additionalProperties": {"type": "string"}})] {
+            let (kinds, diags) = build(json!({"multipart/mixed": {"schema": schema}}));
+            assert_eq!(kinds, [BodyKind::Multipart], "{schema}");
+            let notes: Vec<&Diagnostic> = diags.iter().filter(|d| d.message.contains("multipart")).collect();
+            assert_eq!(notes.len(), 1, "{diags:?}");
+            assert_eq!(notes[0].severity, Severity::Info, "{diags:?}");
+        }
+        // No schema: the raw parts, nothing to say.
+        let (kinds, diags) = build(json!({"multipart/form-data": {}}));
+        assert_eq!(kinds, [BodyKind::Multipart]);
+        assert!(diags.iter().all(|d| !d.message.contains("multipart")), "{diags:?}");
+    }
+}
