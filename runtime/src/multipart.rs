@@ -408,4 +408,21 @@ impl Writer {
     pub fn finish(self) -> reqwest::multipart::Form {
         self.form.unwrap_or_default()
     }
+
+    /// Puts the body into `request` as `media_type`: reqwest writes `multipart/form-data`, so
+    /// another subtype (`multipart/mixed`) gets its own `Content-Type`, with the same boundary.
+    pub fn send<E>(self, request: reqwest::RequestBuilder, media_type: &str) -> Result<reqwest::RequestBuilder, super::client::ClientError<E>> {
+        let form = self.finish();
+        let subtype = essence(media_type);
+        if subtype == "multipart/form-data" || !subtype.starts_with("multipart/") {
+            return Ok(request.multipart(form));
+        }
+        let content_type = format!("{subtype}; boundary={}", form.boundary());
+        let (client, built) = request.multipart(form).build_split();
+        let mut built = built.map_err(super::client::ClientError::Transport)?;
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(&content_type) {
+            built.headers_mut().insert(reqwest::header::CONTENT_TYPE, value);
+        }
+        Ok(reqwest::RequestBuilder::from_parts(client, built))
+    }
 }

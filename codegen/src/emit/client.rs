@@ -345,7 +345,7 @@ fn send_content(c: &crate::ir::Content, value: TokenStream) -> TokenStream {
         BodyKind::Form(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(form_text(#value));),
         BodyKind::Text => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
         BodyKind::Multipart => quote!(request = request.multipart(multipart_form(#value));),
-        BodyKind::Parts(mp) => super::multipart::send(mp, value),
+        BodyKind::Parts(mp) => super::multipart::send(mp, &c.media_type, value),
         BodyKind::Raw => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
     }
 }

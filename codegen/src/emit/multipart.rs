@@ -155,8 +155,9 @@ pub fn read(ir: &Ir, mp: &MultipartBody) -> TokenStream {
     })
 }
 
-/// Client: statements putting `value` (a reference to the parts struct) into `request`.
-pub fn send(mp: &MultipartBody, value: TokenStream) -> TokenStream {
+/// Client: statements putting `value` (a reference to the parts struct) into `request` as
+/// `media_type`.
+pub fn send(mp: &MultipartBody, media_type: &str, value: TokenStream) -> TokenStream {
     let name = ident(&mp.type_name);
     let writes = mp.parts.iter().enumerate().map(|(i, p)| {
         let f = ident(&p.ident);
@@ -173,11 +174,12 @@ pub fn send(mp: &MultipartBody, value: TokenStream) -> TokenStream {
         quote!(w.other(&#value.#o);)
     });
     let parts = if mp.parts.is_empty() { quote!(_parts) } else { quote!(parts) };
+    let mt = lit(media_type);
     quote! {
         let mut w = crate::runtime::multipart::Writer::new();
         let #parts = crate::types::#name::PARTS;
         #(#writes)*
         #other
-        request = request.multipart(w.finish());
+        request = w.send(request, #mt)?;
     }
 }

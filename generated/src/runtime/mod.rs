@@ -15,6 +15,8 @@ use serde_json::Value;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod idempotency;
+#[cfg(any())]
+pub mod multipart;
 #[cfg(any(not(any()), any()))]
 mod pattern;
 #[cfg(feature = "client")]
