@@ -172,9 +172,19 @@ pub fn resolve(ir: &mut Ir, docs: &Documents, diags: &mut Diagnostics) {
                 let enc = mp.encoding.iter().find(|(p, _)| *p == f.wire).map(|(_, e)| e.clone()).unwrap_or_default();
                 let declared: Vec<String> =
                     enc.content_type.as_deref().map(|c| c.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()).unwrap_or_default();
-                let kind = if is_file(ir, docs, part_schema) {
+                let json_declared = declared.iter().any(|t| super::lower_ops::is_json(t));
+                // A part in a media type the server does not parse (`application/xml`, a nested
+                // multipart) is kept as its bytes, like a file.
+                let opaque = !declared.is_empty() && !json_declared && !declared.iter().any(|t| t.to_ascii_lowercase().starts_with("text/"));
+                if opaque && !is_file(ir, docs, part_schema) {
+                    diags.info(
+                        mp.loc.join("encoding").join(&f.wire),
+                        format!("the `{}` part is `{}`, which is not parsed: it is kept as bytes (a file part)", f.wire, declared.join(", ")),
+                    );
+                }
+                let kind = if opaque || is_file(ir, docs, part_schema) {
                     PartKind::File
-                } else if declared.iter().any(|t| super::lower_ops::is_json(t)) || is_structured(ir, part_schema) {
+                } else if json_declared || is_structured(ir, part_schema) {
                     PartKind::Json
                 } else {
                     PartKind::Text
@@ -295,9 +305,14 @@ mod tests {
             "tags": {"type": "array", "items": {"type": "string"}},
             "obj": {"$ref": "#/components/schemas/Shared"},
             "declared": {"type": "string"},
+            "xml": {"type": "object", "properties": {"a": {"type": "string"}}},
+            "plain": {"type": "integer"},
             "other": {"type": "string"}
-        }}, "encoding": {"declared": {"contentType": "application/json"}, "bin": {"contentType": "image/png, image/*", "headers": {"X-Sum": {"required": true, "schema": {"type": "integer"}}, "Content-Type": {"schema": {"type": "string"}}}}}}}));
+        }}, "encoding": {"declared": {"contentType": "application/json"}, "xml": {"contentType": "application/xml"}, "plain": {"contentType": "text/plain"}, "bin": {"contentType": "image/png, image/*", "headers": {"X-Sum": {"required": true, "schema": {"type": "integer"}}, "Content-Type": {"schema": {"type": "string"}}}}}}}));
         assert!(diags.iter().all(|d| d.severity != Severity::Warning), "{diags:?}");
+        let opaque: Vec<&Diagnostic> = diags.iter().filter(|d| d.message.contains("not parsed")).collect();
+        assert_eq!(opaque.len(), 1, "{diags:?}");
+        assert_eq!((opaque[0].severity, opaque[0].location.pointer.ends_with("/encoding/xml")), (Severity::Info, true), "{diags:?}");
         let mp = parts(&kinds[0]);
         let by = |w: &str| mp.parts.iter().find(|p| p.wire == w).unwrap_or_else(|| panic!("no part {w}"));
         for file in ["bin", "media", "encoded", "either", "many"] {
@@ -306,6 +321,9 @@ mod tests {
         assert!(by("many").repeated && !by("bin").repeated && by("bin").required && !by("media").required);
         assert_eq!((by("count").kind, by("tags").kind, by("tags").repeated), (PartKind::Text, PartKind::Text, true));
         assert_eq!((by("obj").kind, by("declared").kind), (PartKind::Json, PartKind::Json));
+        // An object part in a media type that is not parsed is kept as bytes; text/plain is text.
+        assert_eq!((by("xml").kind, by("plain").kind), (PartKind::File, PartKind::Text));
+        assert_eq!(by("xml").send_type.as_deref(), Some("application/xml"));
         assert_eq!(by("bin").content_types, ["image/png", "image/*"]);
         assert_eq!(by("bin").send_type.as_deref(), Some("image/png"));
         assert_eq!(by("media").send_type.as_deref(), Some("image/png"), "a file is sent as its contentMediaType");
