@@ -90,6 +90,9 @@ pub struct PartSpec {
     pub send_type: Option<&'static str>,
     /// The documented part headers.
     pub headers: &'static [PartHeader],
+    /// `style: deepObject`: the value may also come as form-style parts (`name[key]`, one per
+    /// leaf), nested as form bodies are; the client sends it so.
+    pub deep: bool,
 }
 
 /// One part as read from the wire.
@@ -169,7 +172,17 @@ fn check_part(spec: &PartSpec, file: &FilePart, out: &mut Vec<Violation>) {
 /// `validate`; the checks of a file's stand-in are dropped. Every violation goes to `out`.
 pub fn decode(parts: Vec<RawPart>, specs: &[PartSpec], validate: fn(&Value, &mut InstancePath, &mut Vec<Violation>), out: &mut Vec<Violation>) -> Decoded {
     let mut d = Decoded::default();
+    // Form-style parts of deepObject-encoded values (`meta[source]`), nested after the loop.
+    let mut deep: Vec<(String, String)> = Vec::new();
     for part in parts {
+        let base = part.name.split('[').next().unwrap_or_default();
+        if base != part.name && specs.iter().any(|s| s.deep && s.name == base) {
+            match String::from_utf8(part.file.data) {
+                Ok(text) => deep.push((part.name, text)),
+                Err(_) => violation(out, &at(base), "type", "the part is not UTF-8 text"),
+            }
+            continue;
+        }
         let Some(spec) = specs.iter().find(|s| s.name == part.name) else {
             // An unknown part is a member the validator judges by `additionalProperties`.
             let text = String::from_utf8_lossy(&part.file.data).into_owned();
@@ -214,6 +227,15 @@ pub fn decode(parts: Vec<RawPart>, specs: &[PartSpec], validate: fn(&Value, &mut
             }
             None => {
                 d.value.insert(spec.name.to_string(), value);
+            }
+        }
+    }
+    if let Value::Object(nested) = super::form_to_json(deep) {
+        for (name, value) in nested {
+            if d.value.contains_key(&name) {
+                violation(out, &at(&name), "maxItems", "the part appears both whole and in form-style parts");
+            } else {
+                d.value.insert(name, value);
             }
         }
     }
@@ -372,12 +394,20 @@ impl Writer {
         let Ok(value) = serde_json::to_value(value) else { return };
         match value {
             Value::Null => {}
+            v @ (Value::Object(_) | Value::Array(_)) if spec.deep => self.deep(spec, &v),
             Value::Array(items) if spec.repeated => {
                 for item in items {
                     self.one(spec, item);
                 }
             }
             other => self.one(spec, other),
+        }
+    }
+
+    /// A deepObject-encoded value as form-style parts (`name[key]`, one per leaf).
+    fn deep(&mut self, spec: &PartSpec, value: &Value) {
+        for (name, text) in super::client::form_pairs(spec.name, value) {
+            self.push(&name, reqwest::multipart::Part::text(text));
         }
     }
 

@@ -79,12 +79,12 @@ const HEADERS: &[PartHeader] = &[
 ];
 
 const SPECS: &[PartSpec] = &[
-    PartSpec { name: "title", kind: PartKind::Text, repeated: false, content_types: &[], send_type: None, headers: &[] },
-    PartSpec { name: "count", kind: PartKind::Text, repeated: false, content_types: &[], send_type: None, headers: &[] },
-    PartSpec { name: "tags", kind: PartKind::Text, repeated: true, content_types: &[], send_type: None, headers: &[] },
-    PartSpec { name: "avatar", kind: PartKind::File, repeated: false, content_types: &["image/*"], send_type: None, headers: HEADERS },
-    PartSpec { name: "files", kind: PartKind::File, repeated: true, content_types: &[], send_type: None, headers: &[] },
-    PartSpec { name: "meta", kind: PartKind::Json, repeated: false, content_types: &["application/json"], send_type: None, headers: &[] },
+    PartSpec { name: "title", kind: PartKind::Text, repeated: false, content_types: &[], send_type: None, headers: &[], deep: false },
+    PartSpec { name: "count", kind: PartKind::Text, repeated: false, content_types: &[], send_type: None, headers: &[], deep: false },
+    PartSpec { name: "tags", kind: PartKind::Text, repeated: true, content_types: &[], send_type: None, headers: &[], deep: false },
+    PartSpec { name: "avatar", kind: PartKind::File, repeated: false, content_types: &["image/*"], send_type: None, headers: HEADERS, deep: false },
+    PartSpec { name: "files", kind: PartKind::File, repeated: true, content_types: &[], send_type: None, headers: &[], deep: false },
+    PartSpec { name: "meta", kind: PartKind::Json, repeated: false, content_types: &["application/json"], send_type: None, headers: &[], deep: true },
 ];
 
 fn text(name: &str, value: &str) -> RawPart {
@@ -177,6 +177,24 @@ fn encoding_media_types_and_part_headers_are_checked() {
     decode(vec![text("title", "t"), bare], SPECS, validate, &mut out);
     assert_eq!(out.len(), 1, "{out:?}");
     assert!(out[0].message.contains("X-Sum"), "{out:?}");
+}
+
+#[test]
+fn deep_object_parts_are_nested_like_form_bodies() {
+    let mut out = Vec::new();
+    let parts = vec![text("title", "t"), avatar(), text("meta[k]", "x"), text("meta[n][a]", "y"), text("meta[list][]", "1"), text("meta[list][]", "2")];
+    let mut d = decode(parts, SPECS, validate, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(d.field::<Value>("meta"), Ok(json!({"k": "x", "n": {"a": "y"}, "list": ["1", "2"]})));
+    assert!(d.other.is_empty(), "form-style parts of a deepObject value are not unknown parts");
+    // The whole value and form-style parts of it at once is one value sent twice.
+    let mut out = Vec::new();
+    let whole = RawPart { name: "meta".into(), file: FilePart::new(b"{}".to_vec()).with_content_type("application/json") };
+    decode(vec![text("title", "t"), avatar(), whole, text("meta[k]", "x")], SPECS, validate, &mut out);
+    assert_eq!(paths(&out), ["meta"], "{out:?}");
+    // A part like `tags[0]` of a part that is not deepObject-encoded stays unknown.
+    let d = decode(vec![text("title", "t"), avatar(), text("tags[0]", "x")], SPECS, validate, &mut Vec::new());
+    assert_eq!(d.other.len(), 1);
 }
 
 #[cfg(feature = "server")]

@@ -90,6 +90,7 @@ fn part_spec(ir: &Ir, p: &PartField) -> TokenStream {
         PartKind::Json => quote!(Json),
     };
     let repeated = p.repeated;
+    let deep = p.deep;
     let types = p.content_types.iter().map(|t| lit(t));
     let send = match &p.send_type {
         Some(t) => {
@@ -113,6 +114,7 @@ fn part_spec(ir: &Ir, p: &PartField) -> TokenStream {
             content_types: &[#(#types),*],
             send_type: #send,
             headers: &[#(#headers),*],
+            deep: #deep,
         }
     }
 }

@@ -72,6 +72,9 @@ pub struct PartField {
     pub send_type: Option<String>,
     /// The documented part headers.
     pub headers: Vec<PartHeader>,
+    /// `style: deepObject`: the value may also travel as form-style parts (`name[key]`, one per
+    /// leaf), which the server nests as form bodies do and the client writes.
+    pub deep: bool,
 }
 
 /// The `encoding` entry of one property.
@@ -81,6 +84,8 @@ pub struct PartEncoding {
     pub content_type: Option<String>,
     /// `headers` (except `Content-Type`, which `contentType` says).
     pub headers: Vec<PartHeader>,
+    /// `style: deepObject`.
+    pub deep: bool,
 }
 
 /// A documented header of a part.
@@ -124,7 +129,8 @@ pub fn lower<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, media: &'a Value
             let id = lower.lower(&hloc.join("schema"), s, vec![type_name.clone(), prop.clone(), name.clone()], dialect, diags);
             headers.push(PartHeader { name: name.clone(), required: h.get("required").and_then(Value::as_bool).unwrap_or(false), schema: id });
         }
-        encoding.push((prop.clone(), PartEncoding { content_type, headers }));
+        let deep = enc.get("style").and_then(Value::as_str) == Some("deepObject");
+        encoding.push((prop.clone(), PartEncoding { content_type, headers, deep }));
     }
     BodyKind::Parts(Box::new(MultipartBody { schema, loc: loc.clone(), type_name, parts: Vec::new(), encoding, other: None }))
 }
@@ -205,6 +211,7 @@ pub fn resolve(ir: &mut Ir, docs: &Documents, diags: &mut Diagnostics) {
                     content_types: declared,
                     send_type,
                     headers: enc.headers,
+                    deep: enc.deep && kind != PartKind::File,
                 });
             }
             let keeps_unknown = ir.schemas[def].extras.is_some() || !matches!(ir.schemas[def].facts.additional, super::Additional::Deny);
@@ -308,7 +315,7 @@ mod tests {
             "xml": {"type": "object", "properties": {"a": {"type": "string"}}},
             "plain": {"type": "integer"},
             "other": {"type": "string"}
-        }}, "encoding": {"declared": {"contentType": "application/json"}, "xml": {"contentType": "application/xml"}, "plain": {"contentType": "text/plain"}, "bin": {"contentType": "image/png, image/*", "headers": {"X-Sum": {"required": true, "schema": {"type": "integer"}}, "Content-Type": {"schema": {"type": "string"}}}}}}}));
+        }}, "encoding": {"declared": {"contentType": "application/json"}, "xml": {"contentType": "application/xml"}, "plain": {"contentType": "text/plain"}, "obj": {"style": "deepObject", "explode": true}, "many": {"style": "deepObject"}, "bin": {"contentType": "image/png, image/*", "headers": {"X-Sum": {"required": true, "schema": {"type": "integer"}}, "Content-Type": {"schema": {"type": "string"}}}}}}}));
         assert!(diags.iter().all(|d| d.severity != Severity::Warning), "{diags:?}");
         let opaque: Vec<&Diagnostic> = diags.iter().filter(|d| d.message.contains("not parsed")).collect();
         assert_eq!(opaque.len(), 1, "{diags:?}");
@@ -324,6 +331,8 @@ mod tests {
         // An object part in a media type that is not parsed is kept as bytes; text/plain is text.
         assert_eq!((by("xml").kind, by("plain").kind), (PartKind::File, PartKind::Text));
         assert_eq!(by("xml").send_type.as_deref(), Some("application/xml"));
+        // deepObject: form-style parts for values, never for files.
+        assert!(by("obj").deep && !by("many").deep && !by("tags").deep);
         assert_eq!(by("bin").content_types, ["image/png", "image/*"]);
         assert_eq!(by("bin").send_type.as_deref(), Some("image/png"));
         assert_eq!(by("media").send_type.as_deref(), Some("image/png"), "a file is sent as its contentMediaType");
