@@ -17,6 +17,8 @@ pub mod client;
 #[cfg(feature = "server")]
 pub mod idempotency;
 // `client` too: in an embedded copy `paginate` is a constant, `client` the crate's feature.
+#[cfg(feature = "multipart")]
+pub mod multipart;
 #[cfg(all(feature = "client", feature = "paginate"))]
 pub mod paginate;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]

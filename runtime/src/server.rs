@@ -1107,29 +1107,13 @@ pub fn form_body<T: serde::de::DeserializeOwned>(
     super::convert(value).map_err(|e| Rejection::BadRequest { message: format!("the request body does not fit its type: {e}"), violations: Vec::new() })
 }
 
-/// A `multipart/form-data` body (already read within the limits), parsed into its parts.
+/// A `multipart/*` body (already read within the limits), parsed into its parts.
+#[cfg(feature = "multipart")]
 pub async fn multipart_body(headers: &HeaderMap, bytes: axum::body::Bytes) -> Result<super::Multipart, Rejection> {
-    let bad = |message: String| Rejection::BadRequest { message, violations: Vec::new() };
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let boundary = multer::parse_boundary(content_type).map_err(|e| bad(format!("invalid multipart body: {e}")))?;
-    let mut parts = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
-    let mut out = super::Multipart::default();
-    loop {
-        let field = match parts.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let content_type = field.content_type().map(ToString::to_string);
-        let data = match field.bytes().await {
-            Ok(d) => d.to_vec(),
-            Err(e) => return Err(bad(format!("invalid multipart body: {e}"))),
-        };
-        out.parts.push(super::Part { name, file_name, content_type, data });
-    }
-    Ok(out)
+    let parts = super::multipart::read::parts(headers, bytes).await?;
+    let parts =
+        parts.into_iter().map(|p| super::Part { name: p.name, file_name: p.file.file_name, content_type: p.file.content_type, data: p.file.data }).collect();
+    Ok(super::Multipart { parts })
 }
 
 /// Validates then converts a parsed body into its Rust type.

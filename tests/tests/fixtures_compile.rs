@@ -45,7 +45,7 @@ fn fixture_crates_compile_without_warnings() {
             std::fs::copy(&behaviour, work.join(&stem).join("tests/behaviour.rs")).expect("copy behaviour test");
             let manifest = work.join(&stem).join("Cargo.toml");
             let text = std::fs::read_to_string(&manifest).expect("manifest");
-            std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\", \"sync\"] }}\naxum = {{ version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\"] }}\nreqwest = {{ version = \"0.13\", default-features = false, features = [\"json\"] }}\nserde = \"1\"\ntower = {{ version = \"0.5\", features = [\"util\"] }}\n")).expect("dev-dependency");
+            std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\", \"sync\"] }}\naxum = {{ version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\"] }}\nreqwest = {{ version = \"0.13\", default-features = false, features = [\"json\", \"multipart\"] }}\nserde = \"1\"\ntower = {{ version = \"0.5\", features = [\"util\"] }}\n")).expect("dev-dependency");
         }
         members.push(stem);
     }
@@ -127,4 +127,10 @@ const EXPECTED: &[&str] = &[
     "page_numbers_go_up_to_total_pages",
     "a_link_header_names_the_next_page",
     "x_pagination_and_the_configuration_describe_the_rest",
+    "files_repeated_parts_coercion_and_a_json_part_are_typed",
+    "invalid_values_are_refused_with_their_field_paths",
+    "missing_required_parts_and_unknown_parts_are_violations",
+    "the_encoding_media_type_and_headers_are_honoured",
+    "the_generated_client_sends_the_same_parts",
+    "a_non_object_schema_stays_the_raw_part_list",
 ];

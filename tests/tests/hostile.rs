@@ -967,6 +967,14 @@ fn media_types() -> Vec<Case> {
         ),
         json_case(
             c,
+            "multipart with odd part names and encodings",
+            Generate,
+            with(
+                json!({"multipart/form-data": {"schema": {"type": "object", "required": ["other", "🙂"], "properties": {"other": {"type": "string", "format": "binary"}, "a\"b": {"type": "array", "items": {"type": "string", "contentMediaType": "image/*"}}, "": {"type": "integer"}, "🙂": {"type": "object", "properties": {"x": {"type": "boolean"}}}, "r#type": {"type": "array", "items": {"type": "integer"}}}}, "encoding": {"other": {"contentType": "a\"b/c, */*", "headers": {"X-\"Q": {"required": true, "schema": {"type": "integer"}}, "Content-Type": {"schema": {"type": "string"}}}}, "": {"contentType": "application/json"}, "missing": {"contentType": "text/plain"}}}}),
+            ),
+        ),
+        json_case(
+            c,
             "form body not an object",
             Either,
             with(

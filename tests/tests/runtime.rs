@@ -7,7 +7,7 @@ use tests::scratch;
 use xtask::project_root;
 
 /// The feature predicates the embedded copy may rewrite, and what they may become.
-const FIXED: [&str; 8] = ["embedded", "regex", "fancy-regex", "server", "client", "streams", "paginate", "callbacks"];
+const FIXED: [&str; 9] = ["embedded", "regex", "fancy-regex", "server", "client", "streams", "paginate", "callbacks", "multipart"];
 
 /// `embedded` is `original` with some `feature = "<FIXED>"` predicates replaced by `not(any())`
 /// or `any()`, and nothing else changed.
@@ -55,14 +55,14 @@ fn the_embedded_runtime_is_the_runtime_crates_source() {
         checked.push(source);
     }
     checked.sort();
-    // RevDesk has a server, a client and patterns, no streams, no list operation and no
-    // callback: every runtime file but the stream, pagination and callback modules is embedded.
+    // RevDesk has a server, a client and patterns, no streams, no list operation, no
+    // callback and no multipart body: every runtime file but those modules is embedded.
     let streams: Vec<&str> = codegen::RUNTIME_SOURCES
         .iter()
-        .filter(|s| matches!(s.feature, Some("streams" | "callbacks")) || s.crate_path == "src/paginate.rs")
+        .filter(|s| matches!(s.feature, Some("streams" | "callbacks" | "multipart")) || s.crate_path == "src/paginate.rs")
         .map(|s| s.crate_path.trim_start_matches("src/"))
         .collect();
-    assert_eq!(streams, ["stream.rs", "stream_server.rs", "stream_client.rs", "callback.rs", "paginate.rs"]);
+    assert_eq!(streams, ["multipart.rs", "stream.rs", "stream_server.rs", "stream_client.rs", "callback.rs", "paginate.rs"]);
     let mut all: Vec<String> = std::fs::read_dir(root.join("runtime/src"))
         .expect("runtime/src")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -77,6 +77,31 @@ fn the_embedded_runtime_is_the_runtime_crates_source() {
     same_but_fixed_features(&original, body).expect("paginate.rs is the runtime's");
     let lib = &g.files.iter().find(|f| f.path == "src/runtime/mod.rs").expect("mod.rs").contents;
     assert!(lib.contains("#[cfg(all(feature = \"client\", not(any())))]\npub mod paginate;"), "paginate is on in a paginated crate");
+}
+
+#[test]
+fn multipart_bodies_get_the_multipart_module() {
+    let root = project_root();
+    let original = std::fs::read_to_string(root.join("runtime/src/multipart.rs")).expect("runtime/src/multipart.rs");
+    for (fixture, multipart) in [("security.yaml", false), ("bodies.yaml", true), ("multipart.yaml", true)] {
+        let g = codegen::generate(&root.join("tests/fixtures").join(fixture), &Options::default()).expect(fixture);
+        let file = g.files.iter().find(|f| f.path == "src/runtime/multipart.rs");
+        assert_eq!(file.is_some(), multipart, "{fixture}");
+        if let Some(file) = file {
+            let (_, body) = file.contents.split_once('\n').expect("a stamp line");
+            same_but_fixed_features(&original, body).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        }
+        let lib = &g.files.iter().find(|f| f.path == "src/runtime/mod.rs").expect("runtime root").contents;
+        let gate = if multipart { "#[cfg(not(any()))]\npub mod multipart;" } else { "#[cfg(any())]\npub mod multipart;" };
+        assert!(lib.contains(gate), "{fixture}");
+        let options = Options { runtime: RuntimeMode::dependency(Some("../runtime".into())), ..Options::default() };
+        let g = codegen::generate(&root.join("tests/fixtures").join(fixture), &options).expect(fixture);
+        let manifest = &g.files.iter().find(|f| f.path == "Cargo.toml").expect("manifest").contents;
+        let table: toml::Table = toml::from_str(manifest).expect("manifest parses");
+        let rt = table["dependencies"]["codegen-runtime"].as_table().expect("runtime dependency");
+        let features: Vec<&str> = rt.get("features").and_then(|f| f.as_array()).map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+        assert_eq!(features.contains(&"multipart"), multipart, "{fixture}: {manifest}");
+    }
 }
 
 #[test]

@@ -424,6 +424,7 @@ fn send_content(c: &crate::ir::Content, value: TokenStream) -> TokenStream {
         BodyKind::Form(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(form_text(#value));),
         BodyKind::Text => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
         BodyKind::Multipart => quote!(request = request.multipart(multipart_form(#value));),
+        BodyKind::Parts(mp) => super::multipart::send(mp, &c.media_type, value),
         BodyKind::Raw => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
         BodyKind::JsonSeq(..) => super::streams::client_send(&c.media_type, &c.kind, &value).unwrap_or_default(),
         // Settled to text by the analysis (`ir::streams::settle`).

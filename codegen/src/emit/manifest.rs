@@ -142,7 +142,7 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     // Exact float parsing: without it `7.5200000000000005` may read as `7.52` and pass `multipleOf: 0.01`.
     deps.insert("serde_json".into(), dep("1", false, &["float_roundtrip"], true));
     // The pattern engines only when a pattern runs on them (the runtime's `regex` and
-    // `fancy-regex` features).
+    // `fancy-regex` features), its `multipart` module only for multipart bodies.
     let mut engines = Vec::new();
     if uses_runtime.linear_patterns {
         engines.push("regex");
@@ -157,6 +157,9 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     // Callback URL helpers (the runtime's `callbacks` feature: no dependency of its own).
     if uses_runtime.callback_urls {
         engines.push("callbacks");
+    }
+    if uses_runtime.multipart {
+        engines.push("multipart");
     }
     match dependency {
         None => {

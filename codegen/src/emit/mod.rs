@@ -4,6 +4,7 @@ mod client;
 mod fast;
 mod hooks;
 mod manifest;
+mod multipart;
 mod ops;
 mod paging;
 pub mod runtime;
@@ -366,6 +367,10 @@ pub fn content_type(ir: &Ir, c: &Content) -> TokenStream {
         BodyKind::Json(s) | BodyKind::Form(s) => ty_nullable(ir, *s),
         BodyKind::Text => prelude(ir, "String"),
         BodyKind::Multipart => quote!(crate::runtime::Multipart),
+        BodyKind::Parts(mp) => {
+            let i = ident(&mp.type_name);
+            quote!(crate::types::#i)
+        }
         BodyKind::Raw => {
             let v = prelude(ir, "Vec");
             quote!(#v<u8>)

@@ -20,8 +20,14 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 12] = [
+pub const SOURCES: [RuntimeSource; 13] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
+    RuntimeSource {
+        crate_path: "src/multipart.rs",
+        embedded_path: "src/runtime/multipart.rs",
+        text: include_str!("../../../runtime/src/multipart.rs"),
+        feature: Some("multipart"),
+    },
     RuntimeSource {
         crate_path: "src/pattern.rs",
         embedded_path: "src/runtime/pattern.rs",
@@ -91,7 +97,7 @@ pub const SOURCES: [RuntimeSource; 12] = [
 ];
 
 /// The runtime features a generated crate does not declare, each set on or off for good:
-/// `embedded` on (macros stay crate-local), the pattern engines and `paginate` by what the spec
+/// `embedded` on (macros stay crate-local), the pattern engines, `streams`, `paginate`, `callbacks` and `multipart` by what the spec
 /// uses, `server`/`client` off when that module is not generated. The crate's own `server`, `client` and `schemars` features stay features.
 pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str, bool)> {
     let mut out = vec![
@@ -101,6 +107,7 @@ pub fn fixed_features(uses: RuntimeUse, options: &Options) -> Vec<(&'static str,
         ("streams", uses.streams),
         ("paginate", uses.pagination && options.client),
         ("callbacks", uses.callback_urls),
+        ("multipart", uses.multipart),
     ];
     if !options.server {
         out.push(("server", false));
@@ -173,6 +180,8 @@ mod tests {
         let files = embedded_files(RuntimeUse::default(), &options, "stamp");
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["src/runtime/mod.rs", "src/runtime/client.rs", "src/runtime/retry.rs"]);
+        let multipart = embedded_files(RuntimeUse { multipart: true, ..RuntimeUse::default() }, &options, "stamp");
+        assert!(multipart.iter().any(|f| f.path == "src/runtime/multipart.rs"));
         assert!(files[0].contents.contains("#[cfg(any())]\npub mod server;"), "{}", &files[0].contents[..2000]);
     }
 }

@@ -18,6 +18,8 @@ pub enum Unit {
     Body(OpId),
     /// A response's headers struct (operation, response).
     Headers(OpId, ResponseId),
+    /// A typed multipart body's parts struct (operation, media type index).
+    Parts(OpId, usize),
 }
 
 /// The module header.
@@ -42,6 +44,11 @@ pub fn units(ir: &Ir) -> Vec<Unit> {
         if op.body.as_ref().is_some_and(|b| b.enum_name.is_some()) {
             out.push(Unit::Body(i));
         }
+        for (c, content) in op.body.iter().flat_map(|b| b.contents.iter()).enumerate() {
+            if matches!(content.kind, crate::ir::BodyKind::Parts(_)) {
+                out.push(Unit::Parts(i, c));
+            }
+        }
         for (j, r) in op.responses.iter_enumerated() {
             if r.headers_type.is_some() {
                 out.push(Unit::Headers(i, j));
@@ -55,6 +62,17 @@ pub fn units(ir: &Ir) -> Vec<Unit> {
 pub fn unit(ir: &Ir, u: &Unit) -> TokenStream {
     match *u {
         Unit::Schema(id) => type_item(ir, id, ir.schemas[id].name.as_deref().unwrap_or_default()),
+        Unit::Parts(i, c) => {
+            let op = &ir.operations[i];
+            match op.body.as_ref().map(|b| &b.contents[c].kind) {
+                Some(crate::ir::BodyKind::Parts(mp)) => {
+                    let about =
+                        format!(" The parts of the `{}` request body of `{}`.", op.body.as_ref().map_or("", |b| b.contents[c].media_type.as_str()), op.fn_name);
+                    super::multipart::parts_struct(ir, mp, &about)
+                }
+                _ => TokenStream::new(),
+            }
+        }
         Unit::Params(i) => {
             let op = ir.op_at(i.index());
             params_struct(ir, op, op.params_type.as_deref().unwrap_or_default())

@@ -512,6 +512,7 @@ fn assign_names(ir: &mut Ir, renames: &BTreeMap<String, String>) {
         roots.extend(op.params.iter().map(|p| p.schema));
         roots.extend(op.body.iter().flat_map(super::RequestBody::schemas));
         roots.extend(op.body.iter().flat_map(|b| &b.contents).flat_map(|c| c.kind.stream_schemas()));
+        roots.extend(op.body.iter().flat_map(super::RequestBody::part_header_schemas));
         for r in &op.responses {
             if let Some((_, super::BodyKind::Json(s))) = &r.body {
                 roots.push(*s);

@@ -581,10 +581,10 @@ fn body_kind<'a>(
         return BodyKind::Form(lower.lower(&loc.join("schema"), schema(), hint, dialect, diags));
     }
     if request && e.starts_with("multipart/") {
-        if media.get("schema").is_some() {
-            diags.warn(loc.join("schema"), Policy::NotEnforced, "multipart bodies are parsed into parts; their schema is not validated");
-        }
-        return BodyKind::Multipart;
+        return match media.get("schema") {
+            Some(s) => super::multipart::lower(lower, loc, media, s, hint, diags),
+            None => BodyKind::Multipart,
+        };
     }
     if e.starts_with("text/") && !e.contains('*') {
         return BodyKind::Text;

@@ -10,6 +10,7 @@ mod custom;
 pub mod hooks;
 mod lower_ops;
 mod lower_schema;
+pub mod multipart;
 mod oas32;
 pub mod pagination;
 pub mod pattern;
@@ -614,8 +615,10 @@ pub enum BodyKind {
     Form(SchemaId),
     /// `text/*`: a `String`.
     Text,
-    /// `multipart/*`: parsed into parts (not validated against the schema).
+    /// `multipart/*` without an object schema: the raw list of parts (not validated).
     Multipart,
+    /// `multipart/*` with an object schema: named, typed and validated parts.
+    Parts(Box<multipart::MultipartBody>),
     /// Anything else: raw bytes.
     Raw,
     /// `text/event-stream`: a stream of events (see [`streams`]).
@@ -693,11 +696,20 @@ pub struct RequestBody {
 }
 
 impl RequestBody {
-    /// The JSON or form schemas (validated bodies).
+    /// The JSON, form or typed multipart schemas (validated bodies).
     pub fn schemas(&self) -> impl Iterator<Item = SchemaId> + '_ {
-        self.contents.iter().filter_map(|c| match c.kind {
-            BodyKind::Json(s) | BodyKind::Form(s) => Some(s),
+        self.contents.iter().filter_map(|c| match &c.kind {
+            BodyKind::Json(s) | BodyKind::Form(s) => Some(*s),
+            BodyKind::Parts(m) => Some(m.schema),
             _ => None,
+        })
+    }
+
+    /// The schemas of documented multipart part headers (validated on their own).
+    pub fn part_header_schemas(&self) -> impl Iterator<Item = SchemaId> + '_ {
+        self.contents.iter().flat_map(|c| match &c.kind {
+            BodyKind::Parts(m) => m.encoding.iter().flat_map(|(_, e)| e.headers.iter().map(|h| h.schema)).collect(),
+            _ => Vec::new(),
         })
     }
 }
@@ -908,6 +920,8 @@ pub struct RuntimeUse {
     pub pagination: bool,
     /// A callback's URL helper evaluates its expression (the runtime's `callbacks` feature).
     pub callback_urls: bool,
+    /// A request body is multipart (the runtime's `multipart` module).
+    pub multipart: bool,
 }
 
 impl Ir {
@@ -927,6 +941,8 @@ impl Ir {
             }
         }
         out.callback_urls = self.hooks.iter().any(|h| matches!(&h.kind, HookKind::Callback { url: Some(_), .. }));
+        out.multipart =
+            self.all_operations().flat_map(|o| o.body.iter().flat_map(|b| &b.contents)).any(|c| matches!(c.kind, BodyKind::Multipart | BodyKind::Parts(_)));
         out
     }
 
@@ -963,6 +979,7 @@ impl Ir {
         };
         analyse::analyse(&mut ir, options, diags);
         pagination::apply(&mut ir, docs, options, diags);
+        multipart::resolve(&mut ir, docs, diags);
         ir
     }
 

@@ -882,21 +882,29 @@ pub fn query_param<T: serde::Serialize>(name: &str, value: &T, style: Style, exp
     }
 }
 
-fn form_pairs(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+/// A value as form pairs under `prefix` (`prefix[key]` per member, repeated keys per list item,
+/// `prefix[i][key]` for lists of objects), as form bodies and deepObject multipart parts send it.
+pub fn form_pairs(prefix: &str, value: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    collect_form_pairs(prefix, value, &mut out);
+    out
+}
+
+fn collect_form_pairs(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
     match value {
         serde_json::Value::Null => {}
         serde_json::Value::Object(map) => {
             for (k, v) in map {
                 let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}[{k}]") };
-                form_pairs(&key, v, out);
+                collect_form_pairs(&key, v, out);
             }
         }
         serde_json::Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
                 if v.is_object() || v.is_array() {
-                    form_pairs(&format!("{prefix}[{i}]"), v, out);
+                    collect_form_pairs(&format!("{prefix}[{i}]"), v, out);
                 } else {
-                    form_pairs(prefix, v, out);
+                    collect_form_pairs(prefix, v, out);
                 }
             }
         }
@@ -918,16 +926,13 @@ pub fn querystring_text(value: &serde_json::Value, style: Style) -> String {
         }
         return out;
     }
-    let mut pairs = Vec::new();
-    form_pairs("", value, &mut pairs);
-    form_urlencoded_text(&pairs)
+    form_urlencoded_text(&form_pairs("", value))
 }
 
 /// A form body (`application/x-www-form-urlencoded`): nested objects as `a[b]=c`, lists as
 /// repeated keys (`a=1&a=2`), lists of objects as `a[0][b]=c`.
 pub fn form_text<T: serde::Serialize>(value: &T) -> String {
-    let mut pairs = Vec::new();
-    form_pairs("", &serde_json::to_value(value).unwrap_or(serde_json::Value::Null), &mut pairs);
+    let pairs = form_pairs("", &serde_json::to_value(value).unwrap_or(serde_json::Value::Null));
     form_urlencoded_text(&pairs)
 }
 

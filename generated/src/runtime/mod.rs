@@ -18,6 +18,8 @@ pub mod client;
 #[cfg(feature = "server")]
 pub mod idempotency;
 // `client` too: in an embedded copy `paginate` is a constant, `client` the crate's feature.
+#[cfg(any())]
+pub mod multipart;
 #[cfg(all(feature = "client", any()))]
 pub mod paginate;
 #[cfg(any(not(any()), any()))]
