@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub mod binary;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "server")]
@@ -21,6 +22,7 @@ mod retry;
 #[cfg(feature = "server")]
 pub mod server;
 
+pub use binary::ByteStream;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 pub use pattern::{Pattern, expect_match, key_matches};
 

@@ -130,6 +130,13 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     features.insert("schemars".into(), forward(owned(&["dep:schemars"]), "schemars"));
     let mut deps = Table::new();
     deps.insert("serde".into(), dep("1", false, &["derive"], true));
+    if dependency.is_none() {
+        // The runtime's byte streams (`ByteStream`: chunks, the `Stream` trait, response
+        // headers); axum and reqwest depend on all three already.
+        deps.insert("bytes".into(), dep("1", false, &[], true));
+        deps.insert("futures-core".into(), dep("0.3", false, &[], true));
+        deps.insert("http".into(), dep("1", false, &[], true));
+    }
     // Exact float parsing: without it `7.5200000000000005` may read as `7.52` and pass `multipleOf: 0.01`.
     deps.insert("serde_json".into(), dep("1", false, &["float_roundtrip"], true));
     // The pattern engines only when a pattern runs on them (the runtime's `regex` and
@@ -192,7 +199,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
         deps.insert("tracing".into(), dep("0.1", true, &["std"], false));
         deps.insert("redis".into(), dep("1.2", true, &["tokio-comp", "connection-manager"], false));
     }
-    deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart"], false));
+    // `stream`: binary bodies as byte streams (`Body::wrap_stream`, `Response::bytes_stream`).
+    deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart", "stream"], false));
     // The crates of the user's types (`types` options), as written.
     for line in &ir.dependencies {
         if let Ok(t) = line.parse::<Table>() {

@@ -358,10 +358,7 @@ pub fn content_type(ir: &Ir, c: &Content) -> TokenStream {
         BodyKind::Json(s) | BodyKind::Form(s) => ty_nullable(ir, *s),
         BodyKind::Text => prelude(ir, "String"),
         BodyKind::Multipart => quote!(crate::runtime::Multipart),
-        BodyKind::Raw => {
-            let v = prelude(ir, "Vec");
-            quote!(#v<u8>)
-        }
+        BodyKind::Raw => quote!(crate::runtime::ByteStream),
     }
 }
 
@@ -383,6 +380,7 @@ pub fn response_payload(ir: &Ir, r: &crate::ir::Response) -> Option<TokenStream>
     Some(match kind {
         BodyKind::Json(s) => ty_nullable(ir, *s),
         BodyKind::Text => prelude(ir, "String"),
+        BodyKind::Raw => quote!(crate::runtime::ByteStream),
         _ => {
             let v = prelude(ir, "Vec");
             quote!(#v<u8>)

@@ -20,7 +20,7 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 6] = [
+pub const SOURCES: [RuntimeSource; 7] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -28,6 +28,7 @@ pub const SOURCES: [RuntimeSource; 6] = [
         text: include_str!("../../../runtime/src/pattern.rs"),
         feature: Some("regex"),
     },
+    RuntimeSource { crate_path: "src/binary.rs", embedded_path: "src/runtime/binary.rs", text: include_str!("../../../runtime/src/binary.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/server.rs",
         embedded_path: "src/runtime/server.rs",

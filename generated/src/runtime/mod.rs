@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub mod binary;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "server")]
@@ -22,6 +23,7 @@ mod retry;
 #[cfg(feature = "server")]
 pub mod server;
 
+pub use binary::ByteStream;
 #[cfg(any(not(any()), any()))]
 pub use pattern::{Pattern, expect_match, key_matches};
 
