@@ -38,6 +38,8 @@ pub const RESERVED_METHODS: &[&str] = &[
     "prepare",
     "prepare_unchecked",
     "send_op",
+    "send_op_streaming",
+    "send_streaming",
     "base_url",
     "http_client",
     "request",
