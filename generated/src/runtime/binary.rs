@@ -249,7 +249,7 @@ pub use server_side::*;
 #[cfg(feature = "server")]
 mod server_side {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     use axum::body::Body;
     use axum::http::{HeaderValue, StatusCode, header};
@@ -294,7 +294,7 @@ mod server_side {
     /// once (and records it in the [`Overflow`]), then ends.
     struct Limited {
         body: axum::body::BodyDataStream,
-        seen: AtomicUsize,
+        seen: usize,
         limit: usize,
         tripped: Arc<AtomicBool>,
         done: bool,
@@ -309,8 +309,8 @@ mod server_side {
             }
             match Pin::new(&mut self.body).poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
-                    let seen = self.seen.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
-                    if seen > self.limit {
+                    self.seen = self.seen.saturating_add(chunk.len());
+                    if self.seen > self.limit {
                         self.done = true;
                         self.tripped.store(true, Ordering::SeqCst);
                         return Poll::Ready(Some(Err(StreamError::TooLarge { limit: self.limit })));
@@ -364,7 +364,7 @@ mod server_side {
         if declared == Some(0) {
             return Ok((None, overflow));
         }
-        let mut limited = Limited { body: body.into_data_stream(), seen: AtomicUsize::new(0), limit, tripped: overflow.tripped.clone(), done: false };
+        let mut limited = Limited { body: body.into_data_stream(), seen: 0, limit, tripped: overflow.tripped.clone(), done: false };
         let first = async {
             loop {
                 match std::future::poll_fn(|cx| Pin::new(&mut limited).poll_next(cx)).await {
