@@ -243,6 +243,8 @@ pub const MODULE_ITEMS: &[&str] = &[
     "SystemTime",
     "RawResponse",
     "CallOptions",
+    "ByteStream",
+    "Received",
     // runtime/src/retry.rs (glob re-exported by the runtime's client module) and the generated
     // client's trait
     "RetryPolicy",

@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub mod binary;
 #[cfg(feature = "callbacks")]
 pub mod callback;
 #[cfg(feature = "client")]
@@ -36,6 +37,7 @@ pub mod stream_client;
 #[cfg(all(feature = "streams", feature = "server"))]
 pub mod stream_server;
 
+pub use binary::ByteStream;
 #[cfg(any(feature = "regex", feature = "fancy-regex"))]
 pub use pattern::{Pattern, expect_match, key_matches};
 

@@ -45,7 +45,7 @@ fn fixture_crates_compile_without_warnings() {
             std::fs::copy(&behaviour, work.join(&stem).join("tests/behaviour.rs")).expect("copy behaviour test");
             let manifest = work.join(&stem).join("Cargo.toml");
             let text = std::fs::read_to_string(&manifest).expect("manifest");
-            std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\", \"sync\"] }}\naxum = {{ version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\"] }}\nreqwest = {{ version = \"0.13\", default-features = false, features = [\"json\", \"multipart\"] }}\nserde = \"1\"\ntower = {{ version = \"0.5\", features = [\"util\"] }}\n")).expect("dev-dependency");
+            std::fs::write(&manifest, format!("{text}\n[dev-dependencies]\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\", \"sync\"] }}\naxum = {{ version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\"] }}\nreqwest = {{ version = \"0.13\", default-features = false, features = [\"json\", \"multipart\", \"stream\"] }}\nbytes = \"1\"\nfutures-util = {{ version = \"0.3\", default-features = false }}\nserde = \"1\"\ntower = {{ version = \"0.5\", features = [\"util\"] }}\n")).expect("dev-dependency");
         }
         members.push(stem);
     }
@@ -69,6 +69,12 @@ fn fixture_crates_compile_without_warnings() {
 
 /// Behaviour tests that must have run (and passed) in a full run.
 const EXPECTED: &[&str] = &[
+    "a_download_reaches_the_client_before_the_handler_has_produced_it",
+    "a_multi_mib_download_arrives_complete",
+    "an_upload_streamed_by_the_client_is_read_incrementally",
+    "an_announced_over_limit_upload_is_refused_before_the_handler",
+    "a_streamed_over_limit_upload_is_refused_in_the_error_shape",
+    "media_types_are_the_documented_ones_or_the_streams_own",
     "discriminator_and_validation_pick_the_variant",
     "awkward_paths_are_routed",
     "bad_formats_are_violations_with_paths",

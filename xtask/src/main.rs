@@ -130,6 +130,11 @@ enum Command {
         /// default-feature crate only, 2-second server runs; fails when a figure is missing.
         #[arg(long)]
         smoke: bool,
+        /// Only the flat-memory benchmark of binary bodies: a generated server streams this many
+        /// GiB to a generated client and back (produced on the fly, hashed on arrival); prints the
+        /// peak RSS of each process and the throughput, and replaces that section of the report.
+        #[arg(long, value_name = "GIB")]
+        download_gib: Option<f64>,
     },
     /// Internal: run a command and write its wall time and peak memory as JSON (used by `bench`).
     #[command(hide = true)]
@@ -288,9 +293,9 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Bench { specs, runs, ours_only, skip_build, skip_server, criterion, wrk_seconds, out, smoke } => {
+        Command::Bench { specs, runs, ours_only, skip_build, skip_server, criterion, wrk_seconds, out, smoke, download_gib } => {
             let command = std::iter::once("cargo xtask".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
-            let opts = bench::Options { specs, runs, ours_only, skip_build, skip_server, criterion, smoke, wrk_seconds, out, command };
+            let opts = bench::Options { specs, runs, ours_only, skip_build, skip_server, criterion, smoke, wrk_seconds, out, command, download_gib };
             match bench::run(&xtask::project_root(), &opts) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,

@@ -111,9 +111,11 @@ fn status_enum(ir: &Ir, name: &proc_macro2::Ident, about: &str, rs: &[&Response]
         let (fields, _) = super::variant_fields(ir, r, quote!(u16), None);
         quote!(#[doc = #sd] #docs #v #fields,)
     });
+    // A byte stream is read once: neither `Clone` nor comparable.
+    let derives = if rs.iter().any(|r| r.streams()) { quote!(Debug) } else { quote!(Debug, Clone, PartialEq) };
     quote! {
         #[doc = #d]
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(#derives)]
         pub enum #name { #(#variants)* }
     }
 }
@@ -176,7 +178,10 @@ fn operation(ir: &Ir, op: &Operation, to_url: bool) -> OperationCode {
                 Some(quote!(self.decode(&response, #vf)?))
             }
             Some((_, BodyKind::Text)) => Some(quote!(String::from_utf8_lossy(&response.body).into_owned())),
-            // An error keeps the response (and its body) too.
+            // A success's byte stream is left unread (`streams` below); an error's body is read
+            // whole, and the error keeps the response (and its body) too.
+            Some((_, BodyKind::Raw)) if r.is_success() => Some(quote!(stream.take().unwrap_or_default())),
+            Some((_, BodyKind::Raw)) => Some(quote!(crate::runtime::ByteStream::from(response.body.clone()))),
             Some(_) if r.is_success() => Some(quote!(response.body)),
             Some(_) => Some(quote!(response.body.clone())),
             None => None,
@@ -263,13 +268,15 @@ fn operation(ir: &Ir, op: &Operation, to_url: bool) -> OperationCode {
     let mut send_body = TokenStream::new();
     if let Some(b) = &op.body {
         let t = super::body_type(ir, b);
+        // A body with a byte stream or a stream of items is taken by value (a stream is read once).
+        let owned = b.streams() || b.contents.iter().any(|c| c.kind.is_stream());
         let set = match &b.enum_name {
-            None => b.contents.first().map(|c| send_content(c, quote!(body))).unwrap_or_default(),
+            None => b.contents.first().map(|c| send_content(c, quote!(body), owned)).unwrap_or_default(),
             Some(name) => {
                 let name = ident(name);
                 let arms = b.contents.iter().map(|c| {
                     let v = ident(&c.variant);
-                    let send = send_content(c, quote!(value));
+                    let send = send_content(c, quote!(value), owned);
                     quote!(crate::types::#name::#v(value) => { #send })
                 });
                 quote!(match body { #(#arms)* })
@@ -310,13 +317,20 @@ fn operation(ir: &Ir, op: &Operation, to_url: bool) -> OperationCode {
                 }
             }
         };
-        let by_value = b.contents.iter().any(|c| c.kind.is_stream());
-        if b.required && by_value {
-            args.push(quote!(body: #t,));
-            send_body = set;
-        } else if by_value {
-            args.push(quote!(body: ::std::option::Option<#t>,));
-            send_body = quote!(if let Some(body) = body { #set });
+        if owned {
+            if b.required {
+                args.push(quote!(body: #t,));
+                send_body = set;
+                if !check.is_empty() {
+                    checks.push(quote!({ let body = &body; #check }));
+                }
+            } else {
+                args.push(quote!(body: ::std::option::Option<#t>,));
+                send_body = quote!(if let Some(body) = body { #set });
+                if !check.is_empty() {
+                    checks.push(quote!(if let Some(body) = &body { #check }));
+                }
+            }
         } else if b.required {
             args.push(quote!(body: &#t,));
             send_body = set;
@@ -355,7 +369,7 @@ fn operation(ir: &Ir, op: &Operation, to_url: bool) -> OperationCode {
     };
     let decide = if only_fallback { quote!(Err(ClientError::unexpected(response))) } else { quote!(let status = response.status; match status { #(#arms)* }) };
     let allow = (single_arm && !only_fallback).then(|| quote!(#[allow(clippy::match_single_binding)]));
-    let send = open.unwrap_or_else(|| quote!(let response = self.send_op(request, &#op_desc).await?;));
+    let send = open.unwrap_or_else(|| send_call(op, &sorted, &op_desc));
     let plain = quote! {
         #docs
         #sep
@@ -415,19 +429,50 @@ fn operation(ir: &Ir, op: &Operation, to_url: bool) -> OperationCode {
     OperationCode { types: quote!(#(#types)*), method: method_tokens, declared, delegate }
 }
 
-/// Statements that put `value` (a reference) into `request` as the given media type.
-fn send_content(c: &crate::ir::Content, value: TokenStream) -> TokenStream {
+/// The statement sending the request: `send_op`, or for an operation with a byte-stream success
+/// `send_op_streaming`, told which statuses leave the body unread (the arms in match order:
+/// an exact code before the range holding it).
+fn send_call(op: &Operation, sorted: &[&Response], op_desc: &TokenStream) -> TokenStream {
+    if !op.responses.iter().any(|r| r.is_success() && r.streams()) {
+        return quote!(let response = self.send_op(request, &#op_desc).await?;);
+    }
+    let arms = sorted.iter().filter(|r| r.is_success()).map(|r| {
+        let pat = status_pattern(r, sorted);
+        let streams = r.streams();
+        quote!(#pat => #streams,)
+    });
+    quote! {
+        #[allow(clippy::match_like_matches_macro)]
+        let streams: fn(u16) -> bool = |status| match status {
+            #(#arms)*
+            _ => false,
+        };
+        let (response, mut stream) = self.send_op_streaming(request, &#op_desc, streams).await?;
+    }
+}
+
+/// Statements that put `value` (a reference; owned when `owned`, the case of bodies with a
+/// byte stream) into `request` as the given media type.
+fn send_content(c: &crate::ir::Content, value: TokenStream, owned: bool) -> TokenStream {
+    if c.kind == BodyKind::Raw {
+        // Always owned: a body with a byte stream is taken by value.
+        let documented = lit(&c.media_type);
+        return quote!(request = crate::runtime::binary::send_bytes(request, #documented, #value););
+    }
+    let by_value = value.clone();
+    let text = if owned { value.clone() } else { quote!(#value.clone()) };
+    let value = if owned { quote!(&#value) } else { value };
     let mt = if c.media_type.contains('*') { "application/octet-stream".to_string() } else { c.media_type.clone() };
     let mt = lit(&mt);
     match &c.kind {
         BodyKind::Json(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).json(#value);),
         BodyKind::Form(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(form_text(#value));),
-        BodyKind::Text => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
+        BodyKind::Text => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#text);),
         BodyKind::Multipart => quote!(request = request.multipart(multipart_form(#value));),
         BodyKind::Parts(mp) => super::multipart::send(mp, &c.media_type, value),
-        BodyKind::Raw => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
-        BodyKind::JsonSeq(..) => super::streams::client_send(&c.media_type, &c.kind, &value).unwrap_or_default(),
+        BodyKind::Raw => TokenStream::new(),
+        BodyKind::JsonSeq(..) => super::streams::client_send(&c.media_type, &c.kind, &by_value).unwrap_or_default(),
         // Settled to text by the analysis (`ir::streams::settle`).
-        BodyKind::EventStream(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#value.clone());),
+        BodyKind::EventStream(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#text);),
     }
 }

@@ -139,6 +139,13 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
     features.insert("schemars".into(), forward(owned(&["dep:schemars"]), "schemars"));
     let mut deps = Table::new();
     deps.insert("serde".into(), dep("1", false, &["derive"], true));
+    if dependency.is_none() {
+        // The runtime's byte streams (`ByteStream`: chunks, the `Stream` trait, response
+        // headers); axum and reqwest depend on all three already.
+        deps.insert("bytes".into(), dep("1", false, &[], true));
+        deps.insert("futures-core".into(), dep("0.3", false, &[], true));
+        deps.insert("http".into(), dep("1", false, &[], true));
+    }
     // Exact float parsing: without it `7.5200000000000005` may read as `7.52` and pass `multipleOf: 0.01`.
     deps.insert("serde_json".into(), dep("1", false, &["float_roundtrip"], true));
     // The pattern engines only when a pattern runs on them (the runtime's `regex` and
@@ -212,9 +219,8 @@ pub fn cargo_toml(ir: &Ir, options: &Options, stamp: &str) -> Result<String, Gen
         deps.insert("tracing".into(), dep("0.1", true, &["std"], false));
         deps.insert("redis".into(), dep("1.2", true, &["tokio-comp", "connection-manager"], false));
     }
-    // `stream`: response bodies read as they arrive, request bodies from a stream.
-    let reqwest_features: &[&str] = if uses_runtime.streams { &["json", "query", "multipart", "stream"] } else { &["json", "query", "multipart"] };
-    deps.insert("reqwest".into(), dep("0.13", true, reqwest_features, false));
+    // `stream`: binary bodies as byte streams (`Body::wrap_stream`, `Response::bytes_stream`).
+    deps.insert("reqwest".into(), dep("0.13", true, &["json", "query", "multipart", "stream"], false));
     if uses_runtime.streams {
         // (Always: the stream types are in the crate's API; pagination then needs nothing more.)
         deps.insert("futures-util".into(), dep("0.3", false, &["std"], false));

@@ -371,10 +371,7 @@ pub fn content_type(ir: &Ir, c: &Content) -> TokenStream {
             let i = ident(&mp.type_name);
             quote!(crate::types::#i)
         }
-        BodyKind::Raw => {
-            let v = prelude(ir, "Vec");
-            quote!(#v<u8>)
-        }
+        BodyKind::Raw => quote!(crate::runtime::ByteStream),
         BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => streams::stream_type(ir, &c.kind).unwrap_or_default(),
     }
 }
@@ -398,6 +395,7 @@ pub fn response_payload(ir: &Ir, r: &crate::ir::Response) -> Option<TokenStream>
         BodyKind::Json(s) => ty_nullable(ir, *s),
         BodyKind::Text => prelude(ir, "String"),
         BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => streams::stream_type(ir, kind).unwrap_or_default(),
+        BodyKind::Raw => quote!(crate::runtime::ByteStream),
         _ => {
             let v = prelude(ir, "Vec");
             quote!(#v<u8>)

@@ -169,7 +169,24 @@ fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
         BodyKind::Multipart => quote!(multipart_body(&ctx.headers, bytes).await?),
         BodyKind::Parts(mp) => super::multipart::read(ir, mp),
         // Streamed request bodies are not buffered (`streams::server_body`); SSE ones are text.
-        BodyKind::Raw | BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => quote!(bytes.to_vec()),
+        BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => quote!(bytes.to_vec()),
+        BodyKind::Raw => quote!(crate::runtime::ByteStream::from_bytes(bytes)),
+    }
+}
+
+/// An arm's expression reading a body of one media type from `stream` (a request body that
+/// streams, [`Operation::streams_request_body`]): a byte stream is handed over as it is; another
+/// media type of the same operation is read whole first (within the same limits).
+fn read_streamed(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
+    match &c.kind {
+        BodyKind::Raw => quote!(stream),
+        _ => {
+            let read = read_content(ir, c);
+            quote!({
+                let bytes = crate::runtime::binary::collect_body(stream, &state.config).await?;
+                #read
+            })
+        }
     }
 }
 
@@ -358,6 +375,11 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
                 let mt = lit(mt);
                 quote!(json_response_as(#status_expr, #mt, &body))
             }
+            // Sent as it is produced; the stream's own media type for a documented range.
+            Some((mt, BodyKind::Raw)) => {
+                let mt = lit(mt);
+                quote!(crate::runtime::binary::stream_response(#status_expr, #mt, body))
+            }
             Some((mt, kind)) => {
                 let mt = lit(if mt.contains('*') { "application/octet-stream" } else { mt });
                 let bytes = if *kind == BodyKind::Text { quote!(body.into_bytes()) } else { quote!(body) };
@@ -390,7 +412,7 @@ fn response_enum(ir: &Ir, op: &Operation) -> TokenStream {
     let check = if checks.is_empty() { quote!(::std::vec::Vec::new()) } else { quote!(match self { #(#checks)* #rest }) };
     // A stream is neither `Clone` nor `PartialEq`.
     let item_checks = super::streams::item_checks(&op.responses.iter().collect::<Vec<_>>());
-    let derives = if item_checks.is_some() { quote!(#[derive(Debug)]) } else { quote!(#[derive(Debug, Clone, PartialEq)]) };
+    let derives = if item_checks.is_some() || op.streams_responses() { quote!(#[derive(Debug)]) } else { quote!(#[derive(Debug, Clone, PartialEq)]) };
     if variants.is_empty() {
         return quote! {
             #[doc = #d]
@@ -494,8 +516,11 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
     } else if let Some(b) = &op.body {
         let mts: Vec<_> = b.contents.iter().map(|c| lit(&c.media_type)).collect();
         let expected = lit(&b.contents.iter().map(|c| c.media_type.as_str()).collect::<Vec<_>>().join(", "));
+        let streamed = op.streams_request_body();
+        // One byte-stream media type: nothing can fail while converting (clippy's `manual_map`).
+        let lone_stream = b.contents.len() == 1 && b.streams();
         let arms = b.contents.iter().enumerate().map(|(i, c)| {
-            let read = read_content(ir, c);
+            let read = if streamed { read_streamed(ir, c) } else { read_content(ir, c) };
             let value = match &b.enum_name {
                 Some(e) => {
                     let e = ident(e);
@@ -506,18 +531,34 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
             };
             // The last media type's arm takes any index (`read_content` gives only documented ones).
             let pattern = if i + 1 == b.contents.len() { quote!(_) } else { quote!(#i) };
-            quote!(Some((#pattern, bytes)) => Some(#value),)
+            let binding = if streamed { quote!(stream) } else { quote!(bytes) };
+            quote!(Some((#pattern, #binding)) => Some(#value),)
         });
         // An empty body is no body, whatever its `Content-Type` (see `read_content`).
         // The idempotency fingerprint takes the raw bytes (a cheap clone of the shared buffer).
         let keep = op.idempotency_key.is_some().then(|| quote!(let raw_body = content.as_ref().map(|(_, b)| b.clone()).unwrap_or_default();));
+        let read = if streamed {
+            quote!(let (content, overflow) = crate::runtime::binary::read_content_stream(&ctx.headers, body, &state.config, &[#(#mts),*], #expected).await?;)
+        } else {
+            quote!(let content = read_content(&ctx.headers, body, &state.config, &[#(#mts),*], #expected).await?;)
+        };
+        let convert = if lone_stream {
+            let c = &b.contents[0];
+            let read = if streamed { read_streamed(ir, c) } else { read_content(ir, c) };
+            let binding = if streamed { quote!(stream) } else { quote!(bytes) };
+            quote!(let body = content.map(|(_, #binding)| #read);)
+        } else {
+            quote! {
+                let body = match content {
+                    None => None,
+                    #(#arms)*
+                };
+            }
+        };
         steps.push(quote! {
-            let content = read_content(&ctx.headers, body, &state.config, &[#(#mts),*], #expected).await?;
+            #read
             #keep
-            let body = match content {
-                None => None,
-                #(#arms)*
-            };
+            #convert
         });
         if b.required {
             steps.push(quote!(let Some(body) = body else { return Err(missing_body(violations)) };));
@@ -543,6 +584,8 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         quote!(state.api.#method(#(#args),*))
     };
     let call = quote!(respond(&state.config, &#op_desc, #api_call, |r| r.violations()).await);
+    // A streamed body the handler read past the limit: 413, whatever the handler answered.
+    let call = if op.streams_request_body() { quote!(overflow.check(#call)) } else { call };
     // Only spec facts are passed: the layer is `crate::runtime::idempotency`.
     let call = match &op.idempotency_key {
         None => call,

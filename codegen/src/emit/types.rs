@@ -113,9 +113,11 @@ pub fn unit(ir: &Ir, u: &Unit) -> TokenStream {
                 quote!(#[doc = #d] #v(#t),)
             });
             let about = lit(&format!(" Request body of `{}`: one variant per documented media type.", op.fn_name));
+            // A byte stream is read once: neither `Clone` nor comparable.
+            let derives = if b.streams() { quote!(Debug) } else { quote!(Debug, Clone, PartialEq) };
             quote! {
                 #[doc = #about]
-                #[derive(Debug, Clone, PartialEq)]
+                #[derive(#derives)]
                 pub enum #name { #(#variants)* }
             }
         }

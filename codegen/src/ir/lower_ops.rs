@@ -49,6 +49,8 @@ pub const RESERVED_METHODS: &[&str] = &[
     "prepare_unchecked_at",
     "params_request",
     "send_op",
+    "send_op_streaming",
+    "send_streaming",
     "base_url",
     "http_client",
     "http_parts",

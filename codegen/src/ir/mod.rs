@@ -619,7 +619,9 @@ pub enum BodyKind {
     Multipart,
     /// `multipart/*` with an object schema: named, typed and validated parts.
     Parts(Box<multipart::MultipartBody>),
-    /// Anything else: raw bytes.
+    /// Anything else (`application/octet-stream`, `image/*`, `format: binary`, ...): a byte
+    /// stream on both sides (the runtime's `ByteStream`), never buffered whole by the generated
+    /// code (see [`Operation::streams_request_body`] for the one exception).
     Raw,
     /// `text/event-stream`: a stream of events (see [`streams`]).
     EventStream(EventItem),
@@ -696,6 +698,12 @@ pub struct RequestBody {
 }
 
 impl RequestBody {
+    /// True when some media type of it is a byte stream ([`BodyKind::Raw`]): the body type then
+    /// is neither `Clone` nor `PartialEq`, and the client takes it by value.
+    pub fn streams(&self) -> bool {
+        self.contents.iter().any(|c| c.kind == BodyKind::Raw)
+    }
+
     /// The JSON, form or typed multipart schemas (validated bodies).
     pub fn schemas(&self) -> impl Iterator<Item = SchemaId> + '_ {
         self.contents.iter().filter_map(|c| match &c.kind {
@@ -753,6 +761,13 @@ impl Response {
     /// True for 2xx codes and the `2XX` range.
     pub fn is_success(&self) -> bool {
         self.status.starts_with('2')
+    }
+
+    /// True when its body is a byte stream ([`BodyKind::Raw`]): sent as it is produced by the
+    /// server; received unread by the client when it is a success (an error's body is read
+    /// whole, as every error body is).
+    pub fn streams(&self) -> bool {
+        matches!(self.body, Some((_, BodyKind::Raw)))
     }
 }
 
@@ -813,6 +828,19 @@ impl Operation {
         } else {
             self.method.clone()
         }
+    }
+
+    /// True when the server hands the request body to the handler as it arrives: it has a
+    /// byte-stream media type and the operation takes no idempotency key (the idempotency
+    /// layer fingerprints the whole body, so there the body is read first and handed over from
+    /// memory, within the same limit).
+    pub fn streams_request_body(&self) -> bool {
+        self.idempotency_key.is_none() && self.body.as_ref().is_some_and(RequestBody::streams)
+    }
+
+    /// True when some response body is a byte stream ([`Response::streams`]).
+    pub fn streams_responses(&self) -> bool {
+        self.responses.iter().any(Response::streams)
     }
 
     /// True when some alternative needs no credentials (or there is no security at all).

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use super::binary::ByteStream;
 use super::ops::{Op, ParamIn};
 pub use super::retry::*;
 use super::{InstancePath, Violation};
@@ -41,6 +42,9 @@ impl TokenProvider for StaticToken {
         Box::pin(async move { Ok(token) })
     }
 }
+
+/// A response as received, and its body as a stream when it is a binary one left unread.
+type Received = (RawResponse, Option<ByteStream>);
 
 /// A response as received: status, headers, raw body, and its request id (the first of the
 /// client's request id headers present, `x-request-id` or `request-id` by default).
@@ -486,6 +490,19 @@ impl Connection {
         (&self.http, find_request_id(headers, &self.request_id_headers))
     }
 
+    /// [`Client::send_op`] for an operation with binary responses: a response whose status
+    /// `streams` says is one is not read, its body is the returned [`ByteStream`] (the
+    /// [`RawResponse`] then has an empty body; the hook sees it so).
+    #[doc(hidden)]
+    pub async fn send_op_streaming<E>(
+        &self,
+        request: reqwest::RequestBuilder,
+        op: &'static Op,
+        streams: fn(u16) -> bool,
+    ) -> Result<(RawResponse, Option<ByteStream>), ClientError<E>> {
+        self.send_streaming(request, op.name, op.template, op.idempotency_key, streams).await
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.base_url
@@ -549,6 +566,19 @@ impl Connection {
         path: &'static str,
         key_header: Option<&'static str>,
     ) -> Result<RawResponse, ClientError<E>> {
+        self.send_streaming(request, operation_id, path, key_header, |_| false).await.map(|(response, _)| response)
+    }
+
+    /// [`Client::send`], leaving the body of a response whose status `streams` says is a
+    /// byte stream unread (see [`Client::send_op_streaming`]).
+    async fn send_streaming<E>(
+        &self,
+        request: reqwest::RequestBuilder,
+        operation_id: &'static str,
+        path: &'static str,
+        key_header: Option<&'static str>,
+        streams: fn(u16) -> bool,
+    ) -> Result<(RawResponse, Option<ByteStream>), ClientError<E>> {
         let mut request = request.build()?;
         if let Some(timeout) = self.timeout {
             *request.timeout_mut() = Some(timeout);
@@ -569,13 +599,20 @@ impl Connection {
         let retry_safe = keyed || idempotent_method(request.method());
         #[cfg(feature = "tracing")]
         let span = tracing::info_span!("call", operation_id, method = %request.method(), path);
-        let call = self.attempts(request, operation_id, path, retry_safe);
+        let call = self.attempts(request, operation_id, path, retry_safe, streams);
         #[cfg(feature = "tracing")]
         let call = tracing::Instrument::instrument(call, span);
         call.await.map_err(ClientError::Transport)
     }
 
-    async fn attempts(&self, request: reqwest::Request, operation_id: &str, path: &str, retry_safe: bool) -> Result<RawResponse, reqwest::Error> {
+    async fn attempts(
+        &self,
+        request: reqwest::Request,
+        operation_id: &str,
+        path: &str,
+        retry_safe: bool,
+        streams: fn(u16) -> bool,
+    ) -> Result<Received, reqwest::Error> {
         let policy = &self.retry;
         let started = Instant::now();
         let mut pending = request;
@@ -583,10 +620,10 @@ impl Connection {
         loop {
             let spare = if retry_safe && number < policy.max_attempts { pending.try_clone() } else { None };
             let attempt = Attempt { operation_id, path, number };
-            let outcome = self.attempt(pending, &attempt).await;
+            let outcome = self.attempt(pending, &attempt, streams).await;
             let Some(next) = spare else { return outcome };
             let delay = match &outcome {
-                Ok(r) if policy.statuses.contains(&r.status) => match retry_after(&r.headers, SystemTime::now()) {
+                Ok((r, _)) if policy.statuses.contains(&r.status) => match retry_after(&r.headers, SystemTime::now()) {
                     Some(wait) if wait > policy.max_retry_after => return outcome,
                     Some(wait) => wait,
                     None => policy.backoff(number),
@@ -603,7 +640,7 @@ impl Connection {
         }
     }
 
-    async fn attempt(&self, mut request: reqwest::Request, attempt: &Attempt<'_>) -> Result<RawResponse, reqwest::Error> {
+    async fn attempt(&self, mut request: reqwest::Request, attempt: &Attempt<'_>, streams: fn(u16) -> bool) -> Result<Received, reqwest::Error> {
         if let Some(hook) = &self.hook {
             hook.on_request(attempt, &mut request);
         }
@@ -614,24 +651,27 @@ impl Connection {
             let response = self.http.execute(request).await?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = response.bytes().await?.to_vec();
             let request_id = find_request_id(&headers, &self.request_id_headers);
-            Ok(RawResponse { status, headers, body, request_id })
+            if streams(status) {
+                return Ok((RawResponse { status, headers, body: Vec::new(), request_id }, Some(super::binary::response_stream(response))));
+            }
+            let body = response.bytes().await?.to_vec();
+            Ok((RawResponse { status, headers, body, request_id }, None))
         };
         #[cfg(feature = "tracing")]
         let exchange = tracing::Instrument::instrument(exchange, span.clone());
-        let outcome: Result<RawResponse, reqwest::Error> = exchange.await;
+        let outcome: Result<Received, reqwest::Error> = exchange.await;
         let elapsed = began.elapsed();
         #[cfg(feature = "tracing")]
         {
             span.record("duration_ms", u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
-            if let Ok(r) = &outcome {
+            if let Ok((r, _)) = &outcome {
                 span.record("status", r.status);
             }
         }
         if let Some(hook) = &self.hook {
             let seen = match &outcome {
-                Ok(r) => Outcome::Response { status: r.status, headers: &r.headers, body: &r.body },
+                Ok((r, _)) => Outcome::Response { status: r.status, headers: &r.headers, body: &r.body },
                 Err(e) => Outcome::Failed(e),
             };
             hook.on_outcome(attempt, &seen, elapsed);

@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub mod binary;
 #[cfg(any())]
 pub mod callback;
 #[cfg(feature = "client")]
@@ -37,6 +38,7 @@ pub mod stream_client;
 #[cfg(all(any(), feature = "server"))]
 pub mod stream_server;
 
+pub use binary::ByteStream;
 #[cfg(any(not(any()), any()))]
 pub use pattern::{Pattern, expect_match, key_matches};
 

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod measure;
 pub mod report;
 pub mod server;
+pub mod stream;
 pub mod tools;
 
 use std::collections::BTreeMap;
@@ -46,6 +47,52 @@ pub struct Options {
     pub out: Option<PathBuf>,
     /// The command line as given, for the report.
     pub command: String,
+    /// Only the flat-memory benchmark of binary bodies, this many GiB each way
+    /// ([`stream`]); its section of the report is replaced, the rest kept.
+    pub download_gib: Option<f64>,
+}
+
+/// Bytes each way of the smoke run's stream benchmark (dev build: a few seconds).
+const SMOKE_STREAM_BYTES: u64 = 128 << 20;
+/// The most a process of the stream benchmark may hold at its peak: flat means tens of MiB
+/// whatever the size (a buffered body would hold all of it).
+const FLAT_LIMIT_KIB: u64 = 96 * 1024;
+
+/// The peaks of a stream run that are not flat.
+fn not_flat(f: &stream::StreamFigures) -> Vec<String> {
+    [("server", f.server_kib), ("downloading client", f.download_kib), ("uploading client", f.upload_kib)]
+        .into_iter()
+        .filter(|(_, kib)| *kib > FLAT_LIMIT_KIB)
+        .map(|(who, kib)| format!("stream benchmark: the {who} peaked at {:.0} MiB (limit {} MiB)", kib as f64 / 1024.0, FLAT_LIMIT_KIB / 1024))
+        .chain((f.collect_kib < f.bytes / 2048).then(|| {
+            format!(
+                "stream benchmark: the control held only {:.0} MiB of a {} MiB body: the measure does not see memory",
+                f.collect_kib as f64 / 1024.0,
+                f.bytes >> 20
+            )
+        }))
+        .collect()
+}
+
+/// `cargo xtask bench --download-gib N`: the stream benchmark alone, its section written into
+/// the report (BENCHMARKS.md by default) in place of the previous one.
+fn run_stream(root: &Path, opts: &Options, gib: f64) -> Result<bool> {
+    if !(gib.is_finite() && gib > 0.0 && gib <= 64.0) {
+        bail!("--download-gib takes a size in GiB above 0 and at most 64, not {gib}");
+    }
+    let bytes = ((gib * f64::from(1u32 << 30)) as u64) & !7;
+    let figures = stream::run(root, bytes, true)?;
+    let section = stream::markdown(&figures, &opts.command, &utc_now());
+    let out = opts.out.clone().unwrap_or_else(|| root.join("BENCHMARKS.md"));
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    std::fs::write(&out, stream::splice(&text, &section)).with_context(|| format!("writing {}", out.display()))?;
+    print!("{section}");
+    println!("bench: wrote the stream section of {}", out.display());
+    let bad = not_flat(&figures);
+    for b in &bad {
+        eprintln!("error: {b}");
+    }
+    Ok(bad.is_empty())
 }
 
 /// Median generation figures of one tool on one spec.
@@ -143,6 +190,9 @@ const BUILD_TIMEOUT: Duration = Duration::from_secs(3600);
 /// Runs the benchmark and writes the report; `Ok(false)` when a figure of this generator is
 /// missing or failed.
 pub fn run(root: &Path, opts: &Options) -> Result<bool> {
+    if let Some(gib) = opts.download_gib {
+        return run_stream(root, opts, gib);
+    }
     let base = root.join("target/bench");
     let crates = base.join("crates");
     let logs = base.join("logs");
@@ -338,10 +388,25 @@ pub fn run(root: &Path, opts: &Options) -> Result<bool> {
         None if opts.smoke => base.join("BENCHMARKS.smoke.md"),
         None => root.join("BENCHMARKS.md"),
     };
-    let doc = report::markdown(&results);
+    let mut doc = report::markdown(&results);
+    let mut missing = report::missing(&results);
+    if opts.smoke {
+        // A small stream run: the binary bodies stream and memory stays flat.
+        match stream::run(root, SMOKE_STREAM_BYTES, false) {
+            Ok(f) => {
+                let section = stream::markdown(&f, "cargo xtask bench --smoke", &results.date);
+                print!("{section}");
+                doc = stream::splice(&doc, &section);
+                missing.extend(not_flat(&f));
+            }
+            Err(e) => missing.push(format!("stream benchmark: {e:#}")),
+        }
+    } else if let Some(kept) = std::fs::read_to_string(&out).ok().as_deref().and_then(stream::section) {
+        // The stream section comes from `--download-gib` runs: kept as it is.
+        doc = stream::splice(&doc, kept);
+    }
     std::fs::write(&out, &doc).with_context(|| format!("writing {}", out.display()))?;
     print!("{}", report::console(&results));
-    let missing = report::missing(&results);
     println!("bench: wrote {}", out.display());
     for m in &missing {
         eprintln!("error: missing or failed figure of this generator: {m}");
