@@ -469,7 +469,8 @@ fn send_content(c: &crate::ir::Content, value: TokenStream, owned: bool) -> Toke
         BodyKind::Form(_) => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(form_text(#value));),
         BodyKind::Text => quote!(request = request.header(reqwest::header::CONTENT_TYPE, #mt).body(#text);),
         BodyKind::Multipart => quote!(request = request.multipart(multipart_form(#value));),
-        BodyKind::Parts(mp) => super::multipart::send(mp, &c.media_type, value),
+        // (`multipart::send` borrows the fields itself.)
+        BodyKind::Parts(mp) => super::multipart::send(mp, &c.media_type, by_value),
         BodyKind::Raw => TokenStream::new(),
         BodyKind::JsonSeq(..) => super::streams::client_send(&c.media_type, &c.kind, &by_value).unwrap_or_default(),
         // Settled to text by the analysis (`ir::streams::settle`).
