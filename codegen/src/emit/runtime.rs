@@ -20,8 +20,14 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 6] = [
+pub const SOURCES: [RuntimeSource; 7] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
+    RuntimeSource {
+        crate_path: "src/defaults.rs",
+        embedded_path: "src/runtime/defaults.rs",
+        text: include_str!("../../../runtime/src/defaults.rs"),
+        feature: None,
+    },
     RuntimeSource {
         crate_path: "src/pattern.rs",
         embedded_path: "src/runtime/pattern.rs",

@@ -3,7 +3,7 @@
 //! code (the security-alternative walk included) is the runtime's `server` module, re-exported.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 use super::validate::validator_short as validator_path;
 use super::{doc, ident, lit, ty_nullable};
@@ -52,6 +52,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
     let api = api_trait(ir, secured);
     let auth = if secured { auth_glue(ir) } else { TokenStream::new() };
     let responses = ir.operations.iter().map(|op| response_enum(ir, op));
+    let resolved = super::defaults::resolved(ir);
     let handlers = ir.operations.iter().map(|op| handler(ir, op));
     let router = router(ir);
     quote! {
@@ -61,6 +62,7 @@ pub fn emit(ir: &Ir) -> TokenStream {
         #api
         #auth
         #(#responses)*
+        #resolved
         #(#handlers)*
         #router
     }
@@ -106,7 +108,10 @@ fn principal_param(op: &Operation) -> Option<TokenStream> {
 
 fn body_type(ir: &Ir, op: &Operation) -> Option<TokenStream> {
     let b = op.body.as_ref()?;
-    let t = super::body_type(ir, b);
+    let t = match &b.resolved {
+        Some(r) => ident(r).into_token_stream(),
+        None => super::body_type(ir, b),
+    };
     Some(if b.required { t } else { quote!(::std::option::Option<#t>) })
 }
 
@@ -135,6 +140,22 @@ fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
         BodyKind::Text => quote!(text_body(&bytes)?),
         BodyKind::Multipart => quote!(multipart_body(&ctx.headers, bytes).await?),
         BodyKind::Raw => quote!(bytes.to_vec()),
+    }
+}
+
+/// Reads the one media type of a body into its resolved struct (defaults filled in by serde).
+fn resolved_content(ir: &Ir, c: &crate::ir::Content, resolved: &str) -> TokenStream {
+    let t = ident(resolved);
+    match &c.kind {
+        BodyKind::Json(s) => {
+            let vf = validator_path(ir, *s);
+            quote!(json_body::<#t>(&bytes, &state.config, #vf, &mut violations)?)
+        }
+        BodyKind::Form(s) => {
+            let vf = validator_path(ir, *s);
+            quote!(form_body::<#t>(&bytes, #vf, &mut violations, state.config.max_json_depth)?)
+        }
+        _ => read_content(ir, c),
     }
 }
 
@@ -196,9 +217,17 @@ fn api_trait(ir: &Ir, secured: bool) -> TokenStream {
             args.push(quote!(principal));
         }
         let params = op.params_type.as_ref().map(|p| {
-            let p = ident(p);
             args.push(quote!(params));
-            quote!(params: crate::types::#p,)
+            match &op.resolved_params {
+                Some(r) => {
+                    let r = ident(r);
+                    quote!(params: #r,)
+                }
+                None => {
+                    let p = ident(p);
+                    quote!(params: crate::types::#p,)
+                }
+            }
         });
         let body = body_type(ir, op).map(|t| {
             args.push(quote!(body));
@@ -441,7 +470,10 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         let mts: Vec<_> = b.contents.iter().map(|c| lit(&c.media_type)).collect();
         let expected = lit(&b.contents.iter().map(|c| c.media_type.as_str()).collect::<Vec<_>>().join(", "));
         let arms = b.contents.iter().enumerate().map(|(i, c)| {
-            let read = read_content(ir, c);
+            let read = match &b.resolved {
+                Some(r) => resolved_content(ir, c, r),
+                None => read_content(ir, c),
+            };
             let value = match &b.enum_name {
                 Some(e) => {
                     let e = ident(e);
