@@ -22,30 +22,3 @@ pub fn fill(value: Option<Value>, default: Option<&'static str>, reported: bool)
         (value, _) => value,
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parse_converts_integers_written_as_floats() {
-        let n: i64 = parse("10.0");
-        assert_eq!(n, 10);
-        let v: Vec<String> = parse(r#"["a","b"]"#);
-        assert_eq!(v, ["a", "b"]);
-    }
-
-    #[test]
-    #[should_panic(expected = "does not convert")]
-    fn parse_names_a_default_that_does_not_convert() {
-        let _: i64 = parse(r#""ten""#);
-    }
-
-    #[test]
-    fn fill_replaces_only_absent_values() {
-        assert_eq!(fill(None, Some("5"), false), Some(serde_json::json!(5)));
-        assert_eq!(fill(Some(serde_json::json!(7)), Some("5"), false), Some(serde_json::json!(7)));
-        assert_eq!(fill(None, Some("5"), true), None);
-        assert_eq!(fill(None, None, false), None);
-    }
-}

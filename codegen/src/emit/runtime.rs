@@ -135,7 +135,7 @@ mod tests {
         let options = Options { server: false, ..Options::default() };
         let files = embedded_files(RuntimeUse::default(), &options, "stamp");
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["src/runtime/mod.rs", "src/runtime/client.rs", "src/runtime/retry.rs"]);
+        assert_eq!(paths, ["src/runtime/mod.rs", "src/runtime/defaults.rs", "src/runtime/client.rs", "src/runtime/retry.rs"]);
         assert!(files[0].contents.contains("#[cfg(any())]\npub mod server;"), "{}", &files[0].contents[..2000]);
     }
 }
