@@ -8,31 +8,42 @@ use quote::{format_ident, quote};
 use super::{doc, ident, is_nullable, lit, prelude, ty, ty_nullable};
 use crate::ir::{BodyKind, Field, Ir, Operation, ParamIn, SchemaId};
 
-/// The default functions that type unit `owner` emits (after its type).
+/// The default functions that type unit `owner` emits (after its type): `some_{name}` for the
+/// shared type's member that is not nullable, `{name}` for a resolved body's field.
 pub fn functions(ir: &Ir, owner: SchemaId) -> TokenStream {
+    let resolved: Vec<SchemaId> = ir
+        .operations
+        .iter()
+        .filter_map(|op| op.body.as_ref().filter(|b| b.resolved.is_some()))
+        .filter_map(|b| b.schemas().next())
+        .filter_map(|s| crate::ir::body_struct(ir, s))
+        .flat_map(|fields| fields.iter().map(|f| f.schema))
+        .collect();
     let items = ir.default_fns.iter().filter(|(_, d)| d.owner == owner).map(|(schema, d)| {
         let Some(value) = ir.applied_default(*schema) else { return TokenStream::new() };
         let json = lit(&value.to_string());
         let name = ident(&d.name);
         let t = ty_nullable(ir, *schema);
         let about = lit(&format!(" The default `{}` (the spec's `default`).", short(&value.to_string())));
+        let plain = resolved.contains(schema).then(|| {
+            quote! {
+                #[doc = #about]
+                pub fn #name() -> #t {
+                    crate::runtime::defaults::parse(#json)
+                }
+            }
+        });
         let some = (!is_nullable(ir, *schema)).then(|| {
             let some = format_ident!("some_{}", d.name);
             let o = prelude(ir, "Option");
             quote! {
                 #[doc = #about]
                 pub fn #some() -> #o<#t> {
-                    Some(#name())
+                    Some(crate::runtime::defaults::parse(#json))
                 }
             }
         });
-        quote! {
-            #[doc = #about]
-            pub fn #name() -> #t {
-                crate::runtime::defaults::parse(#json)
-            }
-            #some
-        }
+        quote!(#plain #some)
     });
     quote!(#(#items)*)
 }

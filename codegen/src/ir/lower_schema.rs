@@ -831,7 +831,7 @@ pub fn doc_text(o: &Map<String, Value>) -> Option<String> {
 /// default breaks another keyword of its schema.
 pub fn default_note(d: &Value) -> Option<String> {
     let shown = d.to_string();
-    (shown.len() <= 200).then(|| format!("Default: `{shown}` (filled in by the server when absent, and by the client decoding a response)."))
+    (shown.len() <= 200).then(|| format!("Default: `{shown}` (what an absent value stands for)."))
 }
 
 /// Why a schema's `default` cannot be one of its values, judged by its own `type` (with 3.0's
