@@ -178,9 +178,8 @@ pub fn check(ir: &Ir, id: SchemaId, v: &Value, depth: usize) -> Result<(), Strin
                 return Err("`uniqueItems`".into());
             }
             for (i, item) in items.iter().enumerate() {
-                match f.prefix_items.get(i).copied().or(f.items) {
-                    Some(s) => check(ir, s, item, depth + 1).map_err(|e| format!("item {i}: {e}"))?,
-                    None => {}
+                if let Some(s) = f.prefix_items.get(i).copied().or(f.items) {
+                    check(ir, s, item, depth + 1).map_err(|e| format!("item {i}: {e}"))?;
                 }
             }
         }
