@@ -304,8 +304,26 @@ pub const MODULE_ITEMS: &[&str] = &[
 ];
 
 /// Suffixes of the per-operation types: `{prefix}Error` and `{prefix}Success` (client),
-/// `{prefix}Response` (server).
-pub const OPERATION_TYPE_SUFFIXES: &[&str] = &["Error", "Success", "Response"];
+/// `{prefix}Response`, and the resolved `{prefix}Params` and `{prefix}Body` (server).
+pub const OPERATION_TYPE_SUFFIXES: &[&str] = &["Error", "Success", "Response", "Params", "Body"];
+
+/// The server's resolved parameters struct of an operation (in `server`, beside
+/// `{prefix}Response`): the parameters with their defaults filled in.
+pub fn resolved_params(type_prefix: &str) -> String {
+    format!("{type_prefix}Params")
+}
+
+/// The server's resolved body struct of an operation (in `server`): the body with the defaults
+/// of its properties filled in.
+pub fn resolved_body(type_prefix: &str) -> String {
+    format!("{type_prefix}Body")
+}
+
+/// The function (in `types`) returning the default of field `field` of type `owner`, before
+/// numbering in its scope.
+pub fn default_fn(owner: &str, field: &str) -> String {
+    format!("default_{}", snake(&format!("{owner}_{field}")))
+}
 
 /// A scope for operation type prefixes: a prefix is unique among operations (`foo_bar2` and
 /// `foo_bar_2` are both `FooBar2` in UpperCamelCase) and no `{prefix}{suffix}` is an item of

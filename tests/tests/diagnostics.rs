@@ -108,3 +108,36 @@ fn values_without_text_have_no_span() {
     assert_eq!((d.span, &d.excerpt), (None, &None));
     assert_eq!(d.render(None, false), format!("warning: {}\n --> spec.json (#/components/schemas/A/type)", d.headline()));
 }
+
+/// A `default` that breaks its schema is a located warning (a spec flaw: an error with
+/// `--strict`) and is not applied: the server's resolved types keep it optional, and neither the
+/// descriptor nor `types` carries it.
+#[test]
+fn an_invalid_default_is_a_located_warning_and_is_not_applied() {
+    let spec = xtask::project_root().join("tests/fixtures/defaults.yaml");
+    let generated = codegen::generate(&spec, &Options::default()).expect("generates");
+    let mut found: Vec<(String, usize, String)> = generated
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| (d.location.pointer.clone(), d.span.map_or(0, |s| s.line), d.message.clone()))
+        .collect();
+    found.sort();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("/components/schemas/ItemPatch/properties/size/default", 93));
+    assert!(found[0].2.contains("`minimum`") && found[0].2.contains("not applied"), "{}", found[0].2);
+    assert_eq!((found[1].0.as_str(), found[1].1), ("/paths/~1items/get/parameters/4/schema/default", 26));
+    assert!(found[1].2.contains("`maximum`") && found[1].2.contains("not applied"), "{}", found[1].2);
+    let file = |name: &str| generated.files.iter().find(|f| f.path == name).map(|f| f.contents.clone()).expect(name);
+    let (ops, server, types) = (file("src/ops.rs"), file("src/server.rs"), file("src/types.rs"));
+    // The valid defaults are applied...
+    assert!(ops.contains(".or(\"20\")") && server.contains("pub limit: i64,") && server.contains("pub priority: i64,"), "{server}");
+    // ...the invalid ones are not.
+    assert!(!ops.contains(".or(\"50\")") && server.contains("pub page: Option<i64>,") && server.contains("pub size: Option<i64>,"), "{server}");
+    assert!(!types.contains("parse(\"0\")") && !types.contains("Default: `0`"), "{types}");
+    let strict = codegen::generate(&spec, &Options { strict: true, ..Options::default() });
+    match strict {
+        Err(codegen::GenerateError::Spec(d)) => assert_eq!(d.iter().filter(|d| d.severity == Severity::Error).count(), 2, "{d:?}"),
+        other => panic!("--strict must refuse the invalid defaults: {:?}", other.map(|g| g.diagnostics)),
+    }
+}

@@ -139,4 +139,13 @@ const EXPECTED: &[&str] = &[
     "the_encoding_media_type_and_headers_are_honoured",
     "the_generated_client_sends_the_same_parts",
     "a_non_object_schema_stays_the_raw_part_list",
+    "a_secured_webhook_is_authenticated_by_its_own_scheme",
+    "the_receiver_mounts_under_a_prefix_beside_the_users_routes",
+    "webhook_sender_posts_a_typed_body_to_the_receiver",
+    "invalid_webhook_is_rejected_in_the_error_shape_before_the_handler",
+    "callback_goes_to_the_url_from_the_subscription_body",
+    "absent_parameters_get_their_defaults_and_given_ones_are_kept",
+    "absent_body_properties_get_their_defaults_and_given_ones_are_kept",
+    "a_response_without_defaulted_members_decodes_with_the_defaults",
+    "the_client_leaves_what_it_was_not_given_off_the_wire",
 ];

@@ -26,7 +26,9 @@ pub fn reader_name(ir: &Ir, id: SchemaId) -> Option<proc_macro2::Ident> {
     let is_body = ir
         .all_operations()
         .any(|op| op.body.as_ref().is_some_and(|b| b.contents.iter().any(|c| matches!(c.kind, BodyKind::Json(s) if through_refs(ir, s) == id))));
-    if !is_body || node.nullable || node.extras.is_some() || node.rust_type.is_some() {
+    // A body the server reads into a resolved struct (defaults filled in) takes the full path.
+    let resolved = ir.operations.iter().any(|op| op.body.as_ref().is_some_and(|b| b.resolved.is_some() && b.schemas().any(|s| through_refs(ir, s) == id)));
+    if !is_body || resolved || node.nullable || node.extras.is_some() || node.rust_type.is_some() {
         return None;
     }
     let Shape::Struct(fields) = &node.shape else { return None };

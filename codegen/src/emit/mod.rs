@@ -1,6 +1,7 @@
 //! Emission: turns the frozen IR into formatted, stamped files, one module per output role.
 
 mod client;
+mod defaults;
 mod fast;
 mod hooks;
 mod manifest;

@@ -64,7 +64,14 @@ fn descriptor(ir: &Ir, op: &Operation, options: &Options) -> TokenStream {
         flags.extend(p.required.then(|| quote!(f::REQUIRED)));
         let c = coerce(ir, p.schema);
         let vf = ident(ir.schemas[p.schema].validator.as_deref().unwrap_or("missing_validator"));
-        quote!(Param::new(#wire, #(#flags)|*, #c, #vf),)
+        // The server fills an absent optional parameter's default in (`Param::or`).
+        match ir.applied_default(p.schema).filter(|_| !p.required) {
+            Some(d) => {
+                let json = lit(&d.to_string());
+                quote!(Param::new(#wire, #(#flags)|*, #c, #vf).or(#json),)
+            }
+            None => quote!(Param::new(#wire, #(#flags)|*, #c, #vf),),
+        }
     });
     let build = match &op.idempotency_key {
         Some(k) => {
@@ -76,24 +83,33 @@ fn descriptor(ir: &Ir, op: &Operation, options: &Options) -> TokenStream {
     let conversions = op.params_type.as_ref().map(|pt| {
         let pt = ident(pt);
         let from = options.server.then(|| {
-            // Required parameters are converted first, each on its own, so every failure is
+            // Required parameters (and, into the resolved struct, defaulted ones: the server
+            // filled them in) are converted first, each on its own, so every failure is
             // reported before the struct is given up.
-            let lets = op.params.iter().enumerate().filter(|(_, p)| p.required).map(|(i, _)| {
+            let present = |p: &crate::ir::Param| p.required || (op.resolved_params.is_some() && ir.applied_default(p.schema).is_some());
+            let lets = op.params.iter().enumerate().filter(|(_, p)| present(p)).map(|(i, _)| {
                 let local = format_ident!("p{}", i);
                 quote!(let #local = values.take(#i);)
             });
             let fields = op.params.iter().enumerate().map(|(i, p)| {
                 let f = ident(&p.ident);
-                if p.required {
+                if present(p) {
                     let local = format_ident!("p{}", i);
                     quote!(#f: #local?)
                 } else {
                     quote!(#f: values.take(#i))
                 }
             });
+            let target = match &op.resolved_params {
+                Some(r) => {
+                    let r = ident(r);
+                    quote!(crate::server::#r)
+                }
+                None => quote!(crate::types::#pt),
+            };
             quote! {
                 #[cfg(feature = "server")]
-                impl FromParams for crate::types::#pt {
+                impl FromParams for #target {
                     fn from_params(values: &mut ParamValues<'_>) -> Option<Self> {
                         #(#lets)*
                         Some(Self { #(#fields),* })

@@ -20,13 +20,19 @@ pub struct RuntimeSource {
 }
 
 /// Every source file of the runtime crate, the module root first.
-pub const SOURCES: [RuntimeSource; 14] = [
+pub const SOURCES: [RuntimeSource; 15] = [
     RuntimeSource { crate_path: "src/lib.rs", embedded_path: "src/runtime/mod.rs", text: include_str!("../../../runtime/src/lib.rs"), feature: None },
     RuntimeSource {
         crate_path: "src/multipart.rs",
         embedded_path: "src/runtime/multipart.rs",
         text: include_str!("../../../runtime/src/multipart.rs"),
         feature: Some("multipart"),
+    },
+    RuntimeSource {
+        crate_path: "src/defaults.rs",
+        embedded_path: "src/runtime/defaults.rs",
+        text: include_str!("../../../runtime/src/defaults.rs"),
+        feature: None,
     },
     RuntimeSource {
         crate_path: "src/pattern.rs",
@@ -180,7 +186,7 @@ mod tests {
         let options = Options { server: false, ..Options::default() };
         let files = embedded_files(RuntimeUse::default(), &options, "stamp");
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["src/runtime/mod.rs", "src/runtime/binary.rs", "src/runtime/client.rs", "src/runtime/retry.rs"]);
+        assert_eq!(paths, ["src/runtime/mod.rs", "src/runtime/defaults.rs", "src/runtime/binary.rs", "src/runtime/client.rs", "src/runtime/retry.rs"]);
         let multipart = embedded_files(RuntimeUse { multipart: true, ..RuntimeUse::default() }, &options, "stamp");
         assert!(multipart.iter().any(|f| f.path == "src/runtime/multipart.rs"));
         assert!(files[0].contents.contains("#[cfg(any())]\npub mod server;"), "{}", &files[0].contents[..2000]);

@@ -3,7 +3,7 @@
 //! code (the security-alternative walk included) is the runtime's `server` module, re-exported.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 use super::validate::validator_short as validator_path;
 use super::{doc, ident, lit, ty_nullable};
@@ -86,6 +86,7 @@ pub fn served(ir: &Ir, surface: &Surface<'_>) -> TokenStream {
     let api = api_trait(ir, surface, secured);
     let auth = if secured { auth_glue(ir) } else { TokenStream::new() };
     let responses = surface.ops.iter().map(|op| response_enum(ir, op));
+    let resolved = super::defaults::resolved(ir, surface.ops);
     let handlers = surface.ops.iter().map(|op| handler(ir, op));
     let router = router(surface.ops);
     quote! {
@@ -94,6 +95,7 @@ pub fn served(ir: &Ir, surface: &Surface<'_>) -> TokenStream {
         #api
         #auth
         #(#responses)*
+        #resolved
         #(#handlers)*
         #router
     }
@@ -139,7 +141,10 @@ fn principal_param(op: &Operation) -> Option<TokenStream> {
 
 fn body_type(ir: &Ir, op: &Operation) -> Option<TokenStream> {
     let b = op.body.as_ref()?;
-    let t = super::body_type(ir, b);
+    let t = match &b.resolved {
+        Some(r) => ident(r).into_token_stream(),
+        None => super::body_type(ir, b),
+    };
     Some(if b.required { t } else { quote!(::std::option::Option<#t>) })
 }
 
@@ -187,6 +192,22 @@ fn read_streamed(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
                 #read
             })
         }
+    }
+}
+
+/// Reads the one media type of a body into its resolved struct (defaults filled in by serde).
+fn resolved_content(ir: &Ir, c: &crate::ir::Content, resolved: &str) -> TokenStream {
+    let t = ident(resolved);
+    match &c.kind {
+        BodyKind::Json(s) => {
+            let vf = validator_path(ir, *s);
+            quote!(json_body::<#t>(&bytes, &state.config, #vf, &mut violations)?)
+        }
+        BodyKind::Form(s) => {
+            let vf = validator_path(ir, *s);
+            quote!(form_body::<#t>(&bytes, #vf, &mut violations, state.config.max_json_depth)?)
+        }
+        _ => read_content(ir, c),
     }
 }
 
@@ -248,9 +269,17 @@ fn api_trait(ir: &Ir, surface: &Surface<'_>, secured: bool) -> TokenStream {
             args.push(quote!(principal));
         }
         let params = op.params_type.as_ref().map(|p| {
-            let p = ident(p);
             args.push(quote!(params));
-            quote!(params: crate::types::#p,)
+            match &op.resolved_params {
+                Some(r) => {
+                    let r = ident(r);
+                    quote!(params: #r,)
+                }
+                None => {
+                    let p = ident(p);
+                    quote!(params: crate::types::#p,)
+                }
+            }
         });
         let body = body_type(ir, op).map(|t| {
             args.push(quote!(body));
@@ -520,7 +549,11 @@ fn handler(ir: &Ir, op: &Operation) -> TokenStream {
         // One byte-stream media type: nothing can fail while converting (clippy's `manual_map`).
         let lone_stream = b.contents.len() == 1 && b.streams();
         let arms = b.contents.iter().enumerate().map(|(i, c)| {
-            let read = if streamed { read_streamed(ir, c) } else { read_content(ir, c) };
+            let read = match &b.resolved {
+                Some(r) if !streamed => resolved_content(ir, c, r),
+                _ if streamed => read_streamed(ir, c),
+                _ => read_content(ir, c),
+            };
             let value = match &b.enum_name {
                 Some(e) => {
                     let e = ident(e);

@@ -148,6 +148,7 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
     match &node.shape {
         Shape::Struct(fields) => {
             let fields = fields.iter().map(|f| field(ir, f));
+            let defaults = super::defaults::functions(ir, id);
             // Members beyond `properties` that the schema allows by name pattern or by schema
             // are kept (flattened), so a value survives conversion whole.
             let value_type = match (&node.facts.additional, node.facts.pattern_properties.is_empty()) {
@@ -190,6 +191,7 @@ fn type_item(ir: &Ir, id: SchemaId, name: &str) -> TokenStream {
                     #(#fields)*
                     #extra
                 }
+                #defaults
             }
         }
         Shape::StringEnum(variants) => {
@@ -259,6 +261,7 @@ fn field(ir: &Ir, f: &Field) -> TokenStream {
         t = quote!(#b<#t>);
     }
     let nullable = is_nullable(ir, f.schema);
+    let default = super::defaults::shared_default(ir, f);
     let (t, attrs) = match (f.required, nullable) {
         (true, false) => (t, TokenStream::new()),
         // Required even though `null` is a value: schemars would call an `Option` optional.
@@ -267,12 +270,13 @@ fn field(ir: &Ir, f: &Field) -> TokenStream {
             (quote!(#o<#t>), quote!(#[cfg_attr(feature = "schemars", schemars(required, with = #schema_type))]))
         }
         (false, false) => {
-            // Absent is `None`; `null` is not a value of the field (schemars would add it).
+            // Absent is `None` (or the spec's default); `null` is not a value of the field
+            // (schemars would add it).
             let schema_type = type_string(&t);
             (
                 quote!(#o<#t>),
                 quote! {
-                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    #[serde(#default, skip_serializing_if = "::std::option::Option::is_none")]
                     #[cfg_attr(feature = "schemars", schemars(with = #schema_type))]
                 },
             )

@@ -24,6 +24,7 @@ pub fn analyse(ir: &mut Ir, options: &crate::Options, diags: &mut Diagnostics) {
     assign_members(ir, &options.rename.properties);
     assign_boxes(ir);
     super::custom::apply(ir, options, diags);
+    super::defaults::analyse(ir, diags);
     check_security(ir, diags);
     check_discriminators(ir, diags);
     ir.error_shape = detect_error_shape(ir, diags);

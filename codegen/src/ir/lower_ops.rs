@@ -286,6 +286,7 @@ fn lower_path_item<'a>(
             deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
             params: Arena::new(),
             params_type: None,
+            resolved_params: None,
             body: None,
             responses: Arena::new(),
             security: Vec::new(),
@@ -628,6 +629,7 @@ fn request_body<'a>(
         required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
         contents,
         enum_name: many.then(|| naming::type_name(&[prefix, "Body"])),
+        resolved: None,
     })
 }
 

@@ -262,6 +262,7 @@ impl<'a> SchemaLowerer<'a> {
             extra_derives: Vec::new(),
             extra_attributes: Vec::new(),
             deny_unknown_members: false,
+            default: None,
         });
         self.by_loc.insert(key, id);
         (id, true)
@@ -277,13 +278,15 @@ impl<'a> SchemaLowerer<'a> {
         }
         self.depth += 1;
         let mut discriminator = None;
+        let mut default = None;
         let (facts, doc, deprecated, dialect) = match value {
             Value::Bool(b) => (Facts { boolean: Some(*b), ..Facts::default() }, None, false, dialect),
             Value::Object(o) => {
                 let dialect = self.dialect_of(o, &loc, dialect, diags);
                 let facts = self.facts(o, &loc, &hint, dialect, diags);
-                if let Some(why) = invalid_default(o) {
-                    diags.lenient(loc.join("default"), Policy::Skipped, format!("the `default` {why}; it is neither documented nor applied"));
+                match invalid_default(o) {
+                    Some(why) => diags.lenient(loc.join("default"), Policy::Skipped, format!("the `default` {why}; it is neither documented nor applied")),
+                    None => default = o.get("default").cloned(),
                 }
                 if let Some(d) = o.get("discriminator") {
                     discriminator = self.discriminator(d, &loc.join("discriminator"), &facts, dialect, diags);
@@ -304,6 +307,7 @@ impl<'a> SchemaLowerer<'a> {
         node.deprecated = deprecated;
         node.dialect = dialect;
         node.discriminator = discriminator;
+        node.default = default;
     }
 
     /// Reads `discriminator`: explicit `mapping` entries (refs or schema names, resolved; a
@@ -825,11 +829,8 @@ pub fn doc_text(o: &Map<String, Value>) -> Option<String> {
         (None, None) => String::new(),
     };
     let mut notes = Vec::new();
-    if let Some(d) = o.get("default").filter(|_| invalid_default(o).is_none()) {
-        let shown = d.to_string();
-        if shown.len() <= 200 {
-            notes.push(format!("Default: `{shown}` (the server applies it when the value is absent; the field stays `None`)."));
-        }
+    if let Some(note) = o.get("default").filter(|_| invalid_default(o).is_none()).and_then(default_note) {
+        notes.push(note);
     }
     if o.get("readOnly").and_then(Value::as_bool) == Some(true) {
         notes.push("Read-only: sent by the server, never required in requests.".into());
@@ -844,6 +845,13 @@ pub fn doc_text(o: &Map<String, Value>) -> Option<String> {
         text.push_str(&n);
     }
     (!text.is_empty()).then_some(text)
+}
+
+/// The doc note of a valid `default` (none for a long one); analysis removes it again when the
+/// default breaks another keyword of its schema.
+pub fn default_note(d: &Value) -> Option<String> {
+    let shown = d.to_string();
+    (shown.len() <= 200).then(|| format!("Default: `{shown}` (what an absent value stands for)."))
 }
 
 /// Why a schema's `default` cannot be one of its values, judged by its own `type` (with 3.0's

@@ -7,6 +7,7 @@
 mod analyse;
 pub mod arena;
 mod custom;
+mod defaults;
 pub mod hooks;
 mod lower_ops;
 mod lower_schema;
@@ -26,6 +27,7 @@ use crate::diagnostics::{Diagnostics, Location};
 use crate::load::Documents;
 
 pub use arena::{Arena, ArenaId};
+pub use defaults::body_struct;
 pub use hooks::{Hook, HookKind, UrlPart};
 pub use lower_schema::Dialect;
 
@@ -561,6 +563,10 @@ pub struct SchemaNode {
     /// Its struct type refuses members it does not list when decoding
     /// (`unknown-fields.responses = "deny"`).
     pub deny_unknown_members: bool,
+    /// Its `default`, while it is a valid value of the schema (checked by analysis, which drops
+    /// an invalid one with a warning): the value the server fills in and a client decoding a
+    /// response fills in for an absent member or parameter.
+    pub default: Option<Value>,
 }
 
 /// Where a parameter lives.
@@ -695,6 +701,10 @@ pub struct RequestBody {
     pub contents: Vec<Content>,
     /// Name of the body enum in `types` when there are several media types.
     pub enum_name: Option<String>,
+    /// Name of the server's resolved body struct (in `server`), when the one JSON or form body
+    /// is a struct with an optional property that has a default: the handler gets that
+    /// property filled in and plain (not `Option`) where it is not nullable.
+    pub resolved: Option<String>,
 }
 
 impl RequestBody {
@@ -797,6 +807,10 @@ pub struct Operation {
     pub params: Arena<ParamId, Param>,
     /// Name of the params struct, when there are parameters.
     pub params_type: Option<String>,
+    /// Name of the server's resolved parameters struct (in `server`), when an optional
+    /// parameter has a default: the handler gets it filled in and plain (not `Option`). The
+    /// client keeps `params_type`, where absent means "the server applies its default".
+    pub resolved_params: Option<String>,
     /// The request body.
     pub body: Option<RequestBody>,
     /// Responses in status order.
@@ -888,6 +902,16 @@ pub enum ErrorShape {
     Problem(Option<String>),
 }
 
+/// A function of `types` returning a default (see [`Ir::default_fns`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultFn {
+    /// The function returning the value as the field's type without the optional `Option`
+    /// (`{name}` for `T`, and `some_{name}` returning `Some(..)` for a field that is not nullable).
+    pub name: String,
+    /// The struct whose type unit emits the functions (the first one with a field of the schema).
+    pub owner: SchemaId,
+}
+
 /// API metadata.
 #[derive(Debug, Clone, Default)]
 pub struct Info {
@@ -932,6 +956,9 @@ pub struct Ir {
     pub emit_validators: bool,
     /// The client's stream settings (`Options::streams`).
     pub streams: StreamSettings,
+    /// The functions (in `types`) returning the default of a struct field's schema, by the
+    /// field's schema: what serde fills in for an absent member.
+    pub default_fns: BTreeMap<SchemaId, DefaultFn>,
 }
 
 /// The optional runtime parts a spec's generated crate uses: they decide its dependencies and
@@ -1004,6 +1031,7 @@ impl Ir {
             emit_types: true,
             emit_validators: true,
             streams: StreamSettings { sentinel: options.streams.sentinel.clone(), max_reconnects: options.streams.max_reconnects },
+            default_fns: BTreeMap::new(),
         };
         analyse::analyse(&mut ir, options, diags);
         pagination::apply(&mut ir, docs, options, diags);
@@ -1066,6 +1094,22 @@ impl Ir {
             }
         }
         false
+    }
+
+    /// The valid default that applies to a value of schema `id`: its own, or the one of the
+    /// schema it is an alias of.
+    pub fn default_of(&self, mut id: SchemaId) -> Option<&Value> {
+        for _ in 0..=self.schemas.len() {
+            let n = &self.schemas[id];
+            if let Some(d) = &n.default {
+                return Some(d);
+            }
+            match n.shape {
+                Shape::Alias(t) => id = t,
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Follows pure aliases to the schema that defines the representation.

@@ -16,6 +16,7 @@ pub mod binary;
 pub mod callback;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod defaults;
 #[cfg(feature = "server")]
 pub mod idempotency;
 // `client` too: in an embedded copy `paginate` is a constant, `client` the crate's feature.
@@ -909,6 +910,8 @@ pub mod ops {
         pub required: bool,
         /// The validator of its schema.
         pub check: Validator,
+        /// Its `default` as JSON text, which the server fills in when it is absent.
+        pub default: Option<&'static str>,
     }
 
     /// The short names of the generated tables: [`Param::new`] flags (place | style |
@@ -985,7 +988,12 @@ pub mod ops {
                 6 => Style::DeepObject,
                 _ => Style::Json,
             };
-            Param { name, at, style, explode: flags & EXPLODE != 0, coerce, required: flags & REQUIRED != 0, check }
+            Param { name, at, style, explode: flags & EXPLODE != 0, coerce, required: flags & REQUIRED != 0, check, default: None }
+        }
+
+        /// The same parameter with the default `json` (checked against its schema when generated).
+        pub const fn or(self, json: &'static str) -> Param {
+            Param { default: Some(json), ..self }
         }
 
         /// The flags [`Param::new`] reads back into this parameter (what the generator writes).

@@ -971,7 +971,9 @@ pub fn read_params<T: FromParams>(
             }
         };
         let spec = ParamSpec { name: p.name, style: p.style, explode: p.explode, coerce: p.coerce, required: p.required, max_depth: config.max_json_depth };
-        values.push(param_checked(source, &spec, p.check, out));
+        let before = out.len();
+        let value = param_checked(source, &spec, p.check, out);
+        values.push(super::defaults::fill(value, p.default, out.len() > before));
     }
     T::from_params(&mut ParamValues { values, params: op.params, out })
 }
