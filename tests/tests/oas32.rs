@@ -44,6 +44,16 @@ fn the_3_2_fixture_generates_without_a_diagnostic_that_weakens_it() {
 }
 
 #[test]
+fn the_3_2_streams_fixture_generates_without_a_diagnostic_that_weakens_it() {
+    // The other 3.2 fixture: typed SSE and JSON sequences from `itemSchema`.
+    let g = generate(&root().join("streams.yaml"));
+    let weak: Vec<String> = g.diagnostics.iter().filter(|d| weakens(d)).map(ToString::to_string).collect();
+    assert!(weak.is_empty(), "{weak:#?}");
+    let server = file(&g, "src/server.rs");
+    assert!(server.contains("EventStream<") && server.contains("JsonStream<"), "the streams are typed:\n{server}");
+}
+
+#[test]
 fn the_weakening_check_would_catch_a_skipped_construct() {
     // The same check on a 3.2 document with a bad method token and an unsupported querystring.
     let spec = r#"{"openapi": "3.2.0", "info": {"title": "t", "version": "1"}, "paths": {"/a": {
