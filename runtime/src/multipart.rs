@@ -287,6 +287,157 @@ impl Decoded {
     }
 }
 
+/// One part of a positional multipart body (`multipart/mixed`, `multipart/related`): what its
+/// position says it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MixedPart {
+    /// A JSON part, parsed.
+    Json(Value),
+    /// A text part, as sent (validated after coercion to the schema's scalar types).
+    Text(String),
+    /// A file part: bytes with the media type, file name and headers it declares.
+    File(FilePart),
+}
+
+impl MixedPart {
+    /// The JSON value of a JSON part.
+    pub fn as_json(&self) -> Option<&Value> {
+        match self {
+            MixedPart::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The JSON part read into a Rust type (`None` for another kind or a value that does not fit).
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        self.as_json().and_then(|v| T::deserialize(v).ok())
+    }
+
+    /// The text of a text part.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            MixedPart::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The file of a file part.
+    pub fn as_file(&self) -> Option<&FilePart> {
+        match self {
+            MixedPart::File(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// What the part at one position of a positional body carries and how it is encoded.
+#[derive(Debug, Clone, Copy)]
+pub struct Position {
+    /// JSON, text or file.
+    pub kind: PartKind,
+    /// The media types the part may declare (wildcards allowed); empty accepts any.
+    pub content_types: &'static [&'static str],
+    /// The media type the client sends the part with.
+    pub send_type: Option<&'static str>,
+    /// The documented part headers.
+    pub headers: &'static [PartHeader],
+}
+
+/// The positions of a positional body and its validators.
+#[derive(Debug, Clone, Copy)]
+pub struct Positional {
+    /// The first positions (`prefixItems` / `prefixEncoding`).
+    pub prefix: &'static [Position],
+    /// Every later position; `None` when no more parts are allowed.
+    pub rest: Option<Position>,
+    /// The array schema's validator (the whole list).
+    pub list: Option<fn(&Value, &mut InstancePath, &mut Vec<Violation>)>,
+    /// The `itemSchema`'s validator (each part).
+    pub item: Option<fn(&Value, &mut InstancePath, &mut Vec<Violation>)>,
+}
+
+fn check_position(pos: &Position, file: &FilePart, path: &InstancePath, out: &mut Vec<Violation>) {
+    if !pos.content_types.is_empty() {
+        // RFC 2046: a body part without `Content-Type` is `text/plain`.
+        let actual = file.content_type.as_deref().unwrap_or("text/plain");
+        if !pos.content_types.iter().any(|a| media_type_fits(a, actual)) {
+            violation(out, path, "contentType", format!("the part's media type `{actual}` is not one of {}", pos.content_types.join(", ")));
+        }
+    }
+    for h in pos.headers {
+        match file.header(h.name) {
+            None if h.required => violation(out, path, "required", format!("the part lacks its required header `{}`", h.name)),
+            None => {}
+            Some(text) => {
+                let value = super::text_value(text, h.types);
+                let mut hp = path.child(h.name);
+                (h.validate)(&value, &mut hp, out);
+            }
+        }
+    }
+}
+
+/// Reads the parts of a positional body in order: part `i` is read by its position (media type
+/// and headers checked, JSON parsed, text kept), then the list is coerced and validated with
+/// the array schema's validator and each part with the item schema's (a file stands in as an
+/// empty string whose own checks are dropped). Violations (paths `0`, `1/name`) go to `out`.
+pub fn decode_positional(parts: Vec<RawPart>, spec: &Positional, out: &mut Vec<Violation>) -> Vec<MixedPart> {
+    let mut read = Vec::new();
+    let mut values = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        let path = InstancePath::root().child(&i.to_string());
+        let Some(pos) = spec.prefix.get(i).or(spec.rest.as_ref()) else {
+            violation(out, &path, "maxItems", format!("at most {} parts are allowed", spec.prefix.len()));
+            continue;
+        };
+        check_position(pos, &part.file, &path, out);
+        let (value, kept) = match pos.kind {
+            PartKind::File => (Value::String(String::new()), MixedPart::File(part.file)),
+            PartKind::Text => match String::from_utf8(part.file.data) {
+                Ok(s) => (Value::String(s.clone()), MixedPart::Text(s)),
+                Err(_) => {
+                    violation(out, &path, "type", "the part is not UTF-8 text");
+                    continue;
+                }
+            },
+            PartKind::Json => match serde_json::from_slice::<Value>(&part.file.data) {
+                Ok(v) => (v.clone(), MixedPart::Json(v)),
+                Err(e) => {
+                    violation(out, &path, "type", format!("the part is not valid JSON: {e}"));
+                    continue;
+                }
+            },
+        };
+        values.push(value);
+        read.push(kept);
+    }
+    if !out.is_empty() {
+        return read;
+    }
+    let stand_in = |p: &str| -> bool {
+        read.iter().enumerate().any(|(i, part)| {
+            let base = format!("/{i}");
+            matches!(part, MixedPart::File(_)) && (p == base || p.strip_prefix(base.as_str()).is_some_and(|r| r.starts_with('/')))
+        })
+    };
+    if let Some(item) = spec.item {
+        for (i, value) in values.iter_mut().enumerate() {
+            super::coerce_strings(value, item);
+            let mut path = InstancePath::root();
+            path.push_index(i);
+            let mut found = Vec::new();
+            item(value, &mut path, &mut found);
+            out.extend(found.into_iter().filter(|v| !stand_in(&v.instance.pointer())));
+        }
+    }
+    if let Some(list) = spec.list {
+        let mut all = Value::Array(std::mem::take(&mut values));
+        let remaining = super::coerce_strings(&mut all, list);
+        out.extend(remaining.into_iter().filter(|v| !stand_in(&v.instance.pointer())));
+    }
+    read
+}
+
 /// Server side: the parts of a `multipart/*` body (already read within the limits), with their
 /// headers, and their typed reading.
 #[cfg(feature = "server")]
@@ -362,6 +513,10 @@ impl Writer {
 
     /// A file part (its own media type first, else `send_type`).
     pub fn file(&mut self, spec: &PartSpec, file: &FilePart) {
+        self.file_named(spec.name, spec, file);
+    }
+
+    fn file_named(&mut self, name: &str, spec: &PartSpec, file: &FilePart) {
         let mut headers = reqwest::header::HeaderMap::new();
         for (n, v) in &file.headers {
             if let (Ok(n), Ok(v)) = (reqwest::header::HeaderName::from_bytes(n.as_bytes()), reqwest::header::HeaderValue::from_str(v)) {
@@ -379,7 +534,28 @@ impl Writer {
             part
         };
         let media_type = file.content_type.as_deref().or(spec.send_type);
-        self.push(spec.name, Self::typed(make, media_type));
+        self.push(name, Self::typed(make, media_type));
+    }
+
+    /// The parts of a positional body, in order, each by its position (parts are named by
+    /// their index, which `multipart/mixed` ignores; a file keeps its own media type).
+    pub fn positional(&mut self, spec: &Positional, parts: &[MixedPart]) {
+        for (i, part) in parts.iter().enumerate() {
+            let pos = spec.prefix.get(i).or(spec.rest.as_ref());
+            let send = pos.and_then(|p| p.send_type);
+            let name = i.to_string();
+            match part {
+                MixedPart::File(file) => {
+                    let spec = PartSpec { name: "", kind: PartKind::File, repeated: false, content_types: &[], send_type: send, headers: &[], deep: false };
+                    self.file_named(&name, &spec, file);
+                }
+                MixedPart::Text(t) => self.push(&name, Self::typed(|| reqwest::multipart::Part::text(t.clone()), send.or(Some("text/plain")))),
+                MixedPart::Json(v) => {
+                    let text = v.to_string();
+                    self.push(&name, Self::typed(|| reqwest::multipart::Part::text(text.clone()), send.or(Some("application/json"))));
+                }
+            }
+        }
     }
 
     /// Every file of a repeated file part.

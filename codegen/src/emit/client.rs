@@ -271,12 +271,12 @@ fn operation(ir: &Ir, op: &Operation, to_url: bool) -> OperationCode {
         // A body with a byte stream or a stream of items is taken by value (a stream is read once).
         let owned = b.streams() || b.contents.iter().any(|c| c.kind.is_stream());
         let set = match &b.enum_name {
-            None => b.contents.first().map(|c| send_content(c, quote!(body), owned)).unwrap_or_default(),
+            None => b.contents.first().map(|c| send_content(ir, c, quote!(body), owned)).unwrap_or_default(),
             Some(name) => {
                 let name = ident(name);
                 let arms = b.contents.iter().map(|c| {
                     let v = ident(&c.variant);
-                    let send = send_content(c, quote!(value), owned);
+                    let send = send_content(ir, c, quote!(value), owned);
                     quote!(crate::types::#name::#v(value) => { #send })
                 });
                 quote!(match body { #(#arms)* })
@@ -453,7 +453,7 @@ fn send_call(op: &Operation, sorted: &[&Response], op_desc: &TokenStream) -> Tok
 
 /// Statements that put `value` (a reference; owned when `owned`, the case of bodies with a
 /// byte stream) into `request` as the given media type.
-fn send_content(c: &crate::ir::Content, value: TokenStream, owned: bool) -> TokenStream {
+fn send_content(ir: &Ir, c: &crate::ir::Content, value: TokenStream, owned: bool) -> TokenStream {
     if c.kind == BodyKind::Raw {
         // Always owned: a body with a byte stream is taken by value.
         let documented = lit(&c.media_type);
@@ -471,6 +471,7 @@ fn send_content(c: &crate::ir::Content, value: TokenStream, owned: bool) -> Toke
         BodyKind::Multipart => quote!(request = request.multipart(multipart_form(#value));),
         // (`multipart::send` borrows the fields itself.)
         BodyKind::Parts(mp) => super::multipart::send(mp, &c.media_type, by_value),
+        BodyKind::Positional(p) => super::positional::send(ir, p, &c.media_type, by_value),
         BodyKind::Raw => TokenStream::new(),
         BodyKind::JsonSeq(..) => super::streams::client_send(&c.media_type, &c.kind, &by_value).unwrap_or_default(),
         // Settled to text by the analysis (`ir::streams::settle`).

@@ -7,6 +7,7 @@ mod hooks;
 mod manifest;
 mod multipart;
 mod ops;
+mod positional;
 mod paging;
 pub mod runtime;
 mod server;
@@ -372,6 +373,7 @@ pub fn content_type(ir: &Ir, c: &Content) -> TokenStream {
             let i = ident(&mp.type_name);
             quote!(crate::types::#i)
         }
+        BodyKind::Positional(_) => positional::body_type(),
         BodyKind::Raw => quote!(crate::runtime::ByteStream),
         BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => streams::stream_type(ir, &c.kind).unwrap_or_default(),
     }

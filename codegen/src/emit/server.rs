@@ -173,6 +173,7 @@ fn read_content(ir: &Ir, c: &crate::ir::Content) -> TokenStream {
         BodyKind::Text => quote!(text_body(&bytes)?),
         BodyKind::Multipart => quote!(multipart_body(&ctx.headers, bytes).await?),
         BodyKind::Parts(mp) => super::multipart::read(ir, mp),
+        BodyKind::Positional(p) => super::positional::read(ir, p),
         // Streamed request bodies are not buffered (`streams::server_body`); SSE ones are text.
         BodyKind::EventStream(_) | BodyKind::JsonSeq(..) => quote!(bytes.to_vec()),
         BodyKind::Raw => quote!(crate::runtime::ByteStream::from_bytes(bytes)),

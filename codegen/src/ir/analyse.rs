@@ -162,7 +162,10 @@ fn shape_of(ir: &Ir, id: SchemaId, diags: &mut Diagnostics) -> (Shape, bool) {
         },
         Some(JsonType::Array) => {
             if !f.prefix_items.is_empty() {
-                diags.warn(node.loc.clone(), Policy::FellBackToValue, "tuple arrays are not typed yet; items are held as serde_json::Value");
+                // A positional multipart body's list is validated, never a Rust type.
+                if !ir.validator_only().contains(&id) {
+                    diags.warn(node.loc.clone(), Policy::FellBackToValue, "tuple arrays are not typed yet; items are held as serde_json::Value");
+                }
                 Shape::Array(None)
             } else {
                 Shape::Array(f.items)

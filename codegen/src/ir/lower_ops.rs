@@ -584,6 +584,9 @@ fn body_kind<'a>(
         return BodyKind::Form(lower.lower(&loc.join("schema"), schema(), hint, dialect, diags));
     }
     if request && e.starts_with("multipart/") {
+        if let Some(kind) = super::positional::lower(lower, loc, &e, media, &hint, diags) {
+            return kind;
+        }
         return match media.get("schema") {
             Some(s) => super::multipart::lower(lower, loc, media, s, hint, diags),
             None => BodyKind::Multipart,

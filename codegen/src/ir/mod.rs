@@ -12,6 +12,7 @@ pub mod hooks;
 mod lower_ops;
 mod lower_schema;
 pub mod multipart;
+pub mod positional;
 mod oas32;
 pub mod pagination;
 pub mod pattern;
@@ -625,6 +626,9 @@ pub enum BodyKind {
     Multipart,
     /// `multipart/*` with an object schema: named, typed and validated parts.
     Parts(Box<multipart::MultipartBody>),
+    /// `multipart/*` (not form-data) with an array schema or an `itemSchema`: the parts in
+    /// order, each typed and checked by its position (see [`positional`]).
+    Positional(Box<positional::PositionalBody>),
     /// Anything else (`application/octet-stream`, `image/*`, `format: binary`, ...): a byte
     /// stream on both sides (the runtime's `ByteStream`), never buffered whole by the generated
     /// code (see [`Operation::streams_request_body`] for the one exception).
@@ -721,12 +725,17 @@ impl RequestBody {
             BodyKind::Parts(m) => Some(m.schema),
             _ => None,
         })
+        .chain(self.contents.iter().flat_map(|c| match &c.kind {
+            BodyKind::Positional(p) => p.list.into_iter().chain(p.item).collect(),
+            _ => Vec::new(),
+        }))
     }
 
     /// The schemas of documented multipart part headers (validated on their own).
     pub fn part_header_schemas(&self) -> impl Iterator<Item = SchemaId> + '_ {
         self.contents.iter().flat_map(|c| match &c.kind {
             BodyKind::Parts(m) => m.encoding.iter().flat_map(|(_, e)| e.headers.iter().map(|h| h.schema)).collect(),
+            BodyKind::Positional(p) => p.prefix.iter().chain(&p.rest).flat_map(|x| x.headers.iter().map(|h| h.schema)).collect(),
             _ => Vec::new(),
         })
     }
@@ -997,8 +1006,20 @@ impl Ir {
         }
         out.callback_urls = self.hooks.iter().any(|h| matches!(&h.kind, HookKind::Callback { url: Some(_), .. }));
         out.multipart =
-            self.all_operations().flat_map(|o| o.body.iter().flat_map(|b| &b.contents)).any(|c| matches!(c.kind, BodyKind::Multipart | BodyKind::Parts(_)));
+            self.all_operations().flat_map(|o| o.body.iter().flat_map(|b| &b.contents)).any(|c| matches!(c.kind, BodyKind::Multipart | BodyKind::Parts(_) | BodyKind::Positional(_)));
         out
+    }
+
+    /// The schemas only validated, never a Rust type: the list and item schemas of positional
+    /// multipart bodies (whose parts are `MixedPart`s).
+    pub fn validator_only(&self) -> Vec<SchemaId> {
+        let bodies = self.all_operations().flat_map(|o| o.body.iter().flat_map(|b| &b.contents));
+        bodies
+            .flat_map(|c| match &c.kind {
+                BodyKind::Positional(p) => p.list.into_iter().chain(p.item).collect(),
+                _ => Vec::new(),
+            })
+            .collect()
     }
 
     /// Lowers a loaded spec; problems go to `diags`.

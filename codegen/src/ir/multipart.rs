@@ -110,29 +110,37 @@ pub fn lower<'a>(lower: &mut SchemaLowerer<'a>, loc: &Location, media: &'a Value
     let mut encoding = Vec::new();
     for (prop, enc) in media.get("encoding").and_then(Value::as_object).into_iter().flatten() {
         let eloc = loc.join("encoding").join(prop);
-        let content_type = enc.get("contentType").and_then(Value::as_str).map(str::to_string);
-        let mut headers = Vec::new();
-        for (name, h) in enc.get("headers").and_then(Value::as_object).into_iter().flatten() {
-            if name.eq_ignore_ascii_case("content-type") {
-                continue;
-            }
-            let hloc = eloc.join("headers").join(name);
-            let (hloc, h) = match lower.docs().follow(&hloc, h) {
-                Ok(found) => found,
-                Err(e) => {
-                    diags.lenient(hloc, crate::Policy::Skipped, format!("{e}; the part header is skipped"));
-                    continue;
-                }
-            };
-            let s = h.get("schema").unwrap_or(&Value::Bool(true));
-            let dialect = lower.dialect();
-            let id = lower.lower(&hloc.join("schema"), s, vec![type_name.clone(), prop.clone(), name.clone()], dialect, diags);
-            headers.push(PartHeader { name: name.clone(), required: h.get("required").and_then(Value::as_bool).unwrap_or(false), schema: id });
-        }
-        let deep = enc.get("style").and_then(Value::as_str) == Some("deepObject");
-        encoding.push((prop.clone(), PartEncoding { content_type, headers, deep }));
+        encoding.push((prop.clone(), lower_encoding(lower, &eloc, enc, vec![type_name.clone(), prop.clone()], diags)));
     }
     BodyKind::Parts(Box::new(MultipartBody { schema, loc: loc.clone(), type_name, parts: Vec::new(), encoding, other: None }))
+}
+
+/// Lowers one Encoding Object (of `encoding`, `prefixEncoding` or `itemEncoding`): its
+/// `contentType`, its documented headers (with their schemas, named after `hint`) and `style`.
+pub fn lower_encoding<'a>(lower: &mut SchemaLowerer<'a>, eloc: &Location, enc: &'a Value, hint: Vec<String>, diags: &mut Diagnostics) -> PartEncoding {
+    let content_type = enc.get("contentType").and_then(Value::as_str).map(str::to_string);
+    let mut headers = Vec::new();
+    for (name, h) in enc.get("headers").and_then(Value::as_object).into_iter().flatten() {
+        if name.eq_ignore_ascii_case("content-type") {
+            continue;
+        }
+        let hloc = eloc.join("headers").join(name);
+        let (hloc, h) = match lower.docs().follow(&hloc, h) {
+            Ok(found) => found,
+            Err(e) => {
+                diags.lenient(hloc, crate::Policy::Skipped, format!("{e}; the part header is skipped"));
+                continue;
+            }
+        };
+        let s = h.get("schema").unwrap_or(&Value::Bool(true));
+        let dialect = lower.dialect();
+        let mut hint = hint.clone();
+        hint.push(name.clone());
+        let id = lower.lower(&hloc.join("schema"), s, hint, dialect, diags);
+        headers.push(PartHeader { name: name.clone(), required: h.get("required").and_then(Value::as_bool).unwrap_or(false), schema: id });
+    }
+    let deep = enc.get("style").and_then(Value::as_str) == Some("deepObject");
+    PartEncoding { content_type, headers, deep }
 }
 
 /// After analysis: each typed multipart body gets its parts from its schema's struct fields and

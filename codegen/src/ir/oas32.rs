@@ -147,16 +147,23 @@ pub fn check_document(root_loc: &Location, root: &Value, diags: &mut Diagnostics
 }
 
 /// The OpenAPI 3.2 members of a media type object that this generator does not act on yet
-/// (`itemSchema` of the stream media types is read by [`super::streams`]).
+/// (`itemSchema` of the stream media types is read by [`super::streams`]; `itemSchema`,
+/// `prefixEncoding` and `itemEncoding` of a positional multipart request body by
+/// [`super::positional`]; a response's multipart body stays bytes).
 fn note_media(loc: &Location, mt: &str, media: &Value, diags: &mut Diagnostics) {
     let essence = mt.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let stream = super::streams::framing(&essence).is_some();
+    let response = loc.pointer.contains("/responses/");
+    // A `$ref` schema is followed by the lowering, which types it when it leads to an array.
+    let schema = media.get("schema").filter(|s| s.get("$ref").is_none());
+    let positional = !response && super::positional::is_positional(&essence, media, schema)
+        || (!response && media.get("schema").is_some_and(|s| s.get("$ref").is_some()) && essence.starts_with("multipart/") && essence != "multipart/form-data");
     for key in ["itemSchema", "prefixEncoding", "itemEncoding"] {
-        if media.get(key).is_some() && !(stream && key == "itemSchema") {
+        if media.get(key).is_some() && !(stream && key == "itemSchema") && !positional {
             diags.warn(
                 loc.join(key),
                 Policy::NotEnforced,
-                format!("`{key}` (OpenAPI 3.2 sequential media types) is not supported yet: the items are neither typed nor validated"),
+                format!("`{key}` (OpenAPI 3.2 sequential media types) is not supported here (it is for stream media types and multipart request bodies other than form-data with an array schema or an `itemSchema`): the items are neither typed nor validated"),
             );
         }
     }
@@ -226,7 +233,7 @@ mod tests {
     #[test]
     fn media_type_refs_resolve_and_unsupported_media_members_are_noted() {
         let paths = serde_json::json!({"/a": {"post": {"operationId": "make",
-            "requestBody": {"content": {"application/json": {"$ref": "#/components/mediaTypes/Thing"}}},
+            "requestBody": {"content": {"application/json": {"$ref": "#/components/mediaTypes/Thing"}, "multipart/mixed": {"itemSchema": {"type": "string"}, "itemEncoding": {"contentType": "text/plain"}}, "multipart/form-data": {"schema": {"type": "object"}, "itemEncoding": {}}}},
             "responses": {"200": {"description": "ok", "content": {"application/jsonl": {"itemSchema": {"type": "string"}}, "multipart/mixed": {"itemEncoding": {"contentType": "text/plain"}}}}}}}});
         let components = serde_json::json!({"components": {"mediaTypes": {"Thing": {"schema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}}}}});
         let spec = serde_json::json!({"openapi": "3.2.0", "info": {"title": "t", "version": "1"}, "paths": paths, "components": components["components"]});
@@ -235,8 +242,16 @@ mod tests {
         assert!(types.contains("pub struct MakeRequest") && types.contains("pub n: i64"), "{types}");
         let notes: Vec<(&str, Policy)> =
             generated.diagnostics.iter().filter(|d| d.severity != Severity::Info).map(|d| (d.location.pointer.as_str(), d.policy)).collect();
-        // The JSON Lines `itemSchema` is read (streams); `itemEncoding` is not acted on.
-        assert_eq!(notes, [("/paths/~1a/post/responses/200/content/multipart~1mixed/itemEncoding", Policy::NotEnforced)], "{notes:?}");
+        // The JSON Lines `itemSchema` is read (streams), a request's `multipart/mixed` ones are
+        // (positional parts); a response's multipart `itemEncoding` and form-data's are not.
+        assert_eq!(
+            notes,
+            [
+                ("/paths/~1a/post/requestBody/content/multipart~1form-data/itemEncoding", Policy::NotEnforced),
+                ("/paths/~1a/post/responses/200/content/multipart~1mixed/itemEncoding", Policy::NotEnforced)
+            ],
+            "{notes:?}"
+        );
     }
 
     #[test]

@@ -21,10 +21,11 @@ pub struct Untyped {
 /// values, union variants, parameters, bodies, responses) and are `Shape::Any`, with reasons.
 pub fn report(ir: &Ir) -> Vec<Untyped> {
     let mut stack: Vec<SchemaId> = ir.schemas.iter_enumerated().filter(|(_, n)| n.name.is_some()).map(|(i, _)| i).collect();
+    let validator_only = ir.validator_only();
     for op in ir.all_operations() {
         stack.extend(op.params.iter().map(|p| p.schema));
         if let Some(b) = &op.body {
-            stack.extend(b.schemas());
+            stack.extend(b.schemas().filter(|s| !validator_only.contains(s)));
         }
         for r in &op.responses {
             if let Some((_, BodyKind::Json(s) | BodyKind::Form(s))) = &r.body {
