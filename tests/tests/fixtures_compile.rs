@@ -69,6 +69,10 @@ fn fixture_crates_compile_without_warnings() {
 
 /// Behaviour tests that must have run (and passed) in a full run.
 const EXPECTED: &[&str] = &[
+    "positional_parts_arrive_typed_in_order",
+    "a_part_in_the_wrong_media_type_is_refused_at_its_position",
+    "missing_and_extra_parts_and_bad_values_are_refused_with_their_paths",
+    "the_generated_client_sends_the_same_parts_in_order",
     "a_download_reaches_the_client_before_the_handler_has_produced_it",
     "a_multi_mib_download_arrives_complete",
     "an_upload_streamed_by_the_client_is_read_incrementally",

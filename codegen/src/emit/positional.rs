@@ -93,7 +93,7 @@ pub fn send(ir: &Ir, p: &PositionalBody, media_type: &str, value: TokenStream) -
     quote! {
         const POSITIONS: crate::runtime::multipart::Positional = #table;
         let mut w = crate::runtime::multipart::Writer::new();
-        w.positional(&POSITIONS, &#value);
+        w.positional(&POSITIONS, #value.as_slice());
         request = w.send(request, #mt)?;
     }
 }
