@@ -1,6 +1,7 @@
 //! The runtime's typed multipart reading: boundaries of any `multipart/*` subtype, media type
 //! ranges, and `decode` (coercion, the checks of a file's stand-in, required files, encodings,
-//! part headers, repeated and duplicate parts, JSON parts), and the parts of a real body.
+//! part headers, repeated and duplicate parts, JSON parts), `decode_positional` (parts by
+//! position, list and item validators), and the parts of a real body.
 
 #![cfg(feature = "multipart")]
 
@@ -212,4 +213,76 @@ async fn a_real_body_is_split_into_parts_with_headers() {
     assert_eq!((parts[1].name.as_str(), parts[1].file.data.as_slice()), ("title", b"hello".as_slice()));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     assert!(read::parts(&headers, axum::body::Bytes::from(body)).await.is_err());
+}
+
+/// `[integer (maximum 9), ...]`, at most 2 items: a list validator like the generated ones.
+fn list(v: &Value, path: &mut InstancePath, out: &mut Vec<Violation>) {
+    let Some(items) = v.as_array() else { return violation(out, path, "type", "not an array") };
+    if items.len() > 2 {
+        violation(out, path, "maxItems", "at most 2");
+    }
+    for (i, item) in items.iter().enumerate().skip(1) {
+        path.push_index(i);
+        match item.as_i64() {
+            Some(n) if n > 9 => violation(out, path, "maximum", "at most 9"),
+            Some(_) => {}
+            None => out.push(Violation { path: path.to_string(), keyword: "type", message: "wrong type".into(), instance: path.clone(), expected: types::INTEGER }),
+        }
+        path.pop();
+    }
+    // The first position is a file: its stand-in (an empty string) would break this.
+    if items.first().is_some_and(|f| f.as_str() == Some("")) {
+        path.push_index(0);
+        violation(out, path, "minLength", "the stand-in is not checked");
+        path.pop();
+    }
+}
+
+const FILE_FIRST: &[Position] = &[Position { kind: PartKind::File, content_types: &["image/*"], send_type: None, headers: &[] }];
+const TEXT: Position = Position { kind: PartKind::Text, content_types: &[], send_type: None, headers: &[] };
+
+fn typed(t: Option<&str>, data: &str) -> RawPart {
+    RawPart { name: String::new(), file: FilePart { content_type: t.map(str::to_string), data: data.as_bytes().to_vec(), ..FilePart::default() } }
+}
+
+#[test]
+fn positional_parts_are_read_by_position_and_validated_as_a_list() {
+    let spec = Positional { prefix: FILE_FIRST, rest: Some(TEXT), list: Some(list), item: None };
+    let mut out = Vec::new();
+    let parts = decode_positional(vec![typed(Some("image/png"), "PNG"), typed(None, "7")], &spec, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(parts, [MixedPart::File(FilePart { content_type: Some("image/png".into()), data: b"PNG".to_vec(), ..FilePart::default() }), MixedPart::Text("7".into())]);
+    // Text coerced for the validator; the value over its maximum is at its index.
+    let mut out = Vec::new();
+    decode_positional(vec![typed(Some("image/png"), "PNG"), typed(None, "10")], &spec, &mut out);
+    assert_eq!(paths(&out), ["1"]);
+    // A part in a media type its position does not allow.
+    let mut out = Vec::new();
+    decode_positional(vec![typed(Some("text/plain"), "PNG")], &spec, &mut out);
+    assert_eq!(paths(&out), ["0"]);
+    // No position after the prefix: the extra part is refused at its index.
+    let closed = Positional { rest: None, ..spec };
+    let mut out = Vec::new();
+    decode_positional(vec![typed(Some("image/png"), "PNG"), typed(None, "1")], &closed, &mut out);
+    assert_eq!((paths(&out), out[0].keyword), (vec!["1".to_string()], "maxItems"));
+}
+
+/// `{name: string}` required: an item validator.
+fn item(v: &Value, path: &mut InstancePath, out: &mut Vec<Violation>) {
+    if v.get("name").and_then(Value::as_str).is_none() {
+        violation_at(out, path, "name", "required", "is required");
+    }
+}
+
+#[test]
+fn an_item_schema_checks_every_part_at_its_index() {
+    let json = Position { kind: PartKind::Json, content_types: &["application/json"], send_type: None, headers: &[] };
+    let spec = Positional { prefix: &[], rest: Some(json), list: None, item: Some(item) };
+    let mut out = Vec::new();
+    let parts = decode_positional(vec![typed(Some("application/json"), r#"{"name": "a"}"#), typed(Some("application/json"), "{}")], &spec, &mut out);
+    assert_eq!(paths(&out), ["1/name"]);
+    assert_eq!(parts[0].json::<Value>(), Some(json!({"name": "a"})));
+    let mut out = Vec::new();
+    decode_positional(vec![typed(Some("application/json"), "not json")], &spec, &mut out);
+    assert_eq!((paths(&out), out[0].keyword), (vec!["0".to_string()], "type"));
 }
