@@ -131,11 +131,16 @@ pub fn check_document(root_loc: &Location, root: &Value, diags: &mut Diagnostics
         }
         for (k, x) in o {
             let at = loc.join(k);
-            // Media type objects: the members of a `content` map and of `components/mediaTypes`.
-            let media_map = k == "content" || (k == "mediaTypes" && loc.pointer == format!("{}/components", root_loc.pointer));
-            if media_map {
+            // Media type objects: the members of a `content` map. An entry of
+            // `components/mediaTypes` is named, not a media type: it is noted (where it is
+            // written) as the media type that references it, since what is supported depends on it.
+            if k == "content" {
+                let response = at.pointer.contains("/responses/");
                 for (mt, media) in x.as_object().into_iter().flatten() {
-                    note_media(&at.join(mt), mt, media, diags);
+                    match media_component(root, media) {
+                        Some((name, target)) => note_media(&root_loc.join("components").join("mediaTypes").join(&name), mt, target, response, diags),
+                        None => note_media(&at.join(mt), mt, media, response, diags),
+                    }
                 }
             }
             // Examples, default values and extensions are data, not spec objects.
@@ -146,14 +151,22 @@ pub fn check_document(root_loc: &Location, root: &Value, diags: &mut Diagnostics
     }
 }
 
+/// The `components/mediaTypes` entry a media type object is a local `$ref` to: its name and
+/// its object.
+fn media_component<'d>(root: &'d Value, media: &Value) -> Option<(String, &'d Value)> {
+    let r = media.get("$ref")?.as_str()?;
+    let name = r.strip_prefix("#/components/mediaTypes/")?.replace("~1", "/").replace("~0", "~");
+    let target = root.get("components")?.get("mediaTypes")?.get(&name)?;
+    Some((name, target))
+}
+
 /// The OpenAPI 3.2 members of a media type object that this generator does not act on yet
 /// (`itemSchema` of the stream media types is read by [`super::streams`]; `itemSchema`,
 /// `prefixEncoding` and `itemEncoding` of a positional multipart request body by
 /// [`super::positional`]; a response's multipart body stays bytes).
-fn note_media(loc: &Location, mt: &str, media: &Value, diags: &mut Diagnostics) {
+fn note_media(loc: &Location, mt: &str, media: &Value, response: bool, diags: &mut Diagnostics) {
     let essence = mt.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let stream = super::streams::framing(&essence).is_some();
-    let response = loc.pointer.contains("/responses/");
     // A `$ref` schema is followed by the lowering, which types it when it leads to an array.
     let schema = media.get("schema").filter(|s| s.get("$ref").is_none());
     let positional = !response && super::positional::is_positional(&essence, media, schema)
@@ -233,9 +246,9 @@ mod tests {
     #[test]
     fn media_type_refs_resolve_and_unsupported_media_members_are_noted() {
         let paths = serde_json::json!({"/a": {"post": {"operationId": "make",
-            "requestBody": {"content": {"application/json": {"$ref": "#/components/mediaTypes/Thing"}, "multipart/mixed": {"itemSchema": {"type": "string"}, "itemEncoding": {"contentType": "text/plain"}}, "multipart/form-data": {"schema": {"type": "object"}, "itemEncoding": {}}}},
+            "requestBody": {"content": {"application/json": {"$ref": "#/components/mediaTypes/Thing"}, "multipart/mixed": {"itemSchema": {"type": "string"}, "itemEncoding": {"contentType": "text/plain"}}, "multipart/form-data": {"schema": {"type": "object"}, "itemEncoding": {}}, "application/jsonl": {"$ref": "#/components/mediaTypes/Seq"}, "text/plain": {"$ref": "#/components/mediaTypes/Seq"}}},
             "responses": {"200": {"description": "ok", "content": {"application/jsonl": {"itemSchema": {"type": "string"}}, "multipart/mixed": {"itemEncoding": {"contentType": "text/plain"}}}}}}}});
-        let components = serde_json::json!({"components": {"mediaTypes": {"Thing": {"schema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}}}}});
+        let components = serde_json::json!({"components": {"mediaTypes": {"Seq": {"itemSchema": {"type": "string"}}, "Thing": {"schema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}}}}});
         let spec = serde_json::json!({"openapi": "3.2.0", "info": {"title": "t", "version": "1"}, "paths": paths, "components": components["components"]});
         let generated = crate::generate_str("openapi.json", &spec.to_string(), &Options::default()).expect("generates");
         let types = &generated.files.iter().find(|f| f.path == "src/types.rs").expect("types").contents;
@@ -243,10 +256,13 @@ mod tests {
         let notes: Vec<(&str, Policy)> =
             generated.diagnostics.iter().filter(|d| d.severity != Severity::Info).map(|d| (d.location.pointer.as_str(), d.policy)).collect();
         // The JSON Lines `itemSchema` is read (streams), a request's `multipart/mixed` ones are
-        // (positional parts); a response's multipart `itemEncoding` and form-data's are not.
+        // (positional parts); a response's multipart `itemEncoding` and form-data's are not. A
+        // `components/mediaTypes` entry is judged by the media type that references it (a JSON
+        // Lines stream: read; text: noted where the entry is written).
         assert_eq!(
             notes,
             [
+                ("/components/mediaTypes/Seq/itemSchema", Policy::NotEnforced),
                 ("/paths/~1a/post/requestBody/content/multipart~1form-data/itemEncoding", Policy::NotEnforced),
                 ("/paths/~1a/post/responses/200/content/multipart~1mixed/itemEncoding", Policy::NotEnforced)
             ],
