@@ -286,3 +286,24 @@ fn an_item_schema_checks_every_part_at_its_index() {
     decode_positional(vec![typed(Some("application/json"), "not json")], &spec, &mut out);
     assert_eq!((paths(&out), out[0].keyword), (vec!["0".to_string()], "type"));
 }
+
+#[test]
+fn a_position_checks_its_documented_headers() {
+    const SIGNED: &[Position] = &[Position { kind: PartKind::File, content_types: &[], send_type: None, headers: HEADERS }];
+    let spec = Positional { prefix: SIGNED, rest: None, list: None, item: None };
+    let signed = |sum: Option<&str>| {
+        let mut file = FilePart::new(b"x".to_vec());
+        if let Some(sum) = sum {
+            file = file.with_header("X-Sum", sum);
+        }
+        RawPart { name: String::new(), file }
+    };
+    let mut out = Vec::new();
+    decode_positional(vec![signed(Some("beef"))], &spec, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    decode_positional(vec![signed(None)], &spec, &mut out);
+    assert_eq!((paths(&out), out[0].keyword), (vec!["0".to_string()], "required"));
+    let mut out = Vec::new();
+    decode_positional(vec![signed(Some("nothex"))], &spec, &mut out);
+    assert_eq!(paths(&out), ["0/X-Sum"]);
+}
