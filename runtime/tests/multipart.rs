@@ -226,7 +226,9 @@ fn list(v: &Value, path: &mut InstancePath, out: &mut Vec<Violation>) {
         match item.as_i64() {
             Some(n) if n > 9 => violation(out, path, "maximum", "at most 9"),
             Some(_) => {}
-            None => out.push(Violation { path: path.to_string(), keyword: "type", message: "wrong type".into(), instance: path.clone(), expected: types::INTEGER }),
+            None => {
+                out.push(Violation { path: path.to_string(), keyword: "type", message: "wrong type".into(), instance: path.clone(), expected: types::INTEGER })
+            }
         }
         path.pop();
     }
@@ -251,7 +253,10 @@ fn positional_parts_are_read_by_position_and_validated_as_a_list() {
     let mut out = Vec::new();
     let parts = decode_positional(vec![typed(Some("image/png"), "PNG"), typed(None, "7")], &spec, &mut out);
     assert!(out.is_empty(), "{out:?}");
-    assert_eq!(parts, [MixedPart::File(FilePart { content_type: Some("image/png".into()), data: b"PNG".to_vec(), ..FilePart::default() }), MixedPart::Text("7".into())]);
+    assert_eq!(
+        parts,
+        [MixedPart::File(FilePart { content_type: Some("image/png".into()), data: b"PNG".to_vec(), ..FilePart::default() }), MixedPart::Text("7".into())]
+    );
     // Text coerced for the validator; the value over its maximum is at its index.
     let mut out = Vec::new();
     decode_positional(vec![typed(Some("image/png"), "PNG"), typed(None, "10")], &spec, &mut out);

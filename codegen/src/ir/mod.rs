@@ -12,10 +12,10 @@ pub mod hooks;
 mod lower_ops;
 mod lower_schema;
 pub mod multipart;
-pub mod positional;
 mod oas32;
 pub mod pagination;
 pub mod pattern;
+pub mod positional;
 pub mod streams;
 pub mod untyped;
 
@@ -720,15 +720,17 @@ impl RequestBody {
 
     /// The JSON, form or typed multipart schemas (validated bodies).
     pub fn schemas(&self) -> impl Iterator<Item = SchemaId> + '_ {
-        self.contents.iter().filter_map(|c| match &c.kind {
-            BodyKind::Json(s) | BodyKind::Form(s) => Some(*s),
-            BodyKind::Parts(m) => Some(m.schema),
-            _ => None,
-        })
-        .chain(self.contents.iter().flat_map(|c| match &c.kind {
-            BodyKind::Positional(p) => p.list.into_iter().chain(p.item).collect(),
-            _ => Vec::new(),
-        }))
+        self.contents
+            .iter()
+            .filter_map(|c| match &c.kind {
+                BodyKind::Json(s) | BodyKind::Form(s) => Some(*s),
+                BodyKind::Parts(m) => Some(m.schema),
+                _ => None,
+            })
+            .chain(self.contents.iter().flat_map(|c| match &c.kind {
+                BodyKind::Positional(p) => p.list.into_iter().chain(p.item).collect(),
+                _ => Vec::new(),
+            }))
     }
 
     /// The schemas of documented multipart part headers (validated on their own).
@@ -1005,8 +1007,10 @@ impl Ir {
             }
         }
         out.callback_urls = self.hooks.iter().any(|h| matches!(&h.kind, HookKind::Callback { url: Some(_), .. }));
-        out.multipart =
-            self.all_operations().flat_map(|o| o.body.iter().flat_map(|b| &b.contents)).any(|c| matches!(c.kind, BodyKind::Multipart | BodyKind::Parts(_) | BodyKind::Positional(_)));
+        out.multipart = self
+            .all_operations()
+            .flat_map(|o| o.body.iter().flat_map(|b| &b.contents))
+            .any(|c| matches!(c.kind, BodyKind::Multipart | BodyKind::Parts(_) | BodyKind::Positional(_)));
         out
     }
 

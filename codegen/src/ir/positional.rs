@@ -145,7 +145,11 @@ fn position<'a>(
     let send_type = declared.iter().find(|t| !t.contains('*')).cloned().or_else(|| match kind {
         PartKind::Json => Some("application/json".to_string()),
         PartKind::File => Some(
-            raw.and_then(|r| r.get("contentMediaType")).and_then(Value::as_str).filter(|t| !t.contains('*') && !t.contains(',')).unwrap_or("application/octet-stream").to_string(),
+            raw.and_then(|r| r.get("contentMediaType"))
+                .and_then(Value::as_str)
+                .filter(|t| !t.contains('*') && !t.contains(','))
+                .unwrap_or("application/octet-stream")
+                .to_string(),
         ),
         PartKind::Text => Some("text/plain".to_string()),
     });
