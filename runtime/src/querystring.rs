@@ -20,7 +20,7 @@ pub fn read(query: Option<&str>, p: &Param, max_depth: usize, out: &mut Vec<Viol
         return None;
     };
     let value = match p.style {
-        Style::Json => match percent_decode(query).map(|text| serde_json::from_str::<Value>(&text)) {
+        Style::Json => match super::server::percent_decode(query).map(|text| serde_json::from_str::<Value>(&text)) {
             Some(Ok(v)) => v,
             Some(Err(e)) => {
                 super::violation(out, &path, "style", format!("the query string is not JSON text: {e}"));
@@ -47,23 +47,4 @@ pub fn read(query: Option<&str>, p: &Param, max_depth: usize, out: &mut Vec<Viol
     let before = out.len();
     (p.check)(&value, &mut path, out);
     (out.len() == before).then_some(value)
-}
-
-/// `%XX` escapes decoded (`+` stays `+`: this is RFC 3986 percent-encoding, not a form);
-/// `None` for a bad escape or text that is not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
-            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc, ident, is_nullable, lit, prelude, ty, ty_nullable};
-use crate::ir::{BodyKind, Field, Ir, Operation, ParamIn, SchemaId};
+use crate::ir::{BodyKind, Field, Ir, Operation, SchemaId};
 
 /// The default functions that type unit `owner` emits (after its type): `some_{name}` for the
 /// shared type's member that is not nullable, `{name}` for a resolved body's field.
@@ -82,13 +82,7 @@ fn resolved_params(ir: &Ir, op: &Operation, name: &str) -> TokenStream {
         let t = ty_nullable(ir, p.schema);
         let filled = !p.required && ir.applied_default(p.schema).is_some();
         let t = if p.required || filled { t } else { quote!(#o<#t>) };
-        let where_ = match p.location {
-            ParamIn::Path => "path",
-            ParamIn::Query => "query",
-            ParamIn::Header => "header",
-            ParamIn::Cookie => "cookie",
-            ParamIn::QueryString => "querystring",
-        };
+        let where_ = p.location.as_str();
         let filled_note = if filled { ", its default filled in when absent" } else { "" };
         let head = lit(&format!(" `{}` ({where_} parameter{filled_note})", p.name.escape_debug()));
         let docs = doc(p.doc.as_deref());

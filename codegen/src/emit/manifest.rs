@@ -266,12 +266,14 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    // Modules both halves use (`ops`, `webhooks`): behind whichever of them is generated.
+    let either = match (options.server, options.client) {
+        (true, true) => quote!(#[cfg(any(feature = "server", feature = "client"))]),
+        (true, false) => quote!(#[cfg(feature = "server")]),
+        _ => quote!(#[cfg(feature = "client")]),
+    };
     let ops = if options.server || options.client {
-        let cfg = match (options.server, options.client) {
-            (true, true) => quote!(#[cfg(any(feature = "server", feature = "client"))]),
-            (true, false) => quote!(#[cfg(feature = "server")]),
-            _ => quote!(#[cfg(feature = "client")]),
-        };
+        let cfg = &either;
         quote! {
             #cfg
             #[rustfmt::skip]
@@ -281,11 +283,7 @@ pub fn lib_rs(ir: &Ir, options: &Options) -> TokenStream {
         TokenStream::new()
     };
     let webhooks = if !ir.hooks.is_empty() && (options.server || options.client) {
-        let cfg = match (options.server, options.client) {
-            (true, true) => quote!(#[cfg(any(feature = "server", feature = "client"))]),
-            (true, false) => quote!(#[cfg(feature = "server")]),
-            _ => quote!(#[cfg(feature = "client")]),
-        };
+        let cfg = &either;
         quote! {
             #cfg
             #[rustfmt::skip]

@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::{doc, ident, is_nullable, lit, prelude, ty_nullable};
 use crate::ir::Ir;
-use crate::ir::multipart::{MultipartBody, PartField, PartKind};
+use crate::ir::multipart::{MultipartBody, PartField, PartHeader, PartKind};
 
 fn file_type() -> TokenStream {
     quote!(crate::runtime::multipart::FilePart)
@@ -82,38 +82,52 @@ pub fn parts_struct(ir: &Ir, mp: &MultipartBody, about: &str) -> TokenStream {
     }
 }
 
-fn part_spec(ir: &Ir, p: &PartField) -> TokenStream {
-    let name = lit(&p.wire);
-    let kind = match p.kind {
+/// The encoding half of a part's table entry, shared by named and positional parts: its kind,
+/// its accepted and sent media types, and its documented headers (each with its validator).
+pub(super) struct Encoding {
+    pub kind: TokenStream,
+    pub content_types: TokenStream,
+    pub send_type: TokenStream,
+    pub headers: TokenStream,
+}
+
+pub(super) fn encoding(ir: &Ir, kind: PartKind, content_types: &[String], send_type: Option<&str>, headers: &[PartHeader]) -> Encoding {
+    let kind = match kind {
         PartKind::File => quote!(File),
         PartKind::Text => quote!(Text),
         PartKind::Json => quote!(Json),
     };
-    let repeated = p.repeated;
-    let deep = p.deep;
-    let types = p.content_types.iter().map(|t| lit(t));
-    let send = match &p.send_type {
+    let types = content_types.iter().map(|t| lit(t));
+    let send_type = match send_type {
         Some(t) => {
             let t = lit(t);
             quote!(Some(#t))
         }
         None => quote!(None),
     };
-    let headers = p.headers.iter().map(|h| {
+    let headers = headers.iter().map(|h| {
         let n = lit(&h.name);
         let required = h.required;
         let bits = super::validate::type_bits(ir, h.schema);
         let f = ident(ir.schemas[h.schema].validator.as_deref().unwrap_or("missing_validator"));
         quote!(crate::runtime::multipart::PartHeader { name: #n, required: #required, types: #bits, validate: crate::validate::#f })
     });
+    Encoding { kind: quote!(crate::runtime::multipart::PartKind::#kind), content_types: quote!(&[#(#types),*]), send_type, headers: quote!(&[#(#headers),*]) }
+}
+
+fn part_spec(ir: &Ir, p: &PartField) -> TokenStream {
+    let name = lit(&p.wire);
+    let repeated = p.repeated;
+    let deep = p.deep;
+    let Encoding { kind, content_types, send_type, headers } = encoding(ir, p.kind, &p.content_types, p.send_type.as_deref(), &p.headers);
     quote! {
         crate::runtime::multipart::PartSpec {
             name: #name,
-            kind: crate::runtime::multipart::PartKind::#kind,
+            kind: #kind,
             repeated: #repeated,
-            content_types: &[#(#types),*],
-            send_type: #send,
-            headers: &[#(#headers),*],
+            content_types: #content_types,
+            send_type: #send_type,
+            headers: #headers,
             deep: #deep,
         }
     }

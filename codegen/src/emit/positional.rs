@@ -7,7 +7,6 @@ use quote::quote;
 
 use super::{ident, lit};
 use crate::ir::Ir;
-use crate::ir::multipart::PartKind;
 use crate::ir::positional::{Position, PositionalBody};
 
 /// The Rust type of a positional body.
@@ -16,34 +15,12 @@ pub fn body_type() -> TokenStream {
 }
 
 fn position(ir: &Ir, p: &Position) -> TokenStream {
-    let kind = match p.kind {
-        PartKind::File => quote!(File),
-        PartKind::Text => quote!(Text),
-        PartKind::Json => quote!(Json),
-    };
-    let types = p.content_types.iter().map(|t| lit(t));
-    let send = match &p.send_type {
-        Some(t) => {
-            let t = lit(t);
-            quote!(Some(#t))
-        }
-        None => quote!(None),
-    };
     // Part headers are checked by the server only (their validators).
-    let headers = p.headers.iter().filter(|_| ir.emit_validators).map(|h| {
-        let n = lit(&h.name);
-        let required = h.required;
-        let bits = super::validate::type_bits(ir, h.schema);
-        let f = ident(ir.schemas[h.schema].validator.as_deref().unwrap_or("missing_validator"));
-        quote!(crate::runtime::multipart::PartHeader { name: #n, required: #required, types: #bits, validate: crate::validate::#f })
-    });
+    let headers = if ir.emit_validators { p.headers.as_slice() } else { &[] };
+    let super::multipart::Encoding { kind, content_types, send_type, headers } =
+        super::multipart::encoding(ir, p.kind, &p.content_types, p.send_type.as_deref(), headers);
     quote! {
-        crate::runtime::multipart::Position {
-            kind: crate::runtime::multipart::PartKind::#kind,
-            content_types: &[#(#types),*],
-            send_type: #send,
-            headers: &[#(#headers),*],
-        }
+        crate::runtime::multipart::Position { kind: #kind, content_types: #content_types, send_type: #send_type, headers: #headers }
     }
 }
 

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, ident, is_nullable, lit, prelude, shape_ty, ty};
-use crate::ir::{Field, Ir, OpId, ParamIn, ResponseId, SchemaId, Shape};
+use crate::ir::{Field, Ir, OpId, ResponseId, SchemaId, Shape};
 
 /// One top-level item group of `types.rs`. An operation is named by its index in
 /// [`Ir::all_operations`] (path operations, then webhooks and callbacks; see [`Ir::op_at`]).
@@ -326,13 +326,7 @@ fn params_struct(ir: &Ir, op: &crate::ir::Operation, name: &str) -> TokenStream 
         let t = super::ty_nullable(ir, p.schema);
         let o = prelude(ir, "Option");
         let t = if p.required { t } else { quote!(#o<#t>) };
-        let where_ = match p.location {
-            ParamIn::Path => "path",
-            ParamIn::Query => "query",
-            ParamIn::Header => "header",
-            ParamIn::Cookie => "cookie",
-            ParamIn::QueryString => "querystring",
-        };
+        let where_ = p.location.as_str();
         let head = lit(&format!(" `{}` ({where_} parameter)", p.name.escape_debug()));
         let docs = doc(p.doc.as_deref());
         quote! {

@@ -586,6 +586,19 @@ pub enum ParamIn {
     QueryString,
 }
 
+impl ParamIn {
+    /// The `in` value of the spec (`path`, `query`, `header`, `cookie`, `querystring`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamIn::Path => "path",
+            ParamIn::Query => "query",
+            ParamIn::Header => "header",
+            ParamIn::Cookie => "cookie",
+            ParamIn::QueryString => "querystring",
+        }
+    }
+}
+
 /// An operation parameter.
 #[derive(Debug, Clone)]
 pub struct Param {

@@ -1197,7 +1197,9 @@ pub enum RouteMatch {
     NotFound,
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+/// `%XX` escapes decoded (`+` stays `+`: this is RFC 3986 percent-encoding, not a form);
+/// `None` for a bad escape or text that is not UTF-8. (Path segments, the JSON querystring.)
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
